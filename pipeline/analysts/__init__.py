@@ -1,0 +1,1 @@
+"""Analysts: the backends behind the thinking stages (expand, assess, synthesize)."""

@@ -1,0 +1,44 @@
+"""The embedded analyst: deterministic rules, no model, no key, no network.
+
+It is named honestly in every report's ``**Model:**`` line as ``offline-rules``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.analysts.rules.assess import assess
+from pipeline.analysts.rules.expand import expand_queries
+from pipeline.analysts.rules.synthesize import synthesize
+from pipeline.models import Finding, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+
+MODEL_NAME = "offline-rules"
+
+
+def _rules_digest() -> str:
+    """Changes whenever a rule changes, so cached results of older rules are not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class RuleAnalyst:
+    """Expands, assesses and synthesizes with the rules in this package."""
+
+    model_label = f"{MODEL_NAME} (groundbrief {__version__}, no LLM)"
+    usage = TokenUsage()
+
+    def __init__(self) -> None:
+        self.identity = f"{MODEL_NAME}@{_rules_digest()}"
+
+    def expand(self, request: ResearchRequest) -> list[SearchQuery]:
+        return expand_queries(request)
+
+    def assess(self, request: ResearchRequest, results: SearchResults) -> list[Finding]:
+        return assess(request, results)
+
+    def synthesize(self, request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> Synthesis:
+        return synthesize(request, results, findings)

@@ -1,0 +1,115 @@
+"""Rule-based query expansion: entities × angles × time window, the way the example report does.
+
+``Are Cerebras/Groq customers … displacing NVIDIA …?`` gives the challengers Cerebras and Groq and
+the focus company NVIDIA; each angle (the request's keywords, each source hint, then standard
+analyst angles) becomes one query per challenger, ending with the window: ``Groq customer case
+studies NVIDIA last 3 months``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.models import ResearchRequest, SearchQuery
+
+_STOPWORDS = frozenset(
+    """a an and are as at can could did do does for how if in is it of on or should the their there
+    these this those to vs versus what when where which who why will with would""".split()
+)
+# Capitalised words that are not company names.
+_NOT_ENTITIES = _STOPWORDS | frozenset(
+    """ai ml llm llms gpu gpus cpu cpus tpu npu asic asics q1 q2 q3 q4 fy h1 h2 ceo cfo ipo us usa eu
+    api inference training earnings customers production chips chip""".split()
+)
+_FOCUS_CUES = r"(?:vs\.?|versus|against|displacing|displace|replacing|replace|than|over|beat|beating|" \
+    r"challenging|challenge|overtaking|overtake|rival|rivals|rivalling|threaten|threatening)"
+
+# (angle name, query template); {entity}, {focus} and {window} are filled in.
+STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
+    ("performance benchmarks", "{entity} performance benchmarks {focus} tokens per second {window}"),
+    ("head-to-head comparison", "{entity} vs {focus} inference {window}"),
+    ("customer wins", "{entity} customer wins production deployments {window}"),
+    ("revenue and deals", "{entity} revenue valuation IPO deals {window}"),
+    ("architecture limits", "{entity} architecture limitations training inference {window}"),
+    ("market displacement", "{entity} market share displacement {focus} {window}"),
+    ("focus company response", "{focus} response {entity} inference competition {window}"),
+    ("software ecosystem", "{focus} software ecosystem lock-in {entity} {window}"),
+    ("skeptical views", "{entity} analyst skepticism risks {window}"),
+    ("cost and efficiency", "{entity} cost per token energy efficiency {focus} {window}"),
+    ("partnerships", "{entity} partnership cloud availability {window}"),
+    ("memory and supply", "{entity} memory bandwidth supply constraints {focus} {window}"),
+)
+
+
+@dataclass(frozen=True)
+class Entities:
+    """Who the question is about: the challengers, and the focus company they are measured against."""
+
+    challengers: list[str]
+    focus: str | None
+
+    @property
+    def all(self) -> list[str]:
+        return self.challengers + ([self.focus] if self.focus and self.focus not in self.challengers else [])
+
+
+def find_entities(request: ResearchRequest) -> Entities:
+    """Company-like names in the question and keywords; the focus is ``--focus`` or the name after
+    ``vs``/``displacing``/``than``…, else the last name mentioned."""
+    text = request.question
+    names = _names(text) + [n for n in _names(" ".join(request.keywords)) if n not in _names(text)]
+    focus = request.focus
+    if focus is None:
+        cued = re.search(rf"(?i)\b{_FOCUS_CUES}\s+([A-Z][\w&.-]*)", text)
+        if cued and cued.group(1) in names:
+            focus = cued.group(1)
+        elif len(names) > 1:
+            focus = names[-1]
+    challengers = [n for n in names if not focus or n.lower() != focus.lower()]
+    if not challengers and focus:
+        challengers, focus = [focus], None
+    return Entities(challengers=challengers, focus=focus)
+
+
+def _names(text: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][\w&-]*", text.replace("/", " "))
+    found = [w for w in words if (w[0].isupper() or w.isupper()) and w.lower() not in _NOT_ENTITIES]
+    return list(dict.fromkeys(found))
+
+
+def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
+    entities = find_entities(request)
+    focus = entities.focus or ""
+    angles = _request_angles(request, entities) + list(STANDARD_ANGLES)
+    queries: list[SearchQuery] = []
+    seen: set[str] = set()
+    # A question that names no company is searched by its own words instead.
+    subjects = entities.challengers or [None]
+    topic = " ".join(w for w in re.findall(r"[\w-]+", request.question) if w.lower() not in _STOPWORDS)
+    for angle, template in angles:
+        for entity in subjects:
+            text = template.format(entity=entity or topic, focus=focus, window=request.window.phrase)
+            text = " ".join(text.split())
+            if text.lower() not in seen:
+                seen.add(text.lower())
+                queries.append(SearchQuery(text=text, entity=entity, angle=angle))
+            if len(queries) == request.query_count:
+                return queries
+    return queries
+
+
+def _request_angles(request: ResearchRequest, entities: Entities) -> list[tuple[str, str]]:
+    """Angles the analyst asked for: the keywords as one angle, then each source hint."""
+    angles: list[tuple[str, str]] = []
+    names = {n.lower() for n in entities.all}
+    keywords = [k for k in request.keywords if k.lower() not in names]
+    if keywords:
+        angles.append(("requested keywords", "{entity} " + " ".join(keywords) + " {focus} {window}"))
+    for hint in request.source_hints:
+        hint_text = hint if any(c.isupper() for c in hint[1:]) else hint.lower()
+        if hint_text.lower() in {"arxiv", "sec filings", "sec"}:
+            angles.append((hint, hint_text + " {entity} {focus} {window}"))
+        else:
+            angles.append((hint.lower(), "{entity} " + hint_text + " {focus} {window}"))
+    return angles

@@ -1,0 +1,189 @@
+"""Rule-based synthesis: a short analysis built from the top findings, and the real gaps.
+
+Gaps are computed, not invented: angles whose queries found nothing, companies no source covers,
+claims resting on one publisher, undated evidence, documents the window excluded, searches that
+failed, and publishers that disagree about the same company.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pipeline.analysts.rules import signals
+from pipeline.analysts.rules.expand import Entities, find_entities
+from pipeline.formatting import format_date
+from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
+
+
+def synthesize(request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> Synthesis:
+    entities = find_entities(request)
+    contradictions = _contradictions(results.evidence, entities)
+    return Synthesis(
+        analysis=_analysis(request, results, findings, entities, contradictions),
+        gaps=contradictions + _gaps(request, results, findings, entities),
+    )
+
+
+def _analysis(
+    request: ResearchRequest,
+    results: SearchResults,
+    findings: list[Finding],
+    entities: Entities,
+    contradictions: list[Gap],
+) -> list[str]:
+    documents = {(e.source.url, e.source.title): e.source for e in results.evidence}
+    publishers = {s.publisher_key for s in documents.values()}
+    dated = sorted(s.published for s in documents.values() if s.published)
+    span = f", dated {format_date(dated[0])} to {format_date(dated[-1])}" if dated else ""
+    subject = " and ".join(entities.challengers) or "the topic"
+    opening = (
+        f"As {request.earnings.company} prepares to report its {request.earnings.quarter} earnings on "
+        f"{format_date(request.earnings.report_date)}, this briefing reviews"
+        if request.earnings
+        else f"As of {format_date(request.as_of)}, this briefing reviews"
+    )
+    if not findings:
+        return [
+            f"{opening} the evidence on {subject}"
+            f"{' against ' + entities.focus if entities.focus else ''} in the {request.window.phrase}, "
+            f"and finds no passage that makes a measurable or commercial claim. "
+            "See Contradictions and Gaps for what is missing before drawing conclusions."
+        ]
+    first = (
+        f"{opening} {len(documents)} documents from {len(publishers)} publishers{span}, retrieved by "
+        f"{len(set(results.executed_queries))} searches over the {request.window.phrase}, on {subject}"
+        f"{' measured against ' + entities.focus if entities.focus else ''}."
+    )
+    high = [f for f in findings if f.impact is Impact.HIGH]
+    lead = high or findings
+    strongest = "; ".join(_headline(f, entities) for f in lead[:3])
+    second = (
+        f"{len(high)} of {len(findings)} key findings rate High impact. "
+        f"The strongest signals: {strongest}."
+    )
+    overlooked = sum(f.consensus == Consensus.OVERLOOKED.value for f in findings)
+    widely = sum(f.consensus == Consensus.WIDELY_KNOWN.value for f in findings)
+    third = (
+        f"{_count(overlooked, 'finding rests', 'findings rest')} on a single publisher and "
+        f"{'looks' if overlooked == 1 else 'look'} overlooked, while "
+        f"{'none is' if widely == 0 else _count(widely, 'is', 'are')} carried by three or more publishers "
+        "and likely priced in."
+    )
+    if contradictions:
+        disputed = _names([g.title.removeprefix("Conflicting views on ") for g in contradictions])
+        third += f" Publishers disagree about {disputed}: weigh the claims in Contradictions and Gaps."
+    return [first, second, third]
+
+
+def _headline(finding: Finding, entities: Entities) -> str:
+    named = [e for e in entities.all if signals.mentions(finding.snippet, e)]
+    figures = signals.figures(finding.snippet)[:2]
+    what = f"{' vs '.join(named) or 'the market'}"
+    detail = f" ({', '.join(figures)})" if figures else ""
+    return f"{what}{detail} per {finding.source_label} ({finding.date_label.split(' (')[0]})"
+
+
+def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
+    """Publishers that praise a challenger and publishers that question it, side by side."""
+    gaps: list[Gap] = []
+    for entity in entities.challengers:
+        bullish: dict[str, set[str]] = defaultdict(set)
+        skeptic: dict[str, set[str]] = defaultdict(set)
+        for item in evidence:
+            label = item.source.publisher or item.source.domain
+            for span in signals.sentence_spans(item.text):
+                sentence = item.text[span.start : span.end]
+                if not signals.mentions(sentence, entity):
+                    continue
+                bullish[label].update(signals.bullish_words(sentence))
+                skeptic[label].update(signals.skeptic_words(sentence))
+        praising = [p for p, words in bullish.items() if words and not skeptic.get(p)]
+        doubting = [p for p, words in skeptic.items() if words]
+        if praising and doubting:
+            cues = sorted({w for p in doubting for w in skeptic[p]})[:4]
+            gaps.append(
+                Gap(
+                    title=f"Conflicting views on {entity}",
+                    text=(
+                        f"{_names(praising)} {_verb(praising, 'presents', 'present')} {entity}'s results "
+                        f"favourably, while {_names(doubting)} {_verb(doubting, 'questions', 'question')} them "
+                        f"({', '.join(cues)}). The retrieved sources do not "
+                        "settle which view holds for production workloads."
+                    ),
+                    kind=GapKind.CONTRADICTION,
+                )
+            )
+    return gaps
+
+
+def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Finding], entities: Entities) -> list[Gap]:
+    gaps: list[Gap] = []
+    if not results.evidence:
+        gaps.append(Gap(
+            title="No evidence found",
+            text=f"None of the {len(results.executed_queries)} searches matched a document dated in the "
+            f"{request.window.phrase} (or undated). Widen --window, or add documents to the corpus.",
+            kind=GapKind.COVERAGE,
+        ))
+    answered = {e.query for e in results.evidence}
+    unanswered = [q for q in results.executed_queries if q not in answered]
+    if results.evidence and unanswered:
+        gaps.append(Gap(
+            title="Angles without evidence",
+            text=f"{len(unanswered)} of {len(results.executed_queries)} searches found nothing: "
+            + "; ".join(unanswered[:4]) + ("; …" if len(unanswered) > 4 else "") + ".",
+            kind=GapKind.COVERAGE,
+        ))
+    uncovered = [e for e in entities.all if not any(signals.mentions(ev.text, e) for ev in results.evidence)]
+    if results.evidence and uncovered:
+        gaps.append(Gap(
+            title="Companies without coverage",
+            text=f"No retrieved passage mentions {_names(uncovered)}, so the comparison is one-sided.",
+            kind=GapKind.COVERAGE,
+        ))
+    single = [f for f in findings if f.corroboration <= 1]
+    if single:
+        publishers = _names(sorted({f.source_label for f in single}))
+        gaps.append(Gap(
+            title="Single-source claims",
+            text=f"{len(single)} of {len(findings)} key findings rest on one publisher ({publishers}); "
+            "confirm them independently before relying on them.",
+            kind=GapKind.SINGLE_SOURCE,
+        ))
+    undated = [f for f in findings if f.sources[0].published is None]
+    if undated:
+        gaps.append(Gap(
+            title="Undated evidence",
+            text=f"{len(undated)} key finding{'s' if len(undated) > 1 else ''} cite"
+            f"{'' if len(undated) > 1 else 's'} an undated source ({_names(sorted({f.source_label for f in undated}))}); "
+            "how current the claim is cannot be checked.",
+            kind=GapKind.UNDATED,
+        ))
+    if results.out_of_window:
+        gaps.append(Gap(
+            title="Outside the time window",
+            text=f"{results.out_of_window} matching document{'s were' if results.out_of_window > 1 else ' was'} "
+            f"dated before {format_date(request.window_start)} or after {format_date(request.as_of)} and "
+            f"excluded by the {request.window.phrase} window.",
+            kind=GapKind.WINDOW,
+        ))
+    for failure in results.failures:
+        gaps.append(Gap(
+            title="Failed search",
+            text=f"The search \"{failure.query}\" failed ({failure.error}); its evidence is missing.",
+            kind=GapKind.FAILURE,
+        ))
+    return gaps
+
+
+def _verb(subjects: list[str], singular: str, plural: str) -> str:
+    return singular if len(subjects) == 1 else plural
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{'No' if number == 0 else number} {singular if number == 1 else plural}"
+
+
+def _names(names: list[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,76 @@
+"""A stage-result cache on diskcache: a second identical run recomputes nothing.
+
+Keys hash the stage, the backend's identity (backend, model, prompt, corpus state) and the
+stage's inputs. Values are stored as JSON so a stale or foreign entry fails validation and is
+recomputed instead of crashing the run. A cache that can't be opened or written degrades to no
+cache, with one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+T = TypeVar("T")
+
+
+def cache_key(stage: str, identity: str, inputs: Any) -> str:
+    payload = json.dumps([stage, identity, inputs], sort_keys=True, default=str, separators=(",", ":"))
+    return f"{stage}:{hashlib.sha256(payload.encode()).hexdigest()}"
+
+
+class StageCache:
+    """Get-or-compute for stage results; ``warn`` receives the one degradation warning."""
+
+    def __init__(self, directory: Path | None, warn: Callable[[str], None]):
+        self._warn = warn
+        self._store = None
+        if directory is not None:
+            try:
+                import diskcache
+
+                self._store = diskcache.Cache(str(directory), size_limit=2**30)
+            except Exception as error:  # unwritable folder, corrupt database, full disk
+                self._disable(f"cache at {directory} is unusable ({error.__class__.__name__}: {error})")
+
+    @property
+    def enabled(self) -> bool:
+        return self._store is not None
+
+    def _disable(self, reason: str) -> None:
+        self._store = None
+        self._warn(f"{reason}; continuing without a cache")
+
+    def get_or_compute(
+        self, stage: str, identity: str, inputs: Any, result_type: Any, compute: Callable[[], T]
+    ) -> tuple[T, bool]:
+        """The cached result for these inputs, or ``compute()``'s (stored); and whether it was cached."""
+        adapter = TypeAdapter(result_type)
+        key = cache_key(stage, identity, inputs)
+        if self._store is not None:
+            try:
+                raw = self._store.get(key)
+            except Exception as error:
+                self._disable(f"cache read failed ({error.__class__.__name__}: {error})")
+                raw = None
+            if raw is not None:
+                try:
+                    return adapter.validate_json(raw), True
+                except ValidationError:
+                    pass  # written by an older version: recompute and overwrite
+        result = compute()
+        if self._store is not None:
+            try:
+                self._store.set(key, adapter.dump_json(result))
+            except Exception as error:
+                self._disable(f"cache write failed ({error.__class__.__name__}: {error})")
+        return result, False
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()

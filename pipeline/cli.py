@@ -1,0 +1,161 @@
+"""Command line: ``generate-report TOPIC`` and the ``groundbrief`` command group.
+
+Heavy modules are imported inside the commands so ``--help`` and cached runs start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+
+EXIT_PARTIAL = 3
+
+EXAMPLES = """
+\b
+Examples:
+  generate-report "Cerebras vs NVIDIA"
+  generate-report "Are Cerebras/Groq customers displacing NVIDIA in production?,Customer case studies; vendor blogs; arXiv,Cerebras Groq production displacement metrics"
+  generate-report "Groq vs NVIDIA" --window 3m --as-of 2026-11-20 --queries 6
+  generate-report "Cerebras vs NVIDIA" --corpus ~/research/chips --out ~/briefings --json
+
+\b
+Exit status: 0 written; 1 bad input or failure (nothing written); 3 written, but some searches failed.
+"""
+
+
+def _parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _parse_window(ctx: click.Context, param: click.Parameter, value: str):
+    from pipeline.models import TimeWindow
+
+    try:
+        return TimeWindow.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command(
+    name="generate",
+    epilog=EXAMPLES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.argument("topic")
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of .md/.txt/.html documents to search.  [default: the sample corpus]")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
+@click.option("--as-of", callback=_parse_as_of, metavar="YYYY-MM-DD", help="Date the briefing is written for; the window ends here.  [default: today]")
+@click.option("--window", default="12m", show_default=True, callback=_parse_window, metavar="N[d|w|m|y]", help="How far back evidence may be dated, e.g. 90d or 3m.")
+@click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True, help="Number of search queries to expand the topic into.")
+@click.option("--focus", metavar="COMPANY", help="Company the others are measured against.  [default: the one after 'vs', else the last named]")
+@click.option("--hints", metavar="'A; B'", help="Source hints, separated by ';' (e.g. 'Customer case studies; arXiv').")
+@click.option("--keywords", metavar="'W1 W2'", help="Keywords that form one extra search angle.")
+@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes.")
+@click.option("--templates", type=click.Path(path_type=Path, file_okay=False), help="Folder whose report.md.j2 replaces the built-in template.")
+@click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
+@click.option("--verbose/--quiet", "-v/-q", default=None, help="More detail (stage timings, cache hits) or only errors.")
+def generate_report(
+    topic: str,
+    corpus: Path | None,
+    out_dir: Path,
+    as_of: date,
+    window,
+    query_count: int,
+    focus: str | None,
+    hints: str | None,
+    keywords: str | None,
+    model: str,
+    templates: Path | None,
+    no_cache: bool,
+    as_json: bool,
+    verbose: bool | None,
+) -> None:
+    """Research TOPIC and write a dated markdown briefing (plus its JSON) to --out.
+
+    TOPIC is a question, or the example report's title line:
+    'question,source hints,keywords'. The path of the written .md is printed on stdout.
+    """
+    from pydantic import ValidationError
+
+    from pipeline.errors import GroundbriefError
+    from pipeline.generate import generate_report as generate
+    from pipeline.models import ResearchRequest
+
+    console = _stderr_console()
+    fields = {"focus": focus, "as_of": as_of, "window": window, "query_count": query_count}
+    if hints:
+        fields["source_hints"] = [h.strip() for h in hints.split(";") if h.strip()]
+    if keywords:
+        fields["keywords"] = keywords.split()
+    try:
+        request = ResearchRequest.from_title_line(topic, **fields)
+    except ValidationError as error:
+        raise click.ClickException(_first_error(error)) from None
+
+    def warn(message: str) -> None:
+        if verbose is not False:
+            console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+
+    status = console.status("Starting…") if verbose is not False and console.is_terminal else None
+    try:
+        if status:
+            status.start()
+        result = generate(
+            request,
+            model=model,
+            corpus=corpus,
+            out_dir=out_dir,
+            use_cache=not no_cache,
+            templates=templates,
+            warn=warn,
+            on_stage=(lambda stage: status.update(f"{stage.capitalize()}…")) if status else (lambda stage: None),
+        )
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        if status:
+            status.stop()
+    report = result.report
+    if verbose:
+        for stage in report.metadata.stages:
+            console.print(f"{stage.stage:<11} {stage.seconds * 1000:8.1f} ms  {'cached' if stage.cached else 'computed'}")
+        console.print(f"{len(report.sources)} sources, {len(report.findings)} findings, {len(report.gaps)} gaps")
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
+    else:
+        click.echo(str(result.markdown_path))
+    if report.metadata.partial:
+        sys.exit(EXIT_PARTIAL)
+
+
+def _first_error(error) -> str:
+    detail = error.errors()[0]
+    message = str(detail.get("msg", error)).removeprefix("Value error, ")
+    return message
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="groundbrief")
+def groundbrief() -> None:
+    """groundbrief: dated markdown research briefings for analysts."""
+
+
+groundbrief.add_command(generate_report, name="generate")

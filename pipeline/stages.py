@@ -1,0 +1,63 @@
+"""The narrow interfaces between the orchestrator and the backends that do each stage's work.
+
+A backend is anything with these methods; the orchestrator never needs to know which one runs.
+``identity`` names the backend, its model and anything else (prompt text, corpus state) that
+changes its output: the cache keys on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pipeline.models import Finding, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+
+
+class Stage(Protocol):
+    @property
+    def identity(self) -> str: ...
+
+
+class Expander(Stage, Protocol):
+    def expand(self, request: ResearchRequest) -> list[SearchQuery]: ...
+
+
+class Searcher(Stage, Protocol):
+    @property
+    def description(self) -> str:
+        """Where evidence comes from, for the report's metadata: ``local corpus (/path)``."""
+        ...
+
+    def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults: ...
+
+
+class Assessor(Stage, Protocol):
+    def assess(self, request: ResearchRequest, results: SearchResults) -> list[Finding]: ...
+
+
+class Synthesizer(Stage, Protocol):
+    def synthesize(
+        self, request: ResearchRequest, results: SearchResults, findings: list[Finding]
+    ) -> Synthesis: ...
+
+
+class Analyst(Expander, Assessor, Synthesizer, Protocol):
+    """The thinking stages, usually served by one model: rule-based, Gemini, or a chat model."""
+
+    @property
+    def model_label(self) -> str:
+        """What the report's ``**Model:**`` line says."""
+        ...
+
+    @property
+    def usage(self) -> TokenUsage:
+        """Tokens spent so far by this analyst's model calls."""
+        ...
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The pair the orchestrator runs: who thinks, and where evidence comes from."""
+
+    analyst: Analyst
+    searcher: Searcher

@@ -1,0 +1,37 @@
+"""Shared fixtures: every test gets its own cache folder, so no test sees another's results."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.models import ResearchRequest, TimeWindow
+
+EXAMPLE_REPORT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_294ebb7efc66fb83.txt"
+EXAMPLE_TITLE_LINE = (
+    "Are Cerebras/Groq customers publishing training/inference metrics displacing NVIDIA in production?,"
+    "Customer case studies; vendor blogs; arXiv,"
+    "Cerebras Groq production displacement metrics training inference"
+)
+AS_OF = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
+    directory = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("GROUNDBRIEF_CACHE_DIR", str(directory))
+    return directory
+
+
+def make_request(topic: str = "Cerebras vs NVIDIA", window: str = "18m", **fields) -> ResearchRequest:
+    return ResearchRequest.from_title_line(topic, as_of=fields.pop("as_of", AS_OF), window=TimeWindow.parse(window), **fields)
+
+
+def write_doc(folder: Path, name: str, body: str, **meta) -> Path:
+    """A corpus document with YAML front matter built from ``meta``."""
+    front = "".join(f"{key}: {value}\n" for key, value in meta.items())
+    path = folder / name
+    path.write_text(f"---\n{front}---\n{body}\n" if meta else body, encoding="utf-8")
+    return path

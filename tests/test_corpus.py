@@ -1,0 +1,178 @@
+"""The embedded search backend: reading documents, the incremental FTS5 index, window filtering."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import UsageError
+from pipeline.models import SearchQuery
+from pipeline.resources import sample_corpus_dir
+from pipeline.search.corpus import CorpusSearcher
+from pipeline.search.corpus.documents import SkipFile, load_document
+from pipeline.search.corpus.index import CorpusIndex, match_expression, passage_splitter
+from tests.conftest import make_request, write_doc
+
+BODY = "Groq reported 500 tokens per second on Llama 3 in its benchmark. The result beat NVIDIA by 3x."
+
+
+def test_front_matter_gives_citation_metadata(tmp_path):
+    path = write_doc(tmp_path, "a.md", BODY, title="Groq bench", publisher="Groq", url="https://groq.com/x", date="2026-10-01")
+    document = load_document(path)
+    assert (document.title, document.publisher, document.url, document.published) == (
+        "Groq bench", "Groq", "https://groq.com/x", date(2026, 10, 1)
+    )
+    assert document.text == BODY
+
+
+def test_document_without_url_is_cited_by_file_uri(tmp_path):
+    path = write_doc(tmp_path, "b.txt", BODY, title="No link")
+    assert load_document(path).url == path.resolve().as_uri()
+
+
+def test_html_meta_and_title(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Bench page</title><meta name='publisher' content='Artificial Analysis'>"
+        "<meta property='article:published_time' content='2026-09-01T10:00:00Z'>"
+        "<meta property='og:url' content='https://artificialanalysis.ai/'><script>var x = 1;</script></head>"
+        f"<body><p>{BODY}</p><p>Second &amp; last.</p></body></html>",
+        encoding="utf-8",
+    )
+    document = load_document(path)
+    assert document.title == "Bench page"
+    assert document.publisher == "Artificial Analysis"
+    assert document.published == date(2026, 9, 1)
+    assert document.url == "https://artificialanalysis.ai/"
+    assert document.text == BODY + "\n\nSecond & last."
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"\x00\x01binary", "binary"), (b"caf\xe9 latin-1", "not UTF-8"), (b"   \n", "no text")],
+)
+def test_unreadable_files_are_skipped_with_a_reason(tmp_path, content, reason):
+    path = tmp_path / "bad.md"
+    path.write_bytes(content)
+    with pytest.raises(SkipFile, match=reason):
+        load_document(path)
+
+
+def test_huge_file_is_skipped(tmp_path):
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"a" * (5 * 1024 * 1024 + 1))
+    with pytest.raises(SkipFile, match="larger than 5 MiB"):
+        load_document(path)
+
+
+def test_malformed_front_matter_and_date_are_warnings_not_failures(tmp_path):
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n" + BODY, encoding="utf-8")
+    document = load_document(broken)
+    assert document.text == BODY and document.published is None
+    assert "malformed front matter" in document.warnings[0]
+    dated = write_doc(tmp_path, "dated.md", BODY, title="x", date="someday")
+    assert "unrecognised date 'someday'" in load_document(dated).warnings[0]
+
+
+def test_unsafe_url_falls_back_to_file_uri(tmp_path):
+    path = write_doc(tmp_path, "x.md", BODY, title="x", url="'javascript:alert(1)'")
+    document = load_document(path)
+    assert document.url.startswith("file://")
+    assert "ignored unsafe" in document.warnings[0]
+
+
+def test_index_is_incremental(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3):
+        write_doc(corpus, f"d{n}.md", BODY, title=f"doc {n}")
+    index = CorpusIndex(corpus, tmp_path / "index.sqlite3")
+    assert index.sync().indexed == 3
+    assert index.sync().indexed == 0  # nothing changed: nothing re-read
+    write_doc(corpus, "d1.md", BODY + " Changed.", title="doc 1 v2")
+    (corpus / "d2.md").unlink()
+    report = index.sync()
+    assert (report.indexed, report.removed, report.unchanged) == (1, 1, 1)
+    titles = {p.title for p in index.search(["groq"], [], date(2000, 1, 1), date(2100, 1, 1), 10)}
+    assert titles == {"doc 0", "doc 1 v2"}
+
+
+def test_index_persists_across_instances(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "d.md", BODY, title="d")
+    CorpusIndex(corpus, tmp_path / "i.sqlite3").sync()
+    assert CorpusIndex(corpus, tmp_path / "i.sqlite3").sync().unchanged == 1
+
+
+def test_skipped_files_are_warned_about_on_every_run(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "good.md", BODY, title="good")
+    (corpus / "blob.md").write_bytes(b"\x00\x00")
+    index = CorpusIndex(corpus, tmp_path / "i.sqlite3")
+    assert index.sync().warnings == ["skipped blob.md: binary content"]
+    assert index.sync().warnings == ["skipped blob.md: binary content"]
+
+
+def test_window_filter_keeps_undated_documents(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "old.md", BODY, title="old", date="2020-01-01")
+    write_doc(corpus, "new.md", BODY, title="new", date="2026-11-01")
+    write_doc(corpus, "undated.md", BODY, title="undated")
+    searcher = CorpusSearcher(corpus, tmp_path / "cache", warn=lambda m: None)
+    request = make_request("Groq vs NVIDIA", window="3m")
+    results = searcher.search(request, [SearchQuery(text="Groq benchmark tokens", entity="Groq")])
+    assert {e.source.title for e in results.evidence} == {"new", "undated"}
+    assert results.out_of_window == 1
+
+
+def test_match_expression_quotes_every_word():
+    assert match_expression(['NEAR(a b)', 'x" OR *'], ["Groq"]) == '"groq" AND ("near" OR "a" OR "b" OR "x" OR "or")'
+    assert match_expression([], []) == ""
+
+
+def test_fts_syntax_in_queries_is_harmless(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "d.md", BODY, title="d")
+    searcher = CorpusSearcher(corpus, tmp_path / "cache", warn=lambda m: None)
+    query = SearchQuery(text='Groq" OR NEAR(* -- ) AND ^tokens', entity='Gr"oq')
+    searcher.search(make_request(), [query])  # no sqlite3.OperationalError
+
+
+def test_passages_are_verbatim_and_cover_the_document():
+    split = passage_splitter()
+    for path in sorted(sample_corpus_dir().iterdir()):
+        text = load_document(path).text
+        passages = split(text)
+        assert len(passages) >= 2, path.name
+        for passage in passages:
+            assert passage in text, (path.name, passage[:60])
+        squeeze = lambda s: "".join(s.split())  # noqa: E731
+        assert squeeze("".join(passages)) == squeeze(text), path.name  # nothing lost between passages
+
+
+@pytest.mark.parametrize("setup", ["missing", "file", "empty"])
+def test_unusable_corpus_is_a_clear_error(tmp_path, setup):
+    corpus = tmp_path / "corpus"
+    if setup == "file":
+        corpus.write_text("x")
+    elif setup == "empty":
+        corpus.mkdir()
+    with pytest.raises(UsageError, match=str(corpus)):
+        CorpusSearcher(corpus, tmp_path / "cache", warn=lambda m: None)
+
+
+def test_unwritable_index_location_degrades_to_memory(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "d.md", BODY, title="d")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    warnings: list[str] = []
+    searcher = CorpusSearcher(corpus, blocker, warn=warnings.append)
+    assert "indexing in memory" in warnings[0]
+    assert searcher.search(make_request("Groq vs NVIDIA"), [SearchQuery(text="Groq tokens", entity="Groq")]).evidence

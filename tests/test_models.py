@@ -1,0 +1,72 @@
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.models import ResearchRequest, Source, TimeWindow
+from tests.conftest import EXAMPLE_TITLE_LINE, make_request
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "phrase"),
+    [
+        ("3m", date(2026, 8, 24), "last 3 months"),
+        ("90d", date(2026, 8, 26), "last 90 days"),
+        ("1y", date(2025, 11, 24), "last 1 year"),
+        ("2w", date(2026, 11, 10), "last 2 weeks"),
+        (" 12M ", date(2025, 11, 24), "last 12 months"),
+    ],
+)
+def test_window_parses_and_counts_back_from_as_of(text, start, phrase):
+    window = TimeWindow.parse(text)
+    assert window.start(date(2026, 11, 24)) == start
+    assert window.phrase == phrase
+
+
+def test_window_clamps_to_month_end():
+    assert TimeWindow.parse("1m").start(date(2026, 3, 31)) == date(2026, 2, 28)
+
+
+@pytest.mark.parametrize("text", ["", "3", "m", "0d", "3 months", "-3m", "3q", "12345d"])
+def test_bad_window_is_rejected_with_a_hint(text):
+    with pytest.raises(ValueError, match="e.g. 90d"):
+        TimeWindow.parse(text)
+
+
+def test_example_title_line_is_one_request():
+    request = make_request(EXAMPLE_TITLE_LINE)
+    assert request.question.startswith("Are Cerebras/Groq customers")
+    assert request.source_hints == ["Customer case studies", "vendor blogs", "arXiv"]
+    assert request.keywords == "Cerebras Groq production displacement metrics training inference".split()
+    assert request.title_line == EXAMPLE_TITLE_LINE
+
+
+def test_plain_question_with_commas_is_not_split():
+    assert make_request("Cerebras, Groq or NVIDIA?,").question == "Cerebras, Groq or NVIDIA?,"
+
+
+@pytest.mark.parametrize("topic", ["", "   ", "\n\t"])
+def test_empty_topic_is_rejected(topic):
+    with pytest.raises(ValidationError, match="topic is empty"):
+        make_request(topic)
+
+
+def test_huge_topic_is_rejected():
+    with pytest.raises(ValidationError, match="10,000 characters"):
+        make_request("x" * 10_000)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>", "ftp://x", "nope"])
+def test_source_rejects_unsafe_urls(url):
+    with pytest.raises(ValidationError, match="unsupported URL scheme"):
+        Source(url=url)
+
+
+def test_source_domain_labels():
+    assert Source(url="https://www.businesswire.com/news/x").domain == "businesswire.com"
+    assert Source(url="file:///tmp/corpus/a%20b.md").domain == "a%20b.md"
+
+
+def test_request_json_round_trips():
+    request = make_request(EXAMPLE_TITLE_LINE, focus="NVIDIA")
+    assert ResearchRequest.model_validate_json(request.model_dump_json()) == request

@@ -1,0 +1,151 @@
+"""The embedded rule-based analyst: expansion, signals, impact, consensus, gaps."""
+
+from datetime import date
+
+import pytest
+
+from pipeline.analysts.rules import RuleAnalyst
+from pipeline.analysts.rules.expand import expand_queries, find_entities
+from pipeline.analysts.rules.signals import figure_key, figures, sentence_spans
+from pipeline.models import Evidence, GapKind, SearchResults, Source
+from tests.conftest import EXAMPLE_TITLE_LINE, make_request
+
+
+def test_expansion_follows_the_example_report():
+    queries = [q.text for q in expand_queries(make_request(EXAMPLE_TITLE_LINE, window="3m"))]
+    assert len(queries) == 12
+    assert "Groq customer case studies NVIDIA last 3 months" in queries
+    assert "Cerebras customer case studies NVIDIA last 3 months" in queries
+    assert "arXiv Groq NVIDIA last 3 months" in queries
+    assert all(q.endswith("last 3 months") for q in queries)
+
+
+@pytest.mark.parametrize(
+    ("topic", "focus", "challengers", "expected_focus"),
+    [
+        ("Cerebras vs NVIDIA", None, ["Cerebras"], "NVIDIA"),
+        ("Is Groq displacing Nvidia in inference?", None, ["Groq"], "Nvidia"),
+        (EXAMPLE_TITLE_LINE, None, ["Cerebras", "Groq"], "NVIDIA"),
+        ("Groq and Cerebras outlook", "NVIDIA", ["Groq", "Cerebras"], "NVIDIA"),
+        ("NVIDIA earnings outlook", None, ["NVIDIA"], None),
+    ],
+)
+def test_entities(topic, focus, challengers, expected_focus):
+    entities = find_entities(make_request(topic, focus=focus))
+    assert entities.challengers == challengers
+    assert entities.focus == expected_focus
+
+
+def test_query_count_is_honoured_and_queries_are_unique():
+    for count in (1, 5, 12, 20):
+        queries = expand_queries(make_request("Cerebras vs NVIDIA", query_count=count))
+        assert len(queries) == min(count, 12)
+        assert len({q.text for q in queries}) == len(queries)
+
+
+def test_question_without_company_names_still_expands():
+    queries = expand_queries(make_request("what is happening with inference chips"))
+    assert queries and all(q.entity is None for q in queries)
+    assert "happening inference chips" in queries[0].text
+
+
+def test_figures_are_claims_not_dates_or_model_names():
+    text = "On May 28, 2025 Cerebras hit 2,522 tokens/sec on Llama 4 vs 1,038 tokens per second for B200; $4.8 billion IPO, 76 percent growth, 20x."
+    assert figures(text) == ["2,522 tokens/sec", "1,038 tokens per second", "$4.8 billion", "76 percent", "20x"]
+    assert figure_key("2,522 tokens/sec") == figure_key("2522 tokens per second") == figure_key("2,522") == "2522"
+    assert figure_key("$4.8 billion") == "4.8b" != figure_key("4.8 percent")
+
+
+def test_sentence_spans_are_verbatim():
+    text = 'Cerebras said "fast." Then 3.5 GB moved.\nNew line here! And $5 more.'
+    sentences = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert sentences == ['Cerebras said "fast."', "Then 3.5 GB moved.", "New line here!", "And $5 more."]
+
+
+def _evidence(text: str, publisher: str, published: date | None = date(2026, 11, 1), url: str | None = None) -> Evidence:
+    source = Source(url=url or f"https://{publisher.lower().replace(' ', '')}.example/", title=publisher, publisher=publisher, published=published)
+    return Evidence(text=text, source=source, query="q")
+
+
+CLAIM = "Cerebras served Llama at 2,522 tokens per second, ahead of NVIDIA Blackwell at 1,038 tokens per second."
+
+
+def test_impact_names_its_signals_and_consensus_counts_publishers():
+    request = make_request("Cerebras vs NVIDIA")
+    results = SearchResults(
+        evidence=[
+            _evidence(CLAIM, "Business Wire"),
+            _evidence("Artificial Analysis measured 2,522 tokens per second for Cerebras against 1,038 for NVIDIA.", "Artificial Analysis"),
+            _evidence("Trade press repeated that Cerebras reached 2,522 tokens per second, beating NVIDIA's 1,038.", "Trade Weekly"),
+            _evidence("Groq says its customers include a bank, and its revenue grew 40 percent last year.", "Groq Blog", published=None),
+        ],
+        executed_queries=["q"],
+    )
+    findings = RuleAnalyst().assess(request, results)
+    top = findings[0]
+    assert top.snippet == CLAIM
+    assert top.impact.value == "High"
+    for signal in ("quantified claim (2,522 tokens per second", "direct comparison with NVIDIA", "recent (November 1, 2026", "primary source (Business Wire)"):
+        assert signal in top.impact_rationale
+    assert top.consensus == "Widely known" and top.corroboration == 3
+    assert "Artificial Analysis" in top.consensus_rationale and "Trade Weekly" in top.consensus_rationale
+    assert top.source_label.startswith("Business Wire")
+
+
+def test_single_publisher_claim_is_overlooked_and_undated_is_marked():
+    request = make_request("Groq vs NVIDIA")
+    results = SearchResults(
+        evidence=[_evidence("Groq says its customers include a bank, and its revenue grew 40 percent last year.", "Groq Blog", published=None)],
+        executed_queries=["q"],
+    )
+    (finding,) = RuleAnalyst().assess(request, results)
+    assert finding.consensus == "Overlooked" and finding.corroboration == 1
+    assert finding.date_label.startswith("Undated (")
+    assert "undated" in finding.impact_rationale
+
+
+def test_same_publisher_does_not_corroborate_itself():
+    request = make_request("Cerebras vs NVIDIA")
+    results = SearchResults(
+        evidence=[_evidence(CLAIM, "Business Wire", url="https://a.example/1"), _evidence(CLAIM + " Again.", "Business Wire", url="https://a.example/2")],
+        executed_queries=["q"],
+    )
+    assert RuleAnalyst().assess(request, results)[0].consensus == "Overlooked"
+
+
+def test_gaps_are_computed_from_the_evidence():
+    request = make_request("Cerebras and Groq vs NVIDIA", window="3m")
+    results = SearchResults(
+        evidence=[_evidence("Cerebras overstated its reach, critics say; its chips are poorly suited to training.", "Skeptic Review"),
+                  _evidence("Cerebras beat NVIDIA with a record 2,522 tokens per second.", "Cerebras", published=None)],
+        executed_queries=["Cerebras q", "Groq q"],
+        out_of_window=2,
+    )
+    analyst = RuleAnalyst()
+    findings = analyst.assess(request, results)
+    gaps = analyst.synthesize(request, results, findings).gaps
+    kinds = {g.kind for g in gaps}
+    assert {GapKind.CONTRADICTION, GapKind.COVERAGE, GapKind.SINGLE_SOURCE, GapKind.UNDATED, GapKind.WINDOW} <= kinds
+    titles = {g.title: g.text for g in gaps}
+    assert "Groq" in titles["Companies without coverage"]
+    assert "Skeptic Review" in titles["Conflicting views on Cerebras"]
+    assert "2 matching documents" in titles["Outside the time window"]
+
+
+def test_no_evidence_gives_an_honest_report():
+    request = make_request("Cerebras vs NVIDIA")
+    results = SearchResults(evidence=[], executed_queries=["a", "b"])
+    analyst = RuleAnalyst()
+    synthesis = analyst.synthesize(request, results, analyst.assess(request, results))
+    assert synthesis.gaps[0].title == "No evidence found"
+    assert "finds no passage" in synthesis.analysis[0]
+
+
+def test_earnings_context_opens_the_analysis():
+    from pipeline.models import EarningsEvent
+
+    request = make_request("Cerebras vs NVIDIA", earnings=EarningsEvent(company="NVIDIA", quarter="Q3 FY2027", report_date=date(2026, 11, 25)))
+    results = SearchResults(evidence=[_evidence(CLAIM, "Business Wire")], executed_queries=["q"])
+    analyst = RuleAnalyst()
+    analysis = analyst.synthesize(request, results, analyst.assess(request, results)).analysis
+    assert analysis[0].startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026")
