@@ -2,8 +2,6 @@
 
 import json
 import os
-from pathlib import Path
-
 import pytest
 
 from pipeline.errors import UsageError
@@ -11,7 +9,7 @@ from pipeline.generate import generate_report
 from pipeline.models import Report
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus.documents import load_document
-from tests.conftest import EXAMPLE_TITLE_LINE, make_request, write_doc
+from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE, make_request, write_doc
 from tests.test_render import skeleton
 
 
@@ -30,7 +28,7 @@ def test_end_to_end_on_the_sample_corpus(tmp_path, corpus_texts):
     report, markdown = result.report, result.markdown_path.read_text(encoding="utf-8")
     assert result.markdown_path.name == "2026-11-24-are-cerebras-groq-customers-publishing-training-inference.md"
     assert Report.model_validate_json(result.markdown_path.with_suffix(".json").read_text()) == report
-    assert skeleton(markdown) == skeleton(Path(__file__).parents[2].joinpath("shared/seeds/000_294ebb7efc66fb83.txt").read_text())
+    assert skeleton(markdown) == skeleton(EXAMPLE_REPORT.read_text(encoding="utf-8"))
     assert len(report.queries) == 12 and len(report.findings) >= 3 and report.gaps
     assert report.metadata.model.startswith("offline-rules")
     assert "**Model:** offline-rules" in markdown
