@@ -32,6 +32,12 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _unset(value: object) -> bool:
+    """Optional fields added for editors' drafts are left out of JSON when unset, so reports
+    without them serialize exactly as before."""
+    return value is None or value == []
+
+
 class TimeWindow(Model):
     """How far back from the as-of date evidence may be dated, e.g. ``3m`` or ``90d``."""
 
@@ -146,6 +152,9 @@ class Source(Model):
     title: str = ""
     publisher: str | None = None
     published: date | None = None
+    label: str | None = Field(
+        default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
+    )
 
     @field_validator("url")
     @classmethod
@@ -204,6 +213,9 @@ class Finding(Model):
     consensus_rationale: str
     corroboration: int = Field(default=1, ge=0, description="independent publishers carrying the claim")
     verified: bool = Field(default=True, description="the snippet is verbatim from a cited source")
+    status: str | None = Field(
+        default=None, exclude_if=_unset, description="set by refresh: new, or its source no longer found"
+    )
 
 
 class GapKind(str, Enum):
@@ -247,6 +259,13 @@ class SearchResults(Model):
         for item in self.evidence:
             seen.setdefault(item.source.url, item.source)
         return list(seen.values())
+
+
+class Assessment(Model):
+    """What the assess stage returns: the findings, and any evidence it had to leave out (as gaps)."""
+
+    findings: list[Finding]
+    omissions: list[Gap] = Field(default_factory=list)
 
 
 class Synthesis(Model):
@@ -294,6 +313,15 @@ class RunMetadata(Model):
         return sum(stage.cached for stage in self.stages)
 
 
+class Baseline(Model):
+    """Digests of what groundbrief itself wrote into a report, so a refresh can tell an editor's
+    changes (kept) from its own text (regenerated) and a deleted finding from a new one."""
+
+    analysis: str
+    gaps: str
+    findings: list[str] = Field(description="keys of every finding groundbrief generated for this report")
+
+
 class Report(Model):
     """A finished briefing: what was asked, what was found, what it means, and how it ran."""
 
@@ -304,3 +332,9 @@ class Report(Model):
     findings: list[Finding]
     gaps: list[Gap]
     metadata: RunMetadata
+    offered_analysis: list[str] = Field(
+        default_factory=list, exclude_if=_unset, description="a refresh's analysis, offered beside an edited one"
+    )
+    baseline: Baseline | None = Field(
+        default=None, exclude_if=_unset, description="set by refresh; a generated report's is its own content"
+    )

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pipeline import __version__
 from pipeline.cache import StageCache
 from pipeline.models import (
-    Finding,
+    Assessment,
     Report,
     ResearchRequest,
     RunMetadata,
@@ -59,24 +59,24 @@ def run_research(
         lambda: searcher.search(request, queries),
     )
     results_json = results.model_dump(mode="json")
-    findings = stage(
-        "assess", analyst.identity, [request_json, results_json], list[Finding],
+    assessment = stage(
+        "assess", analyst.identity, [request_json, results_json], Assessment,
         lambda: analyst.assess(request, results),
     )
     synthesis = stage(
         "synthesize",
         analyst.identity,
-        [request_json, results_json, [f.model_dump(mode="json") for f in findings]],
+        [request_json, results_json, assessment.model_dump(mode="json")],
         Synthesis,
-        lambda: analyst.synthesize(request, results, findings),
+        lambda: analyst.synthesize(request, results, assessment),
     )
     return Report(
         request=request,
         queries=_unique([q.text for q in queries] + results.executed_queries),
         sources=results.sources,
         analysis=synthesis.analysis,
-        findings=findings,
-        gaps=synthesis.gaps,
+        findings=assessment.findings,
+        gaps=synthesis.gaps + assessment.omissions,
         metadata=RunMetadata(
             model=analyst.model_label,
             search_backend=searcher.description,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline.models import Finding, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
 
 
 class Stage(Protocol):
@@ -32,13 +32,11 @@ class Searcher(Stage, Protocol):
 
 
 class Assessor(Stage, Protocol):
-    def assess(self, request: ResearchRequest, results: SearchResults) -> list[Finding]: ...
+    def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment: ...
 
 
 class Synthesizer(Stage, Protocol):
-    def synthesize(
-        self, request: ResearchRequest, results: SearchResults, findings: list[Finding]
-    ) -> Synthesis: ...
+    def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis: ...
 
 
 class Analyst(Expander, Assessor, Synthesizer, Protocol):

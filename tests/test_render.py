@@ -137,3 +137,10 @@ def test_hidden_metadata_is_invisible_and_safe():
     comment = markdown.splitlines()[-1]
     assert comment.startswith("<!-- groundbrief:report ") and comment.count("-->") == 1
     assert "groundbrief:report" not in _html(markdown).replace("<!-- groundbrief:report", "")
+
+
+def test_unverified_snippet_is_not_shown_as_a_quote():
+    finding = sample_report().findings[0].model_copy(update={"verified": False, "snippet": "Cerebras is ten times faster."})
+    markdown = render_markdown(sample_report(findings=[finding]))
+    assert '*   **Snippet:** *Unverified model statement:* Cerebras is ten times faster.\n' in markdown
+    assert '"Cerebras is ten times faster."' not in markdown

@@ -81,7 +81,7 @@ def test_impact_names_its_signals_and_consensus_counts_publishers():
         ],
         executed_queries=["q"],
     )
-    findings = RuleAnalyst().assess(request, results)
+    findings = RuleAnalyst().assess(request, results).findings
     top = findings[0]
     assert top.snippet == CLAIM
     assert top.impact.value == "High"
@@ -98,7 +98,7 @@ def test_single_publisher_claim_is_overlooked_and_undated_is_marked():
         evidence=[_evidence("Groq says its customers include a bank, and its revenue grew 40 percent last year.", "Groq Blog", published=None)],
         executed_queries=["q"],
     )
-    (finding,) = RuleAnalyst().assess(request, results)
+    (finding,) = RuleAnalyst().assess(request, results).findings
     assert finding.consensus == "Overlooked" and finding.corroboration == 1
     assert finding.date_label.startswith("Undated (")
     assert "undated" in finding.impact_rationale
@@ -110,7 +110,7 @@ def test_same_publisher_does_not_corroborate_itself():
         evidence=[_evidence(CLAIM, "Business Wire", url="https://a.example/1"), _evidence(CLAIM + " Again.", "Business Wire", url="https://a.example/2")],
         executed_queries=["q"],
     )
-    assert RuleAnalyst().assess(request, results)[0].consensus == "Overlooked"
+    assert RuleAnalyst().assess(request, results).findings[0].consensus == "Overlooked"
 
 
 def test_gaps_are_computed_from_the_evidence():
@@ -122,8 +122,7 @@ def test_gaps_are_computed_from_the_evidence():
         out_of_window=2,
     )
     analyst = RuleAnalyst()
-    findings = analyst.assess(request, results)
-    gaps = analyst.synthesize(request, results, findings).gaps
+    gaps = analyst.synthesize(request, results, analyst.assess(request, results)).gaps
     kinds = {g.kind for g in gaps}
     assert {GapKind.CONTRADICTION, GapKind.COVERAGE, GapKind.SINGLE_SOURCE, GapKind.UNDATED, GapKind.WINDOW} <= kinds
     titles = {g.title: g.text for g in gaps}

@@ -12,7 +12,7 @@ from pipeline import __version__
 from pipeline.analysts.rules.assess import assess
 from pipeline.analysts.rules.expand import expand_queries
 from pipeline.analysts.rules.synthesize import synthesize
-from pipeline.models import Finding, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
 
 MODEL_NAME = "offline-rules"
 
@@ -37,8 +37,8 @@ class RuleAnalyst:
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
         return expand_queries(request)
 
-    def assess(self, request: ResearchRequest, results: SearchResults) -> list[Finding]:
-        return assess(request, results)
+    def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
+        return Assessment(findings=assess(request, results))
 
-    def synthesize(self, request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> Synthesis:
-        return synthesize(request, results, findings)
+    def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis:
+        return synthesize(request, results, assessment.findings)

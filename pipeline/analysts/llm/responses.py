@@ -1,0 +1,41 @@
+"""The JSON the LLM stages must return; validated with pydantic whatever the backend."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class PlannedQuery(BaseModel):
+    text: str
+    entity: str | None = None
+    angle: str | None = None
+
+
+class ExpandResponse(BaseModel):
+    queries: list[PlannedQuery] = Field(min_length=1)
+
+
+class AssessedFinding(BaseModel):
+    evidence_id: str
+    quote: str
+    supporting_ids: list[str] = Field(default_factory=list)
+    impact: Literal["High", "Medium", "Low"]
+    impact_rationale: str
+    consensus: Literal["Overlooked", "Emerging", "Widely known"]
+    consensus_rationale: str
+
+
+class AssessResponse(BaseModel):
+    findings: list[AssessedFinding]
+
+
+class WrittenGap(BaseModel):
+    title: str
+    text: str
+
+
+class SynthesisResponse(BaseModel):
+    analysis: list[str] = Field(min_length=1)
+    gaps: list[WrittenGap]
