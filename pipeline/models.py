@@ -186,6 +186,7 @@ class Evidence(Model):
     source: Source
     query: str
     score: float = 0.0
+    verified: bool = Field(default=True, description="text is verbatim from the source, not a model's summary of it")
 
 
 class Impact(str, Enum):
@@ -266,6 +267,7 @@ class Assessment(Model):
 
     findings: list[Finding]
     omissions: list[Gap] = Field(default_factory=list)
+    partial: bool = Field(default=False, description="a model call failed after retries; its evidence is missing")
 
 
 class Synthesis(Model):

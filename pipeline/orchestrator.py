@@ -85,7 +85,7 @@ def run_research(
             usage=analyst.usage,
             stages=stages,
             warnings=results.warnings,
-            partial=bool(results.failures),
+            partial=bool(results.failures) or assessment.partial,
         ),
     )
 

@@ -129,3 +129,28 @@ def test_identity_changes_with_the_prompts(tmp_path):
     builtin = LLMAnalyst(chat).identity
     (tmp_path / "assess.md.j2").write_text("custom {{ schema }}")
     assert LLMAnalyst(chat, prompts=tmp_path).identity != builtin
+
+
+class FailingChatModel(FakeChatModel):
+    """A fake whose assess calls fail as a backend's do after its retries run out."""
+
+    def generate_json(self, prompt, schema, stage):
+        from pipeline.analysts.llm import ModelCallError
+
+        self.prompts.append((stage, prompt))
+        raise ModelCallError("503 UNAVAILABLE after 4 retries")
+
+
+def test_failed_assess_call_is_a_gap_and_marks_the_run_partial():
+    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")])
+    assessment = LLMAnalyst(FailingChatModel({})).assess(make_request(), results)
+    assert assessment.partial and assessment.findings == []
+    assert assessment.omissions[0].title == "Assessment call failed"
+    assert "503 UNAVAILABLE" in assessment.omissions[0].text
+
+
+def test_quote_from_unverified_evidence_stays_unverified():
+    unverified = _evidence(PASSAGE, "Wire").model_copy(update={"verified": False})
+    reply = json.dumps({"findings": [_finding()]})
+    (finding,) = LLMAnalyst(FakeChatModel({"assess": [reply]})).assess(make_request(), SearchResults(evidence=[unverified])).findings
+    assert not finding.verified

@@ -48,6 +48,10 @@ class ModelOutputError(GroundbriefError):
     """The model's reply did not validate, even after one repair attempt."""
 
 
+class ModelCallError(GroundbriefError):
+    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
+
+
 class ChatModel(Protocol):
     """What a provider backend implements: one JSON-returning call, plus what it has spent."""
 
@@ -104,10 +108,20 @@ class LLMAnalyst:
         packing = pack([count_tokens(item["text"]) + 40 for item in items], budget, MAX_ASSESS_CALLS)
         findings: list[Finding] = []
         discarded = 0
+        failed: list[Gap] = []
         for batch in packing.batches:
             chosen = [items[i] for i in batch]
             prompt = self._assess_prompt(request, chosen)
-            for assessed in self._ask("assess", prompt, AssessResponse).findings:
+            try:
+                reply = self._ask("assess", prompt, AssessResponse)
+            except ModelCallError as error:
+                failed.append(Gap(
+                    title="Assessment call failed",
+                    text=f"{len(chosen)} passages were not assessed because the model call failed: {error}",
+                    kind=GapKind.FAILURE,
+                ))
+                continue
+            for assessed in reply.findings:
                 finding = _to_finding(assessed, {item["id"]: evidence[int(item["id"][1:]) - 1] for item in chosen})
                 if finding is None:
                     discarded += 1
@@ -115,7 +129,7 @@ class LLMAnalyst:
                     findings.append(finding)
         findings.sort(key=lambda f: _IMPACT_ORDER[f.impact])
         omissions = _omissions(evidence, packing.omitted, discarded, self.chat.context_tokens, findings[MAX_FINDINGS:])
-        return Assessment(findings=findings[:MAX_FINDINGS], omissions=omissions)
+        return Assessment(findings=findings[:MAX_FINDINGS], omissions=failed + omissions, partial=bool(failed))
 
     def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis:
         prompt = self.prompts.render(
@@ -207,7 +221,7 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
         consensus=Consensus(assessed.consensus).value,
         consensus_rationale=assessed.consensus_rationale,
         corroboration=len(sources),
-        verified=verbatim is not None,
+        verified=verbatim is not None and cited.verified,
     )
 
 
