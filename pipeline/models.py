@@ -243,6 +243,13 @@ class QueryFailure(Model):
     query: str
     error: str
 
+    def as_gap(self) -> Gap:
+        return Gap(
+            title="Failed search",
+            text=f'The search "{self.query}" failed ({self.error}); its evidence is missing.',
+            kind=GapKind.FAILURE,
+        )
+
 
 class SearchResults(Model):
     """What the search stage hands to assessment."""

@@ -76,7 +76,7 @@ def run_research(
         sources=results.sources,
         analysis=synthesis.analysis,
         findings=assessment.findings,
-        gaps=synthesis.gaps + assessment.omissions,
+        gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
         metadata=RunMetadata(
             model=analyst.model_label,
             search_backend=searcher.description,

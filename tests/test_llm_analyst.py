@@ -112,7 +112,7 @@ def test_small_context_packs_into_batches_and_says_what_was_left_out():
     assert assessment.omissions[0].title == "Evidence left out" and "Pub" in assessment.omissions[0].text
 
 
-def test_synthesize_maps_gaps_and_failed_searches():
+def test_synthesize_maps_gaps_and_tells_the_model_about_failed_searches():
     from pipeline.models import QueryFailure
 
     reply = json.dumps({"analysis": ["One.", "Two."], "gaps": [{"title": "NVIDIA's Response", "text": "Not covered."}]})
@@ -120,7 +120,7 @@ def test_synthesize_maps_gaps_and_failed_searches():
     results = SearchResults(failures=[QueryFailure(query="Groq q", error="503 after 3 retries")])
     synthesis = LLMAnalyst(chat).synthesize(make_request(), results, Assessment(findings=[]))
     assert synthesis.analysis == ["One.", "Two."]
-    assert [g.title for g in synthesis.gaps] == ["NVIDIA's Response", "Failed search"]
+    assert [g.title for g in synthesis.gaps] == ["NVIDIA's Response"]
     assert "Groq q (503 after 3 retries)" in chat.prompts[0][1]
 
 

@@ -141,12 +141,7 @@ class LLMAnalyst:
             findings=[_finding_text(f) for f in assessment.findings],
         )
         reply = self._ask("synthesize", prompt, SynthesisResponse)
-        gaps = [Gap(title=g.title, text=g.text, kind=GapKind.COVERAGE) for g in reply.gaps]
-        gaps += [
-            Gap(title="Failed search", text=f'The search "{f.query}" failed ({f.error}); its evidence is missing.', kind=GapKind.FAILURE)
-            for f in results.failures
-        ]
-        return Synthesis(analysis=reply.analysis, gaps=gaps)
+        return Synthesis(analysis=reply.analysis, gaps=[Gap(title=g.title, text=g.text) for g in reply.gaps])
 
     def _assess_prompt(self, request: ResearchRequest, evidence: list[dict]) -> str:
         return self.prompts.render(

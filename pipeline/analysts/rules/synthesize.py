@@ -167,12 +167,6 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
             f"excluded by the {request.window.phrase} window.",
             kind=GapKind.WINDOW,
         ))
-    for failure in results.failures:
-        gaps.append(Gap(
-            title="Failed search",
-            text=f"The search \"{failure.query}\" failed ({failure.error}); its evidence is missing.",
-            kind=GapKind.FAILURE,
-        ))
     return gaps
 
 

@@ -1,0 +1,50 @@
+"""The orchestrator with a named fake searcher: any backend's failed searches reach the report."""
+
+from click.testing import CliRunner
+
+from pipeline.analysts.rules import RuleAnalyst
+from pipeline.cache import StageCache
+from pipeline.models import Evidence, QueryFailure, SearchResults, Source
+from pipeline.orchestrator import run_research
+from pipeline.stages import Backends
+from tests.conftest import make_request
+
+
+class FakePartlyFailingSearcher:
+    """Answers every query but the last with one passage; the last one 'fails after retries'."""
+
+    identity = "fake-search"
+    description = "fake search backend (tests)"
+
+    def search(self, request, queries):
+        *answered, failed = queries
+        evidence = [
+            Evidence(text="Cerebras beat NVIDIA with 2,522 tokens per second in a benchmark.", source=Source(url="https://a.example/", publisher="A"), query=q.text)
+            for q in answered
+        ]
+        return SearchResults(
+            evidence=evidence,
+            executed_queries=[q.text for q in queries],
+            failures=[QueryFailure(query=failed.text, error="503 UNAVAILABLE after 4 retries")],
+        )
+
+
+def test_failed_search_is_a_gap_and_the_run_is_partial(tmp_path):
+    backends = Backends(analyst=RuleAnalyst(), searcher=FakePartlyFailingSearcher())
+    report = run_research(make_request(query_count=3), backends, StageCache(None, warn=print))
+    assert report.metadata.partial
+    assert report.gaps[-1].title == "Failed search" and "503 UNAVAILABLE" in report.gaps[-1].text
+    assert report.findings and report.metadata.search_backend == "fake search backend (tests)"
+
+
+def test_partial_run_writes_the_report_and_exits_3(tmp_path, monkeypatch):
+    from pipeline import generate
+    from pipeline.cli import generate_report
+
+    def fake_backends(model, corpus, cache_root, warn):
+        return Backends(analyst=RuleAnalyst(), searcher=FakePartlyFailingSearcher())
+
+    monkeypatch.setattr(generate, "resolve_backends", fake_backends)
+    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--out", str(tmp_path), "--queries", "2"])
+    assert result.exit_code == 3
+    assert "Failed search" in (tmp_path / result.stdout.strip().rsplit("/", 1)[-1]).read_text()
