@@ -176,3 +176,34 @@ def test_unwritable_index_location_degrades_to_memory(tmp_path):
     searcher = CorpusSearcher(corpus, blocker, warn=warnings.append)
     assert "indexing in memory" in warnings[0]
     assert searcher.search(make_request("Groq vs NVIDIA"), [SearchQuery(text="Groq tokens", entity="Groq")]).evidence
+
+
+def test_concurrent_cold_syncs_of_one_index_do_not_collide(tmp_path):
+    import threading
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(40):
+        write_doc(corpus, f"d{n}.md", BODY * 5, title=f"doc {n}")
+    database = tmp_path / "shared.sqlite3"
+    CorpusIndex(corpus, database).close()  # schema in place; no documents indexed yet
+    start = threading.Barrier(3)
+    reports, errors = [], []
+
+    def sync() -> None:
+        index = CorpusIndex(corpus, database)
+        start.wait()
+        try:
+            reports.append(index.sync())
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            errors.append(error)
+        finally:
+            index.close()
+
+    threads = [threading.Thread(target=sync) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.indexed for r in reports) == [0, 0, 40]  # one did the work; the others waited and found it done

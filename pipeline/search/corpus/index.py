@@ -72,7 +72,9 @@ class CorpusIndex:
     def __init__(self, corpus: Path, database: Path):
         self.corpus = corpus
         database.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(database)
+        # Other processes (a scheduled batch, a second CLI run) may be syncing the same index:
+        # wait for their write lock rather than failing.
+        self._db = sqlite3.connect(database, timeout=120)
         self._db.executescript(_SCHEMA)
         self._reset_if_other_format()
 
@@ -107,16 +109,19 @@ class CorpusIndex:
         The fingerprint changes whenever a file is added, removed or modified: search results
         are cached against it.
         """
-        known = {
-            path: (mtime, size)
-            for path, mtime, size in self._db.execute(
-                "SELECT path, mtime_ns, size FROM documents UNION ALL SELECT path, mtime_ns, size FROM skipped"
-            )
-        }
         seen: set[str] = set()
         indexed = unchanged = 0
         fingerprint = hashlib.sha256()
         with self._db:
+            # Take the write lock before reading what is indexed, so a concurrent sync waits and
+            # then finds the work done instead of indexing the same files twice.
+            self._db.execute("BEGIN IMMEDIATE")
+            known = {
+                path: (mtime, size)
+                for path, mtime, size in self._db.execute(
+                    "SELECT path, mtime_ns, size FROM documents UNION ALL SELECT path, mtime_ns, size FROM skipped"
+                )
+            }
             for path, stat in self.corpus_files():
                 key = str(path.relative_to(self.corpus))
                 seen.add(key)
