@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline import formatting
+from pipeline.baseline import baseline_of
 from pipeline.models import Report
 from pipeline.resources import resource_dir
 
@@ -31,6 +32,9 @@ def hidden_metadata(report: Report) -> str:
         "search_backend": report.metadata.search_backend,
         "generated_at": report.metadata.generated_at.isoformat(),
         "tool_version": report.metadata.tool_version,
+        # What groundbrief generated (so refresh can tell edits apart) and who published each link.
+        "baseline": baseline_of(report).model_dump(mode="json"),
+        "publishers": {source.url: source.publisher for source in report.sources if source.publisher},
     }
     # "--" can only occur inside JSON strings, where \u002d is the same character: the comment can't end early.
     text = json.dumps(payload, ensure_ascii=True, sort_keys=True).replace("--", "-\\u002d")

@@ -1,0 +1,77 @@
+"""How groundbrief recognises its own text in a report an editor may have changed.
+
+The renderer stores these digests in every report's hidden metadata; ``groundbrief refresh``
+compares them with the draft to tell an editor's changes (kept) from generated text (regenerated).
+
+A key identifies a claim by its snippet, ignoring what editors' tools change without meaning to
+(case, whitespace, curly quotes); a digest fingerprints a generated section so any edit shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+from pipeline.models import Baseline, Gap, Report
+
+_CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+T = TypeVar("T")
+_SAME_CLAIM = 90  # rapidfuzz ratio at which two snippets are one claim, lightly edited
+
+
+def fold(text: str) -> str:
+    """Whitespace folded to single spaces, as the renderer writes every value."""
+    return " ".join(text.split())
+
+
+def claim_text(snippet: str) -> str:
+    """A snippet as compared across versions: folded, case-free, straight quotes."""
+    return fold(snippet.translate(_CURLY)).casefold()
+
+
+def finding_key(snippet: str) -> str:
+    return _digest(claim_text(snippet))
+
+
+def same_claim(a: str, b: str) -> bool:
+    """Whether two snippets state the same claim: equal, or one is a light edit of the other."""
+    from rapidfuzz import fuzz  # imported here: rendering imports this module and needs no fuzzy matching
+
+    a, b = claim_text(a), claim_text(b)
+    return a == b or fuzz.ratio(a, b) >= _SAME_CLAIM
+
+
+def take_match(snippet: str, candidates: list[T], snippet_of: Callable[[T], str]) -> T | None:
+    """Remove and return the candidate stating the same claim: the same key first, then a light edit."""
+    key = finding_key(snippet)
+    match = next((c for c in candidates if finding_key(snippet_of(c)) == key), None)
+    if match is None:
+        match = next((c for c in candidates if same_claim(snippet_of(c), snippet)), None)
+    if match is not None:
+        candidates.remove(match)
+    return match
+
+
+def analysis_digest(paragraphs: list[str]) -> str:
+    return _digest([fold(p) for p in paragraphs])
+
+
+def gaps_digest(gaps: list[Gap]) -> str:
+    return _digest([[fold(g.title), fold(g.text)] for g in gaps])
+
+
+def baseline_of(report: Report) -> Baseline:
+    """The baseline a refreshed report carries; a generated report's is its own content."""
+    if report.baseline is not None:
+        return report.baseline
+    return Baseline(
+        analysis=analysis_digest(report.analysis),
+        gaps=gaps_digest(report.gaps),
+        findings=list(dict.fromkeys(finding_key(f.snippet) for f in report.findings)),
+    )
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -1,0 +1,125 @@
+"""``groundbrief check``: what an editor must fix before a draft is a well-formed report.
+
+Errors (exit 1): text the parser can't place; a finding without Snippet, Date, Source, Impact
+(``High``/``Medium``/``Low`` then text) or Consensus Check; sections missing, repeated or out of
+order; a link that is not http(s) or file://; a source a finding names that Sources Referenced
+doesn't list; the same finding twice. Warnings (exit 0) say what re-rendering will normalize.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.baseline import same_claim
+from pipeline.drafts.model import Issue, ParsedDraft
+from pipeline.drafts.parse import SECTIONS
+from pipeline.drafts.sources import unmatched_names
+from pipeline.models import SAFE_URL_SCHEMES
+
+REQUIRED_FIELDS = ("Snippet", "Date", "Source", "Impact", "Consensus Check")
+SECTION_ORDER = list(SECTIONS.values())
+
+_LINK_TARGET = re.compile(r"(?<!\\)\]\(\s*<?([^\s)>]*)|(?<!\\)<([A-Za-z][A-Za-z0-9+.-]*:[^\s>]*)>")
+
+
+def check_draft(parsed: ParsedDraft) -> list[Issue]:
+    """Every problem in the draft, by line; the parser's own issues included."""
+    issues = [
+        *parsed.issues,
+        *_sections(parsed),
+        *_finding_fields(parsed),
+        *_links(parsed),
+        *_unlisted_sources(parsed),
+        *_duplicates(parsed),
+    ]
+    return sorted(dict.fromkeys(issues), key=lambda i: (i.line or 0, i.severity != "error"))
+
+
+def _error(line: int | None, code: str, message: str) -> Issue:
+    return Issue(line, "error", code, message)
+
+
+def _sections(parsed: ParsedDraft) -> list[Issue]:
+    draft = parsed.draft
+    found: dict[str, int] = {}
+    issues = []
+    if draft.title is None:
+        issues.append(_error(1, "section", "the first line must be the '# Research Query:' title"))
+    for entry in draft.sections:
+        if entry.text in found:
+            issues.append(_error(entry.line, "section", f"{entry.text} appears again (first on line {found[entry.text]})"))
+        else:
+            found[entry.text] = entry.line
+    present = [name for name in SECTION_ORDER if name in found]
+    for index, name in enumerate(present):
+        ahead = [later for later in present[index + 1 :] if found[later] < found[name]]
+        if ahead:
+            issues.append(_error(found[name], "section-order", f"{name} is out of order: it belongs before {ahead[0]} (line {found[ahead[0]]})"))
+    missing = [name for name in SECTION_ORDER if name not in found]
+    if missing and missing == SECTION_ORDER[len(SECTION_ORDER) - len(missing):] and draft.metadata_line is None:
+        last = len(draft.lines) - (draft.lines[-1] == "")
+        issues.append(_error(last, "truncated", f"the report ends at line {last} without {', '.join(missing)}: the file looks truncated"))
+    else:
+        issues += [_error(None, "section", f"section {name} is missing") for name in missing]
+    return issues
+
+
+def _finding_fields(parsed: ParsedDraft) -> list[Issue]:
+    issues = []
+    for block, finding in zip(parsed.draft.findings, parsed.findings):
+        for name in REQUIRED_FIELDS:
+            entry = block.fields.get(name)
+            if entry is None and name != "Impact":  # a missing Impact is already a parse error
+                issues.append(_error(block.line, "missing-field", f"the finding has no **{name}:** line"))
+            elif entry is not None and not entry.text.strip('"“” '):
+                issues.append(_error(entry.line, "missing-field", f"**{name}:** is empty"))
+        if finding is None:
+            continue
+        if not finding.impact_rationale:
+            issues.append(_error(block.fields["Impact"].line, "missing-field", f"**Impact:** needs text after '{finding.impact.value}.' saying why"))
+        consensus = block.fields.get("Consensus Check")
+        if consensus is not None and consensus.text and not finding.consensus:
+            issues.append(_error(consensus.line, "missing-field", "**Consensus Check:** needs a label (e.g. Overlooked) before the first period"))
+    return issues
+
+
+def _links(parsed: ParsedDraft) -> list[Issue]:
+    """Every markdown link and autolink, wherever it is; source lines the parser rejected are skipped."""
+    skip = {parsed.draft.metadata_line} | {i.line for i in parsed.issues if i.code == "link-scheme"}
+    issues = []
+    for number, line in enumerate(parsed.draft.lines, 1):
+        if number in skip:
+            continue
+        for match in _LINK_TARGET.finditer(line):
+            target = match[1] if match[1] is not None else match[2]
+            scheme = target.split(":", 1)[0].lower() if ":" in target else ""
+            if scheme not in SAFE_URL_SCHEMES:
+                issues.append(_error(number, "link-scheme", f"links must be http(s) or file://, not {target[:60]!r}"))
+    return issues
+
+
+def _unlisted_sources(parsed: ParsedDraft) -> list[Issue]:
+    issues = []
+    for block, finding in zip(parsed.draft.findings, parsed.findings):
+        entry = block.fields.get("Source")
+        if finding is None or entry is None:
+            continue
+        for name in unmatched_names(finding.source_label, parsed.sources):
+            issues.append(_error(entry.line, "unlisted-source", f"source {name!r} is not listed under {SECTIONS['sources referenced']}"))
+    return issues
+
+
+def _duplicates(parsed: ParsedDraft) -> list[Issue]:
+    issues = []
+    readable = [(block, finding) for block, finding in zip(parsed.draft.findings, parsed.findings) if finding]
+    for index, (block, finding) in enumerate(readable):
+        earlier = next((b for b, f in readable[:index] if same_claim(f.snippet, finding.snippet)), None)
+        if earlier is not None:
+            issues.append(_error(block.line, "duplicate-finding", f"this finding repeats the one on line {earlier.line}"))
+    return issues
+
+
+def counts(issues: list[Issue]) -> tuple[int, int]:
+    errors = sum(issue.severity == "error" for issue in issues)
+    return errors, len(issues) - errors
+

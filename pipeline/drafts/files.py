@@ -1,0 +1,101 @@
+"""Reading a draft file safely: refuse what isn't a text report, and find the ``.json`` beside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.drafts.assemble import build
+from pipeline.drafts.model import DraftError, Issue, ParsedDraft
+from pipeline.drafts.parse import parse_markdown
+from pipeline.errors import UsageError
+from pipeline.models import SCHEMA_VERSION, Report
+
+#: Reports are tens of kilobytes; anything this large is the wrong file.
+MAX_DRAFT_BYTES = 2 * 1024 * 1024
+
+
+def parse_text(text: str, companion: Report | None = None) -> ParsedDraft:
+    """Parse markdown into a ``ParsedDraft``; raise ``DraftError`` if it isn't a report."""
+    return build(parse_markdown(text), companion)
+
+
+def parse_report(text: str) -> Report:
+    """The report model of ``text``; ``DraftError`` naming the first problem if it has none."""
+    parsed = parse_text(text)
+    if parsed.report is None:
+        raise DraftError(_problem_summary(parsed))
+    return parsed.report
+
+
+def read_draft(path: Path) -> ParsedDraft:
+    """Read and parse ``path``; ``UsageError`` (one line, naming the file) if it can't be a report."""
+    text = _read_text(path, "draft")
+    companion, note = _companion(path.with_suffix(".json"))
+    try:
+        parsed = parse_text(text, companion)
+    except DraftError as error:
+        raise UsageError(f"{path}: {error}") from None
+    if note:
+        parsed.issues.append(note)
+    parsed.path = path
+    return parsed
+
+
+def require_report(parsed: ParsedDraft) -> Report:
+    """The draft's report, or ``UsageError`` if some of its text has no place in the model."""
+    if parsed.report is None or parsed.errors:
+        raise UsageError(f"{parsed.path}: {_problem_summary(parsed)}")
+    return parsed.report
+
+
+def _problem_summary(parsed: ParsedDraft) -> str:
+    errors = parsed.errors
+    if not errors:
+        return "it could not be read as a report"
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    where = f"line {first.line}: " if first.line else ""
+    return f"{where}{first.message}{more}; run 'groundbrief check' for the full list"
+
+
+def _read_text(path: Path, what: str) -> str:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a file")
+    size = path.stat().st_size
+    if size > MAX_DRAFT_BYTES:
+        raise UsageError(f"{path}: {size:,} bytes is too large for a report {what} (the limit is {MAX_DRAFT_BYTES:,})")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{path}: can't be read ({error.strerror or error})") from None
+    if b"\x00" in data:
+        raise UsageError(f"{path}: a binary file, not a markdown report")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def _companion(path: Path) -> tuple[Report | None, Issue | None]:
+    """The report JSON written beside the draft, if there is a readable one."""
+    if not path.is_file():
+        return None, None
+    try:
+        data = json.loads(_read_text(path, "JSON"))
+    except (UsageError, ValueError) as error:
+        return None, Issue(None, "warning", "companion", f"ignored {path.name}: {error}")
+    version = data.get("metadata", {}).get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise UsageError(
+            f"{path}: written by a newer groundbrief (report format {version}; this version reads format "
+            f"{SCHEMA_VERSION}): upgrade groundbrief to read it"
+        )
+    try:
+        return Report.model_validate(data), None
+    except ValidationError as error:
+        return None, Issue(None, "warning", "companion", f"ignored {path.name}: not a groundbrief report JSON ({error.error_count()} problems)")

@@ -1,0 +1,243 @@
+"""``groundbrief refresh``: re-run a draft's research and merge it in without losing an edit.
+
+Findings in the draft stay exactly as written; findings the research newly turns up are added
+with a ``New`` status; a draft finding the research no longer supports (neither its snippet nor
+any source it names turns up) gets a ``Source not found`` status and stays. A finding the editor
+deleted stays deleted unless it comes back with evidence from a source the draft did not list.
+An edited analysis is kept and the regenerated one offered beside it; an untouched one (its
+digest matches the baseline) is regenerated. Gaps: untouched are regenerated, edited are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.backends import DEFAULT_MODEL
+from pipeline.baseline import analysis_digest, finding_key, fold, gaps_digest, take_match
+from pipeline.drafts.diff import preview
+from pipeline.drafts.files import read_draft, require_report
+from pipeline.drafts.model import ParsedDraft
+from pipeline.drafts.sources import named_sources
+from pipeline.errors import UsageError
+from pipeline.formatting import format_date
+from pipeline.generate import generate_report
+from pipeline.models import Baseline, Finding, Gap, Report, ResearchRequest, Source, TimeWindow
+from pipeline.output import ensure_writable, write_report
+from pipeline.render import render_markdown
+
+NEW = "New in refresh of {date}"
+NOT_FOUND = "Source not found in refresh of {date}"
+_NOT_FOUND_PREFIX = NOT_FOUND.split(" {", 1)[0]
+_LOCAL_CORPUS = re.compile(r"^local corpus \((?P<path>.+)\)$")
+_REFRESHED_STEM = re.compile(r"-refreshed(?:-\d+)?$")
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    """What to change from the draft's recorded request and research; None keeps the recorded value."""
+
+    as_of: date | None = None
+    window: TimeWindow | None = None
+    query_count: int | None = None
+    topic: str | None = None
+    model: str = DEFAULT_MODEL
+    corpus: Path | None = None
+    use_cache: bool = True
+
+
+@dataclass
+class RefreshSummary:
+    kept: int = 0
+    new: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+    stayed_deleted: int = 0
+    analysis: str = ""
+    gaps: str = ""
+    gaps_not_added: list[str] = field(default_factory=list)
+    queries_added: int = 0
+    queries_removed: int = 0
+    sources_added: int = 0
+    no_baseline: bool = False
+
+    def lines(self) -> list[str]:
+        """The summary printed after a refresh."""
+        counts = [f"{self.kept} kept as written", f"{len(self.new)} new", f"{len(self.flagged)} flagged (source not found)"]
+        if self.stayed_deleted:
+            counts.append(f"{self.stayed_deleted} you deleted stayed deleted")
+        lines = ["Findings: " + ", ".join(counts)]
+        lines += [f"  + {preview(s)}" for s in self.new] + [f"  ! {preview(s)}" for s in self.flagged]
+        lines.append(f"Analysis: {self.analysis}")
+        lines.append(f"Gaps: {self.gaps}")
+        lines += [f"  not added: {title}" for title in self.gaps_not_added]
+        lines.append(f"Queries: {self.queries_added} added, {self.queries_removed} removed; sources: {self.sources_added} added")
+        if self.no_baseline:
+            lines.append("Note: the draft records no baseline, so its analysis and gaps were treated as edited "
+                         "and any finding it lacks was added as new")
+        return lines
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    path: Path
+    report: Report
+    summary: RefreshSummary
+
+
+def refresh_draft(
+    path: Path,
+    options: RefreshOptions,
+    *,
+    warn: Callable[[str], None] = lambda message: None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> Refreshed:
+    """Research the draft's request again and write the merge beside the draft (never over it)."""
+    parsed = read_draft(path)
+    request = refresh_request(parsed, options)
+    corpus = options.corpus or _recorded_corpus(parsed)
+    ensure_writable(path.parent)
+    with tempfile.TemporaryDirectory(prefix="groundbrief-refresh-") as scratch:
+        fresh = generate_report(
+            request, model=options.model, corpus=corpus, out_dir=Path(scratch),
+            use_cache=options.use_cache, warn=warn, on_stage=on_stage,
+        ).report
+    merged, summary = merge(parsed, fresh)
+    stem = _REFRESHED_STEM.sub("", path.stem) + "-refreshed"
+    written = write_report(path.parent, stem, render_markdown(merged), merged.model_dump_json(indent=2))
+    return Refreshed(path=written, report=merged, summary=summary)
+
+
+def refresh_request(parsed: ParsedDraft, options: RefreshOptions) -> ResearchRequest:
+    """The draft's request, as of today (or ``--as-of``); ``--topic`` stands in for a deleted one."""
+    recorded = require_report(parsed).request
+    as_of = options.as_of or date.today()
+    if parsed.request_origin == "inferred":
+        if not options.topic:
+            raise UsageError(
+                f"{parsed.path}: the draft's request metadata is gone (no hidden groundbrief comment, no .json "
+                f"beside it), so what to research is unknown: pass --topic, e.g. --topic "
+                f"{shlex.quote(recorded.title_line)} (and --window if not {recorded.window}, read from its queries)"
+            )
+        try:
+            return ResearchRequest.from_title_line(
+                options.topic, as_of=as_of, window=options.window or recorded.window,
+                query_count=options.query_count or recorded.query_count,
+            )
+        except ValidationError as error:
+            raise UsageError(f"--topic: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    if options.topic:
+        raise UsageError(f"{parsed.path}: the draft records its request; --topic is only for drafts whose metadata was deleted")
+    update: dict[str, object] = {"as_of": as_of}
+    if options.window:
+        update["window"] = options.window
+    if options.query_count:
+        update["query_count"] = options.query_count
+    return recorded.model_copy(update=update)
+
+
+def _recorded_corpus(parsed: ParsedDraft) -> Path | None:
+    """The local corpus the draft was researched in; None (the default corpus) if it records none."""
+    if parsed.request_origin == "inferred":
+        return None
+    backend = require_report(parsed).metadata.search_backend
+    match = _LOCAL_CORPUS.match(backend)
+    if match and Path(match["path"]).is_dir():
+        return Path(match["path"])
+    raise UsageError(f"{parsed.path}: the draft was researched in {backend}, which is not available here: pass --corpus")
+
+
+def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
+    """The draft brought up to date with ``fresh`` research, and what changed."""
+    draft = require_report(parsed)
+    baseline = parsed.baseline
+    summary = RefreshSummary(no_baseline=baseline is None)
+    listed = {s.url for s in draft.sources} | {s.url for s in (parsed.companion.sources if parsed.companion else [])}
+    findings = _merge_findings(draft, fresh, baseline, listed, summary)
+    analysis, offered = _merge_analysis(draft, fresh, baseline, summary)
+    gaps = _merge_gaps(draft, fresh, baseline, summary)
+    new_sources = [s for s in fresh.sources if s.url not in {d.url for d in draft.sources}]
+    summary.sources_added = len(new_sources)
+    summary.queries_added = len(set(fresh.queries) - set(draft.queries))
+    summary.queries_removed = len(set(draft.queries) - set(fresh.queries))
+    merged = Report(
+        request=fresh.request,
+        queries=fresh.queries,
+        sources=draft.sources + new_sources,
+        analysis=analysis,
+        findings=findings,
+        gaps=gaps,
+        metadata=fresh.metadata,
+        offered_analysis=offered,
+        baseline=Baseline(
+            analysis=analysis_digest(fresh.analysis),
+            gaps=gaps_digest(fresh.gaps),
+            findings=list(dict.fromkeys([*(baseline.findings if baseline else []), *(finding_key(f.snippet) for f in fresh.findings)])),
+        ),
+    )
+    return merged, summary
+
+
+def _merge_findings(
+    draft: Report, fresh: Report, baseline: Baseline | None, listed: set[str], summary: RefreshSummary
+) -> list[Finding]:
+    stamp = format_date(fresh.request.as_of)
+    unmatched = list(fresh.findings)
+    merged = []
+    for finding in draft.findings:
+        found = take_match(finding.snippet, unmatched, _snippet) is not None or _turns_up(finding, fresh.sources)
+        if found:
+            summary.kept += 1
+            status = None if (finding.status or "").startswith(_NOT_FOUND_PREFIX) else finding.status
+        else:
+            summary.flagged.append(finding.snippet)
+            status = NOT_FOUND.format(date=stamp)
+        merged.append(finding.model_copy(update={"status": status}))
+    deleted = set(baseline.findings) if baseline else set()
+    for finding in unmatched:
+        if finding_key(finding.snippet) in deleted and not {s.url for s in finding.sources} - listed:
+            summary.stayed_deleted += 1
+            continue
+        summary.new.append(finding.snippet)
+        merged.append(finding.model_copy(update={"status": NEW.format(date=stamp)}))
+    return merged
+
+
+def _snippet(finding: Finding) -> str:
+    return finding.snippet
+
+
+def _turns_up(finding: Finding, sources: list[Source]) -> bool:
+    urls = {s.url for s in finding.sources}
+    return any(s.url in urls for s in sources) or bool(named_sources(finding.source_label, sources))
+
+
+def _merge_analysis(
+    draft: Report, fresh: Report, baseline: Baseline | None, summary: RefreshSummary
+) -> tuple[list[str], list[str]]:
+    """(analysis, offered analysis)."""
+    if baseline is not None and analysis_digest(draft.analysis) == baseline.analysis:
+        summary.analysis = "regenerated (it was not edited)"
+        return fresh.analysis, []
+    if analysis_digest(draft.analysis) == analysis_digest(fresh.analysis):
+        summary.analysis = "kept (the regenerated one is the same)"
+        return draft.analysis, []
+    summary.analysis = "kept your edited analysis; the regenerated one is offered beside it"
+    return draft.analysis, fresh.analysis
+
+
+def _merge_gaps(draft: Report, fresh: Report, baseline: Baseline | None, summary: RefreshSummary) -> list[Gap]:
+    if baseline is not None and gaps_digest(draft.gaps) == baseline.gaps:
+        summary.gaps = "regenerated (they were not edited)"
+        return fresh.gaps
+    titles = {fold(g.title).casefold() for g in draft.gaps}
+    summary.gaps_not_added = [g.title for g in fresh.gaps if fold(g.title).casefold() not in titles]
+    summary.gaps = "kept your edited gaps" + ("; regenerated gaps not in them:" if summary.gaps_not_added else "")
+    return draft.gaps
+

@@ -1,0 +1,101 @@
+"""``groundbrief check``: line-numbered messages, exit 0 clean / 1 problems / 2 not checkable, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import groundbrief
+from tests.conftest import EXAMPLE_REPORT
+from tests.drafts.conftest import edit, finding_block
+
+
+def check(path: Path, *options: str):
+    return CliRunner().invoke(groundbrief, ["check", str(path), *options])
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if text in line)
+
+
+def test_a_generated_report_is_clean(draft):
+    result = check(draft)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{draft}: clean\n"
+
+
+def test_each_rule_is_reported_at_its_line(draft):
+    markdown = draft.read_text(encoding="utf-8")
+    hbm = finding_block(markdown, "HBM bottleneck")
+    edit(draft, "    *   **Date:** October 14, 2026\n", "")
+    edit(draft, "**Impact:** High. 3 signals: direct comparison", "**Impact:** Big. 3 signals: direct comparison")
+    edit(draft, "**Source:** Cerebras Systems, AI web-research digest", "**Source:** Cerebras Systems, Bloomberg")
+    edit(draft, "- [stratechery.com](https://stratechery.com/)", "- [stratechery.com](javascript:alert(1))")
+    edit(draft, "**Contradictions and Gaps:**", hbm + "**Contradictions and Gaps:**")
+    result = check(draft, "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    found = {(issue["line"], issue["code"]) for issue in report["issues"]}
+    assert found == {
+        (line_of(draft, "To get around the HBM bottleneck"), "missing-field"),
+        (line_of(draft, "**Impact:** Big."), "impact-level"),
+        (line_of(draft, "Cerebras Systems, Bloomberg"), "unlisted-source"),
+        (line_of(draft, "javascript:alert"), "link-scheme"),
+        (line_of(draft, "**Contradictions and Gaps:**") - 6, "duplicate-finding"),
+    }
+    assert report["clean"] is False and report["errors"] == 5 and report["warnings"] == 0
+    messages = {issue["code"]: issue["message"] for issue in report["issues"]}
+    assert messages["missing-field"] == "the finding has no **Date:** line"
+    assert messages["unlisted-source"] == "source 'Bloomberg' is not listed under ## Sources Referenced"
+    assert messages["duplicate-finding"] == f"this finding repeats the one on line {line_of(draft, 'To get around the HBM')}"
+
+
+def test_sections_missing_and_out_of_order(draft):
+    markdown = draft.read_text(encoding="utf-8")
+    queries = markdown[markdown.index("## Search Queries Used") : markdown.index("## Sources Referenced")]
+    draft.write_text(markdown.replace(queries, "").replace("**Contradictions and Gaps:**", queries + "**Contradictions and Gaps:**"))
+    result = check(draft)
+    assert result.exit_code == 1
+    line = line_of(draft, "## Search Queries Used")
+    assert f"{draft}:{line}: error: ## Search Queries Used is out of order: it belongs before ## Sources Referenced (line 5)" in result.output
+    assert result.output.count("out of order") == 1
+    edit(draft, "## Search Queries Used\n", "")
+    assert "error: section ## Search Queries Used is missing" in check(draft).output
+
+
+def test_a_truncated_report_says_so(draft):
+    markdown = draft.read_text(encoding="utf-8")
+    draft.write_text(markdown[: markdown.index("**Contradictions and Gaps:**") - 200])
+    result = check(draft)
+    assert result.exit_code == 1
+    assert "without **Contradictions and Gaps:**: the file looks truncated" in result.output
+
+
+def test_warnings_alone_leave_the_draft_clean(draft):
+    edit(draft, "**Impact:** High. 3 signals: direct", "**Impact:** high - 3 signals: direct")
+    result = check(draft)
+    assert result.exit_code == 0, result.output
+    assert f"{draft}:{line_of(draft, '**Impact:** high -')}: warning: the impact is written as 'High.'" in result.output
+    assert result.output.endswith(f"{draft}: clean, 1 warning\n")
+
+
+def test_the_example_report_names_a_source_it_does_not_list():
+    result = check(EXAMPLE_REPORT)
+    assert result.exit_code == 1
+    assert f"{EXAMPLE_REPORT}:38: error: source 'Cerebras.net' is not listed under ## Sources Referenced" in result.output
+    assert "refresh needs --topic" in result.output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_a_file_that_is_not_a_report_exits_2(tmp_path, output_format):
+    path = tmp_path / "notes.md"
+    path.write_text("Shopping list\n- milk\n")
+    result = check(path, "--format", output_format)
+    assert result.exit_code == 2
+    assert "is not a groundbrief report" in result.output
+    if output_format == "json":
+        assert json.loads(result.stdout) == {"file": str(path), "clean": False, "error": f"{path}: it is not a groundbrief report: there is no '# Research Query:' title line and none of its sections"}
+    assert path.read_text() == "Shopping list\n- milk\n"
