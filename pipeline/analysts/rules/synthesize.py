@@ -36,12 +36,7 @@ def _analysis(
     dated = sorted(s.published for s in documents.values() if s.published)
     span = f", dated {format_date(dated[0])} to {format_date(dated[-1])}" if dated else ""
     subject = " and ".join(entities.challengers) or "the topic"
-    opening = (
-        f"As {request.earnings.company} prepares to report its {request.earnings.quarter} earnings on "
-        f"{format_date(request.earnings.report_date)}, this briefing reviews"
-        if request.earnings
-        else f"As of {format_date(request.as_of)}, this briefing reviews"
-    )
+    opening = f"{_earnings_context(request)}, this briefing reviews"
     if not findings:
         return [
             f"{opening} the evidence on {subject}"
@@ -73,6 +68,19 @@ def _analysis(
         disputed = _names([g.title.removeprefix("Conflicting views on ") for g in contradictions])
         third += f" Publishers disagree about {disputed}: weigh the claims in Contradictions and Gaps."
     return [first, second, third]
+
+
+def _earnings_context(request: ResearchRequest) -> str:
+    """How the example opens: the company, the quarter and when it reports, counted from the as-of date."""
+    if not request.earnings:
+        return f"As of {format_date(request.as_of)}"
+    event = request.earnings
+    days = (event.report_date - request.as_of).days
+    if days < 0:
+        return f"After {event.company} reported its {event.quarter} earnings on {format_date(event.report_date)}"
+    when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+    return (f"As {event.company} prepares to report its {event.quarter} earnings on "
+            f"{format_date(event.report_date)} ({when})")
 
 
 def _headline(finding: Finding, entities: Entities) -> str:

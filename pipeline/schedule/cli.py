@@ -1,0 +1,205 @@
+"""``groundbrief schedule WATCHLIST.toml`` and ``groundbrief batch REQUESTS.csv``: unattended runs.
+
+Only click is imported here; the rest loads inside the commands, so ``--help`` stays fast. This
+module must not import ``pipeline.cli``, which registers these commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from pipeline.schedule.jobs import Plan
+
+EXIT_FAILED = 3
+TABLE_WIDTH = 140  # when the summary goes to a log or mail rather than a terminal
+
+EXIT_HELP = """
+\b
+Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed (they are
+retried next time; reports that succeeded stay written); 75 another run holds the lock.
+"""
+
+SCHEDULE_EPILOG = """
+\b
+Examples:
+  groundbrief schedule ~/watchlist.toml --dry-run
+  groundbrief schedule ~/watchlist.toml
+  groundbrief schedule examples/watchlist.toml --as-of 2026-11-18
+\b
+cron (every morning at 06:30):
+  30 6 * * *  groundbrief schedule ~/watchlist.toml
+""" + EXIT_HELP
+
+BATCH_EPILOG = """
+\b
+REQUESTS.csv has one request per row, as the example report's title line:
+  question,source hints,keywords
+Hints are separated by ';', keywords by spaces; quote a field that contains a comma.
+\b
+Examples:
+  groundbrief batch examples/requests.csv --as-of 2026-11-18 --window 3m
+  groundbrief batch requests.csv --dry-run
+""" + EXIT_HELP
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _parse_window(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from pipeline.models import TimeWindow
+
+    try:
+        return TimeWindow.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _run_options(command: Callable) -> Callable:
+    """Options ``schedule`` and ``batch`` share: how many at once, where state lives, dry run."""
+    for option in reversed((
+        click.option("--dry-run", is_flag=True, help="List what would run and why; run and record nothing."),
+        click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+                     help="Reports produced at the same time."),
+        click.option("--state-dir", type=click.Path(path_type=Path), envvar="GROUNDBRIEF_STATE_DIR",
+                     help="Folder of the state database and run lock.  [default: the user state folder; "
+                          "env GROUNDBRIEF_STATE_DIR]"),
+    )):
+        command = option(command)
+    return command
+
+
+@click.command(name="schedule", epilog=SCHEDULE_EPILOG, context_settings={"max_content_width": 100})
+@click.argument("watchlist", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Plan for this date.  [default: today in the watchlist's time zone]")
+@_run_options
+def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, state_dir: Path | None) -> None:
+    """Produce the pre-earnings briefings due today for every company in WATCHLIST.
+
+    Meant for cron or a systemd timer: run it daily. Each briefing is produced once per earnings
+    date and lead day, even across overlapping invocations; failed ones are retried next time.
+    """
+    from datetime import UTC, datetime
+
+    from pipeline.schedule.due import plan_watchlist
+    from pipeline.schedule.watchlist import load_watchlist
+
+    with _clear_errors():
+        plan = plan_watchlist(load_watchlist(watchlist), now=datetime.now(UTC), as_of=as_of)
+        nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
+        sys.exit(_execute(plan, dry_run=dry_run, workers=workers, state_dir=state_dir, nothing_due=nothing))
+
+
+@click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
+@click.argument("requests_csv", metavar="REQUESTS.csv", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Date the briefings are written for; windows end here.  [default: today]")
+@click.option("--window", default="12m", show_default=True, callback=_parse_window, metavar="N[d|w|m|y]",
+              help="How far back evidence may be dated, e.g. 90d or 3m.")
+@click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True,
+              help="Search queries per request.")
+@click.option("--focus", metavar="COMPANY", help="Company the others are measured against, for every row.")
+@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes.")
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of documents to search.  [default: the sample corpus]")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Folder the reports are written to.")
+@_run_options
+def batch(
+    requests_csv: Path, as_of: date | None, window: Any, query_count: int, focus: str | None, model: str,
+    corpus: Path | None, out_dir: Path, dry_run: bool, workers: int, state_dir: Path | None,
+) -> None:
+    """Produce one report per row of REQUESTS.csv, a few at a time.
+
+    Rows already produced for the same date and options are skipped, so a batch that was
+    interrupted or partly failed is finished by running the same command again.
+    """
+    from pipeline.schedule.batch import BatchSettings, read_batch
+
+    settings = BatchSettings(as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
+                             corpus=corpus, out_dir=out_dir, focus=focus)
+    with _clear_errors():
+        plan = read_batch(requests_csv, settings)
+        sys.exit(_execute(plan, dry_run=dry_run, workers=workers, state_dir=state_dir,
+                          nothing_due=f"No requests in {requests_csv}."))
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Our errors become one ``Error:`` message and exit 1, or 75 if another run holds the lock."""
+    from pipeline.errors import GroundbriefError
+    from pipeline.schedule.lock import EXIT_BUSY, RunInProgress
+
+    try:
+        yield
+    except RunInProgress as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_BUSY)
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _execute(plan: Plan, *, dry_run: bool, workers: int, state_dir: Path | None, nothing_due: str) -> int:
+    """Run (or with ``dry_run`` list) the plan's jobs; return the exit status."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from pipeline.errors import GroundbriefError
+    from pipeline.generate import generate_report
+    from pipeline.schedule import locations, summary
+    from pipeline.schedule.jobs import NoteKind
+    from pipeline.schedule.lock import run_lock
+    from pipeline.schedule.runner import Outcome, Result, prepare, run_jobs
+    from pipeline.schedule.state import StateDB, peek
+
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    output = Console(highlight=False, width=None if sys.stdout.isatty() else TABLE_WIDTH)
+
+    def say(text: str) -> None:
+        errors.print(Text(text))
+
+    for note in plan.notes:
+        if dry_run or note.kind is not NoteKind.UPCOMING:
+            say(f"note: {note.text}")
+    if not plan.jobs:
+        say(nothing_due)
+        return 0
+    directory = state_dir or locations.state_dir()
+    database = locations.state_database(directory)
+    if dry_run:
+        output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs])))
+        return 0
+
+    with locations.file_log(lambda message: say(f"warning: {message}")) as log:
+        def warn(message: str) -> None:
+            log.warning(message)
+            say(f"warning: {message}")
+
+        def progress(outcome: Outcome) -> None:
+            say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}")
+
+        try:
+            with run_lock(directory):
+                state = StateDB(database)
+                prepare(plan.jobs, warn)
+                log.info("run of %d jobs, state %s", len(plan.jobs), database)
+                outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, on_outcome=progress)
+        except GroundbriefError as error:  # the log of an unattended run says why it stopped
+            log.error("stopped: %s", error)
+            raise
+        log.info("finished: %s", summary.counts(outcomes))
+    output.print(summary.outcome_table(outcomes))
+    return EXIT_FAILED if any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0

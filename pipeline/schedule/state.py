@@ -1,0 +1,228 @@
+"""The state database: one row per report key, so no report is produced twice and failures are retried.
+
+A run is *claimed* (status ``running``) in a ``BEGIN IMMEDIATE`` transaction before any work starts,
+so two invocations can never both start the same key, even without the run lock. A claim whose
+process died (same host, pid gone), or that is older than ``STALE_AFTER``, was abandoned by a killed
+run and may be claimed again. ``done`` is final; ``failed`` is retried by the next invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+
+from pipeline.errors import GroundbriefError
+
+SCHEMA_VERSION = 1
+STALE_AFTER = timedelta(hours=24)
+BUSY_TIMEOUT_SECONDS = 10.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    attempts INTEGER NOT NULL,
+    report_path TEXT,
+    error TEXT,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+)
+"""
+_COLUMNS = "key, label, status, attempts, report_path, error, pid, host, claim, started_at, finished_at"
+
+
+class StateError(GroundbriefError):
+    """The state database can't be used: locked, corrupt, unwritable, or from a newer version."""
+
+
+class Status(str, Enum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    key: str
+    label: str
+    status: Status
+    attempts: int
+    report_path: str | None
+    error: str | None
+    pid: int
+    host: str
+    claim: str
+    started_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def owner(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+    def is_abandoned(self, now: datetime) -> bool:
+        """A ``running`` claim whose process is gone: a killed run left it behind."""
+        if self.status is not Status.RUNNING:
+            return False
+        return (self.host == socket.gethostname() and not _alive(self.pid)) or now - self.started_at > STALE_AFTER
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``token`` is set if the run is ours to do; ``previous`` is the row as it was before."""
+
+    token: str | None
+    previous: RunRecord | None
+
+
+class StateDB:
+    """The runs table in ``path``; each call opens its own connection, so threads can share one."""
+
+    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT_SECONDS):
+        self.path = path
+        self.timeout = timeout
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StateError(f"can't create the state folder {path.parent}: {error.strerror or error}") from None
+        with self._transaction() as db:
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise StateError(f"state database {path} was written by a newer groundbrief; upgrade groundbrief")
+            db.execute(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def claim(self, key: str, label: str) -> Claim:
+        """Mark ``key`` running for this process unless it is done or running elsewhere."""
+        now = _now()
+        with self._transaction() as db:
+            previous = _fetch(db, [key]).get(key)
+            if previous and (previous.status is Status.DONE or
+                             (previous.status is Status.RUNNING and not previous.is_abandoned(now))):
+                return Claim(token=None, previous=previous)
+            token = uuid.uuid4().hex
+            db.execute(
+                "INSERT INTO runs (key, label, status, attempts, pid, host, claim, started_at)"
+                " VALUES (?, ?, 'running', 1, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET label = excluded.label, status = 'running',"
+                " attempts = attempts + 1, report_path = NULL, error = NULL, pid = excluded.pid,"
+                " host = excluded.host, claim = excluded.claim, started_at = excluded.started_at, finished_at = NULL",
+                (key, label, os.getpid(), socket.gethostname(), token, now.isoformat()),
+            )
+            return Claim(token=token, previous=previous)
+
+    def finish(self, key: str, token: str, report_path: Path) -> None:
+        self._close_claim(key, token, Status.DONE, report_path=str(report_path))
+
+    def fail(self, key: str, token: str, error: str) -> None:
+        self._close_claim(key, token, Status.FAILED, error=error)
+
+    def records(self, keys: Iterable[str]) -> dict[str, RunRecord]:
+        with self._transaction() as db:
+            return _fetch(db, list(keys))
+
+    def _close_claim(self, key: str, token: str, status: Status, *, report_path: str | None = None,
+                     error: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, report_path = ?, error = ?, finished_at = ? WHERE key = ? AND claim = ?",
+                (status.value, report_path, error, _now().isoformat(), key, token),
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken up front (``BEGIN IMMEDIATE``): claims never interleave."""
+        try:
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as error:
+            raise explain(self.path, error, self.timeout) from None
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise explain(self.path, error, self.timeout) from None
+        finally:
+            _rollback_and_close(db)
+
+
+def peek(path: Path, keys: Iterable[str]) -> dict[str, RunRecord]:
+    """The records for ``keys`` without writing anything (``--dry-run``); none if there's no database."""
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            return _fetch(db, list(keys))
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        raise explain(path, error, BUSY_TIMEOUT_SECONDS) from None
+
+
+def explain(path: Path, error: sqlite3.Error, timeout: float) -> StateError:
+    """One clear line for what went wrong with the database file."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StateError(f"state database {path} is locked by another process (waited {timeout:g} s); "
+                          "try again when it finishes")
+    if "not a database" in text or "malformed" in text:
+        return StateError(f"state database {path} is corrupt ({text}); move it aside to start afresh "
+                          "(reports already written are kept)")
+    if "readonly" in text or "unable to open" in text or "disk" in text:
+        return StateError(f"state database {path} is not writable ({text})")
+    return StateError(f"state database {path} failed: {text}")
+
+
+def _fetch(db: sqlite3.Connection, keys: list[str]) -> dict[str, RunRecord]:
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone():
+        return {}
+    records: dict[str, RunRecord] = {}
+    for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
+        chunk = keys[start : start + 500]
+        rows = db.execute(f"SELECT {_COLUMNS} FROM runs WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        records.update((row[0], _record(row)) for row in rows)
+    return records
+
+
+def _record(row: tuple) -> RunRecord:
+    key, label, status, attempts, report_path, error, pid, host, claim, started, finished = row
+    return RunRecord(
+        key=key, label=label, status=Status(status), attempts=attempts, report_path=report_path, error=error,
+        pid=pid, host=host, claim=claim, started_at=datetime.fromisoformat(started),
+        finished_at=datetime.fromisoformat(finished) if finished else None,
+    )
+
+
+def _rollback_and_close(db: sqlite3.Connection) -> None:
+    try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the error that got us here is the one to report
+    db.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
