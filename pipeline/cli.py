@@ -60,7 +60,10 @@ def _parse_window(ctx: click.Context, param: click.Parameter, value: str):
 @click.option("--focus", metavar="COMPANY", help="Company the others are measured against.  [default: the one after 'vs', else the last named]")
 @click.option("--hints", metavar="'A; B'", help="Source hints, separated by ';' (e.g. 'Customer case studies; arXiv').")
 @click.option("--keywords", metavar="'W1 W2'", help="Keywords that form one extra search angle.")
-@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes.")
+@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes: offline-rules, gemini or gemini-… (needs GEMINI_API_KEY).")
+@click.option("--search", type=click.Choice(["corpus", "web"]), help="Where evidence comes from; web is Google Search grounding through Gemini.  [default: web for a Gemini model without --corpus, else corpus]")
+@click.option("--prompts", type=click.Path(path_type=Path, file_okay=False), help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones.")
+@click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False), help="Folder whose report.md.j2 replaces the built-in template.")
 @click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
@@ -76,6 +79,9 @@ def generate_report(
     hints: str | None,
     keywords: str | None,
     model: str,
+    search: str | None,
+    prompts: Path | None,
+    dry_run: bool,
     templates: Path | None,
     no_cache: bool,
     as_json: bool,
@@ -90,6 +96,7 @@ def generate_report(
 
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report as generate
+    from pipeline.generate import plan_report
     from pipeline.models import ResearchRequest
 
     console = _stderr_console()
@@ -102,6 +109,13 @@ def generate_report(
         request = ResearchRequest.from_title_line(topic, **fields)
     except ValidationError as error:
         raise click.ClickException(_first_error(error)) from None
+    if dry_run:
+        try:
+            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts)
+        except GroundbriefError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(plan.table())
+        return
 
     def warn(message: str) -> None:
         if verbose is not False:
@@ -118,6 +132,8 @@ def generate_report(
             out_dir=out_dir,
             use_cache=not no_cache,
             templates=templates,
+            search=search,
+            prompts=prompts,
             warn=warn,
             on_stage=(lambda stage: status.update(f"{stage.capitalize()}…")) if status else (lambda stage: None),
         )
@@ -131,6 +147,10 @@ def generate_report(
         for stage in report.metadata.stages:
             console.print(f"{stage.stage:<11} {stage.seconds * 1000:8.1f} ms  {'cached' if stage.cached else 'computed'}")
         console.print(f"{len(report.sources)} sources, {len(report.findings)} findings, {len(report.gaps)} gaps")
+        usage = report.metadata.usage
+        if usage.calls:
+            tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
@@ -159,3 +179,14 @@ def groundbrief() -> None:
 
 
 groundbrief.add_command(generate_report, name="generate")
+
+from pipeline.drafts.cli import check, diff, refresh  # noqa: E402  (editors' commands, issue #4)
+
+groundbrief.add_command(check)
+groundbrief.add_command(refresh)
+groundbrief.add_command(diff)
+
+from pipeline.schedule.cli import batch, schedule  # noqa: E402  (registered last: it must not import this module)
+
+groundbrief.add_command(schedule)
+groundbrief.add_command(batch)

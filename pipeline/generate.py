@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from pipeline.backends import DEFAULT_MODEL, resolve_backends
+from pipeline.backends import DEFAULT_MODEL, MODELS_HELP, is_gemini, resolve_backends, search_kind
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
 from pipeline.models import Report, ResearchRequest
@@ -16,6 +17,9 @@ from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
 from pipeline.render import render_markdown
 from pipeline.resources import cache_dir
+
+if TYPE_CHECKING:
+    from pipeline.analysts.gemini import RunPlan
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,23 @@ def generate_report(
     out_dir: Path = Path("reports"),
     use_cache: bool = True,
     templates: Path | None = None,
+    search: str | None = None,
+    prompts: Path | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
-    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it."""
+    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
+
+    ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
+    folder whose prompt templates replace the built-in ones.
+    """
     ensure_writable(out_dir)
     if templates is not None and not templates.is_dir():
         raise UsageError(f"templates folder {templates} does not exist")
+    _check_prompts(prompts)
     cache_root = cache_dir()
-    backends = resolve_backends(model, corpus, cache_root, warn)
+    chosen = {name: value for name, value in (("search", search), ("prompts", prompts)) if value is not None}
+    backends = resolve_backends(model, corpus, cache_root, warn, **chosen)  # unchosen: the call is as it always was
     cache = StageCache(cache_root / "stages" if use_cache else None, warn)
     try:
         report = run_research(request, backends, cache, on_stage=on_stage)
@@ -55,3 +67,26 @@ def generate_report(
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(request.question)}"
     path = write_report(out_dir, stem, markdown, report.model_dump_json(indent=2))
     return GeneratedReport(report=report, markdown_path=path)
+
+
+def plan_report(
+    request: ResearchRequest,
+    *,
+    model: str = DEFAULT_MODEL,
+    corpus: Path | None = None,
+    search: str | None = None,
+    prompts: Path | None = None,
+) -> RunPlan:
+    """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing."""
+    from pipeline.analysts.gemini import plan_run
+
+    if model != DEFAULT_MODEL and not is_gemini(model) and ":" not in model:
+        raise UsageError(f"unknown model {model!r}; available: {MODELS_HELP}")
+    _check_prompts(prompts)
+    web = search_kind(model, corpus, search) == "web"
+    return plan_run(request, model, analyst_calls=model != DEFAULT_MODEL, web=web, prompts=prompts)
+
+
+def _check_prompts(prompts: Path | None) -> None:
+    if prompts is not None and not prompts.is_dir():
+        raise UsageError(f"prompts folder {prompts} does not exist")

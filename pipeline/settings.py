@@ -10,6 +10,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +25,19 @@ class ModelPrice(BaseModel):
 
     input: float
     output: float
+    search_per_1k: float = Field(default=0.0, ge=0, description="grounded web searches (Gemini), per thousand")
+
+
+def _default_prices() -> dict[str, ModelPrice]:
+    """Gemini Developer API list prices (paid tier, November 2026). Thinking tokens bill as output,
+    tool-use prompt tokens as input; Gemini 3 bills each Google search it runs."""
+    return {
+        "gemini-3.8-flash": ModelPrice(input=0.75, output=3.75, search_per_1k=14.0),
+        "gemini-3-flash": ModelPrice(input=0.50, output=3.00, search_per_1k=14.0),
+    }
+
+
+OutputMode = Literal["structured", "json", "text"]
 
 
 class Settings(BaseModel):
@@ -32,15 +46,36 @@ class Settings(BaseModel):
     concurrency: int = Field(default=6, ge=1, le=32, description="model or web calls in flight at once")
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
+    retry_initial_delay: float = Field(default=1.0, ge=0, description="first backoff in seconds, doubling per retry")
+    retry_max_delay: float = Field(default=30.0, ge=0, description="longest wait between retries, RetryInfo included")
+    gemini_model: str = Field(default="gemini-3.8-flash", description="what --model gemini and web search use")
+    fetch_concurrency: int = Field(default=32, ge=1, le=64, description="cited web pages fetched at once")
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0)
+    page_max_bytes: int = Field(default=2_000_000, ge=10_000, description="a page is read up to this size")
     context_tokens: dict[str, int] = Field(
         default_factory=lambda: {"gemini": 1_000_000, "openai": 128_000, "anthropic": 200_000, "ollama": 8_192},
         description="context budget by provider or full model name (the longest matching key wins)",
     )
-    prices: dict[str, ModelPrice] = Field(default_factory=dict, description="by model name prefix")
+    prices: dict[str, ModelPrice] = Field(default_factory=_default_prices, description="by model name prefix")
+    output_modes: dict[str, OutputMode] = Field(
+        default_factory=lambda: {"ollama": "json"},
+        description="how LangChain models are asked for JSON, by provider or full model name (longest key "
+        "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
+    )
 
     def context_for(self, model: str) -> int:
-        matches = [key for key in self.context_tokens if model == key or model.startswith(key)]
-        return self.context_tokens[max(matches, key=len)] if matches else 8_192
+        return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192
+
+    def output_mode_for(self, model: str) -> OutputMode:
+        return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
+
+    def price_for(self, model: str) -> ModelPrice | None:
+        return self.prices[key] if (key := _longest_prefix(self.prices, model)) else None
+
+
+def _longest_prefix(table: dict[str, object], model: str) -> str | None:
+    """The most specific key of ``table`` that ``model`` starts with."""
+    return max((key for key in table if model.startswith(key)), key=len, default=None)
 
 
 def config_path() -> Path:

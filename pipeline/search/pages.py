@@ -1,0 +1,185 @@
+"""Cited web pages: redirect links resolved, pages read with a timeout and a size cap, text and date extracted.
+
+Grounded answers cite ``vertexaisearch.cloud.google.com/grounding-api-redirect/…`` links. Redirects
+are followed one hop at a time: each hop is one request whose body is never read, and its
+``Location`` is cached, so the publisher's URL is known even when the page itself can't be read.
+The page is read up to ``page_max_bytes`` and its main text and publication date are extracted with
+trafilatura. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import BaseModel
+
+from pipeline import __version__
+from pipeline.settings import Settings
+
+USER_AGENT = f"groundbrief/{__version__} (research briefings; checks quoted passages against their sources)"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_HOPS = 5
+DAY = 24 * 3600
+PAGE_TTL, MISSING_TTL, LOCATION_TTL = 7 * DAY, DAY, 30 * DAY
+_READABLE = ("text/html", "application/xhtml+xml", "text/plain")
+_SEARCH_PAGE = re.compile(r"^https?://(?:www\.)?google\.[a-z.]+/search\b", re.IGNORECASE)
+
+
+class Page(BaseModel):
+    """What a cited link led to; ``problem`` says why there is no text."""
+
+    url: str
+    final_url: str
+    text: str = ""
+    title: str = ""
+    site: str = ""
+    published: date | None = None
+    problem: str | None = None
+
+
+class PageFetcher:
+    """``PageSource`` over HTTP (httpx), with a disk cache; use as a context manager."""
+
+    def __init__(self, directory: Path, settings: Settings, warn: Callable[[str], None] = lambda message: None):
+        self._directory = directory
+        self._timeout = settings.fetch_timeout_seconds
+        self._max_bytes = settings.page_max_bytes
+        self._warn = warn
+        self._client = None
+        self._cache = None
+
+    def __enter__(self) -> PageFetcher:
+        import httpx
+
+        self._client = httpx.Client(timeout=self._timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        self._cache = _open_cache(self._directory, self._warn)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cache is not None:
+            self._cache.close()
+        self._client = self._cache = None
+
+    def fetch(self, url: str) -> Page:
+        """The page behind ``url``, never raising: a page that can't be read says why in ``problem``."""
+        import httpx
+
+        if _SEARCH_PAGE.match(url):
+            return Page(url=url, final_url=url, problem="a search results page, not a publication")
+        target = url
+        for _ in range(MAX_HOPS + 1):
+            cached = self._get(f"page:{target}")
+            if cached is not None:
+                return Page.model_validate_json(cached).model_copy(update={"url": url})
+            location = self._get(f"location:{target}")
+            if location is not None:
+                target = location
+                continue
+            try:
+                with self._client.stream("GET", target) as response:
+                    location = _location(target, response)
+                    if location is not None:
+                        self._set(f"location:{target}", location, LOCATION_TTL)
+                        target = location
+                        continue
+                    page = self._read(url, target, response)
+            except httpx.TimeoutException:
+                return Page(url=url, final_url=target, problem=f"timed out after {self._timeout:g} s")
+            except httpx.HTTPError as error:
+                return Page(url=url, final_url=target, problem=f"unreachable ({type(error).__name__})")
+            self._keep(target, page)
+            return page
+        return Page(url=url, final_url=target, problem=f"more than {MAX_HOPS} redirects")
+
+    def _read(self, url: str, target: str, response) -> Page:
+        if response.status_code >= 400:
+            return Page(url=url, final_url=target, problem=f"HTTP {response.status_code}")
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and kind not in _READABLE:
+            return Page(url=url, final_url=target, problem=f"not a web page ({kind})")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) >= self._max_bytes:
+                del body[self._max_bytes :]  # the start of a long page still has its article
+                break
+        return extract(url, target, bytes(body), plain=kind == "text/plain")
+
+    def _keep(self, target: str, page: Page) -> None:
+        """Readable pages for a week, missing ones (404, 410) for a day; timeouts and 5xx not at all."""
+        if page.text:
+            self._set(f"page:{target}", page.model_dump_json(), PAGE_TTL)
+        elif page.problem in ("HTTP 404", "HTTP 410"):
+            self._set(f"page:{target}", page.model_dump_json(), MISSING_TTL)
+
+    def _get(self, key: str) -> str | None:
+        try:
+            return self._cache.get(key) if self._cache is not None else None
+        except Exception:  # a corrupt or locked cache only costs a fetch
+            return None
+
+    def _set(self, key: str, value: str, ttl: int) -> None:
+        try:
+            if self._cache is not None:
+                self._cache.set(key, value, expire=ttl)
+        except Exception:
+            pass
+
+
+def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
+    """Main text, title, site name and publication date of a page (trafilatura); a wrong date is
+    worse than none, so only the page's own date markup counts, not dates guessed from its text."""
+    if plain:
+        text = body.decode("utf-8", errors="replace").strip()
+        return Page(url=url, final_url=final_url, text=text, problem=None if text else "empty page")
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        body,
+        url=final_url,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params={"original_date": True, "extensive_search": False},
+    )
+    if document is None or not (document.text or "").strip():
+        return Page(url=url, final_url=final_url, problem="no readable text")
+    return Page(
+        url=url,
+        final_url=final_url,
+        text=document.text.strip(),
+        title=document.title or "",
+        site=document.sitename or "",
+        published=_date(document.date),
+    )
+
+
+def _location(current: str, response) -> str | None:
+    """The absolute http(s) URL a redirect points to, or ``None`` when this response is the page."""
+    if response.status_code not in REDIRECTS or "location" not in response.headers:
+        return None
+    location = urljoin(current, response.headers["location"].strip())
+    return location if urlsplit(location).scheme in ("http", "https") else None
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _open_cache(directory: Path, warn: Callable[[str], None]):
+    try:
+        import diskcache
+
+        return diskcache.Cache(str(directory), size_limit=2**29)
+    except Exception as error:  # unwritable folder, corrupt database
+        warn(f"page cache at {directory} is unusable ({error.__class__.__name__}: {error}); pages are fetched again")
+        return None

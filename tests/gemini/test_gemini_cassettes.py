@@ -1,0 +1,48 @@
+"""No cassette may hold a credential: every file under tests/cassettes is scanned, whoever recorded it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+
+from tests.gemini.scenarios import SCENARIOS
+
+CASSETTE_ROOT = Path(__file__).resolve().parents[1] / "cassettes"
+KEY_LIKE = re.compile(r"AIza[0-9A-Za-z_\-]{30,}|\bsk-[A-Za-z0-9_\-]{20,}|\bya29\.[0-9A-Za-z_\-]{20,}")
+SECRET_HEADERS = {"x-goog-api-key", "authorization", "x-api-key", "api-key"}
+FILES = sorted(path for path in CASSETTE_ROOT.rglob("*") if path.is_file() and path.name != ".gitkeep")
+
+
+def leaks(path: Path) -> list[str]:
+    """Key-like values anywhere in the file, and credential headers or ``key`` parameters in its requests."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = [f"key-like value {match.group()[:8]}…" for match in KEY_LIKE.finditer(text)]
+    if path.suffix in (".yaml", ".yml"):
+        for interaction in (yaml.safe_load(text) or {}).get("interactions", []):
+            request = interaction["request"]
+            found += [f"{name} header" for name in request.get("headers", {}) if name.lower() in SECRET_HEADERS]
+            if "key" in parse_qs(urlsplit(request["uri"]).query):
+                found.append("key query parameter")
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CASSETTE_ROOT)) for p in FILES])
+def test_cassette_holds_no_key(path):
+    assert leaks(path) == []
+
+
+def test_the_scan_finds_what_a_careless_recording_would_leak(tmp_path):
+    leaky = tmp_path / "leaky.yaml"
+    leaky.write_text(yaml.safe_dump({"interactions": [{"request": {
+        "uri": "https://generativelanguage.googleapis.com/v1/models/m:generateContent?key=k",
+        "headers": {"x-goog-api-key": ["AIzaSyA1234567890abcdefghijklmnopqrstuvw"]},
+    }}]}))
+    assert leaks(leaky) == ["key-like value AIzaSyA1…", "x-goog-api-key header", "key query parameter"]
+
+
+def test_every_scenario_has_its_cassette():
+    assert {s.name for s in SCENARIOS} <= {p.stem for p in FILES if p.parent.name == "gemini"}
