@@ -47,9 +47,19 @@ class StageCache:
         self._warn(f"{reason}; continuing without a cache")
 
     def get_or_compute(
-        self, stage: str, identity: str, inputs: Any, result_type: Any, compute: Callable[[], T]
+        self,
+        stage: str,
+        identity: str,
+        inputs: Any,
+        result_type: Any,
+        compute: Callable[[], T],
+        keep: Callable[[T], bool] = lambda result: True,
     ) -> tuple[T, bool]:
-        """The cached result for these inputs, or ``compute()``'s (stored); and whether it was cached."""
+        """The cached result for these inputs, or ``compute()``'s; and whether it was cached.
+
+        A computed result is stored only if ``keep(result)``: a partial result (a search that
+        failed) must be retried next time, not replayed.
+        """
         adapter = TypeAdapter(result_type)
         key = cache_key(stage, identity, inputs)
         if self._store is not None:
@@ -64,7 +74,7 @@ class StageCache:
                 except ValidationError:
                     pass  # written by an older version: recompute and overwrite
         result = compute()
-        if self._store is not None:
+        if self._store is not None and keep(result):
             try:
                 self._store.set(key, adapter.dump_json(result))
             except Exception as error:

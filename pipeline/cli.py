@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so ``--help`` and cached runs sta
 
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -172,21 +173,48 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group whose subcommands are imported only when run or listed.
+
+    ``generate-report`` must start fast; the editors' and scheduling commands load their own
+    modules when used.
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands:
+            module, attribute = self.lazy_commands[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands={
+        "check": "pipeline.drafts.cli:check",
+        "refresh": "pipeline.drafts.cli:refresh",
+        "diff": "pipeline.drafts.cli:diff",
+        "schedule": "pipeline.schedule.cli:schedule",
+        "batch": "pipeline.schedule.cli:batch",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="groundbrief")
 def groundbrief() -> None:
-    """groundbrief: dated markdown research briefings for analysts."""
+    """groundbrief: dated markdown research briefings for analysts.
+
+    \b
+    generate   research a topic and write a briefing (same as generate-report)
+    check      check a hand-edited draft; refresh it with new research; diff two versions
+    schedule   write the briefings due before each earnings date on a watchlist
+    batch      write one briefing per row of a CSV file
+    """
 
 
 groundbrief.add_command(generate_report, name="generate")
-
-from pipeline.drafts.cli import check, diff, refresh  # noqa: E402  (editors' commands, issue #4)
-
-groundbrief.add_command(check)
-groundbrief.add_command(refresh)
-groundbrief.add_command(diff)
-
-from pipeline.schedule.cli import batch, schedule  # noqa: E402  (registered last: it must not import this module)
-
-groundbrief.add_command(schedule)
-groundbrief.add_command(batch)

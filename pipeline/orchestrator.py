@@ -41,10 +41,17 @@ def run_research(
     stages: list[StageRun] = []
     request_json = request.model_dump(mode="json")
 
-    def stage(name: str, identity: str, inputs: Any, result_type: Any, compute: Callable[[], T]) -> T:
+    def stage(
+        name: str,
+        identity: str,
+        inputs: Any,
+        result_type: Any,
+        compute: Callable[[], T],
+        complete: Callable[[T], bool] = lambda result: True,
+    ) -> T:
         on_stage(name)
         started = time.perf_counter()
-        result, cached = cache.get_or_compute(name, identity, inputs, result_type, compute)
+        result, cached = cache.get_or_compute(name, identity, inputs, result_type, compute, keep=complete)
         stages.append(StageRun(stage=name, seconds=round(time.perf_counter() - started, 4), cached=cached))
         return result
 
@@ -57,11 +64,13 @@ def run_research(
         [request_json, [q.model_dump(mode="json") for q in queries]],
         SearchResults,
         lambda: searcher.search(request, queries),
+        complete=lambda found: not found.failures,
     )
     results_json = results.model_dump(mode="json")
     assessment = stage(
         "assess", analyst.identity, [request_json, results_json], Assessment,
         lambda: analyst.assess(request, results),
+        complete=lambda assessed: not assessed.partial,
     )
     synthesis = stage(
         "synthesize",
@@ -82,7 +91,7 @@ def run_research(
             search_backend=searcher.description,
             generated_at=now().replace(microsecond=0),
             tool_version=__version__,
-            usage=analyst.usage,
+            usage=analyst.usage + searcher.usage,
             stages=stages,
             warnings=results.warnings,
             partial=bool(results.failures) or assessment.partial,

@@ -28,6 +28,11 @@ class Searcher(Stage, Protocol):
         """Where evidence comes from, for the report's metadata: ``local corpus (/path)``."""
         ...
 
+    @property
+    def usage(self) -> TokenUsage:
+        """Tokens spent by model calls the searches made (none for a local corpus)."""
+        ...
+
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults: ...
 
 

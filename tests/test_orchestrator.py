@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.cache import StageCache
-from pipeline.models import Evidence, QueryFailure, SearchResults, Source
+from pipeline.models import Evidence, QueryFailure, SearchResults, Source, TokenUsage
 from pipeline.orchestrator import run_research
 from pipeline.stages import Backends
 from tests.conftest import make_request
@@ -15,6 +15,7 @@ class FakePartlyFailingSearcher:
 
     identity = "fake-search"
     description = "fake search backend (tests)"
+    usage = TokenUsage(calls=2, prompt_tokens=10)
 
     def search(self, request, queries):
         *answered, failed = queries
@@ -35,6 +36,7 @@ def test_failed_search_is_a_gap_and_the_run_is_partial(tmp_path):
     assert report.metadata.partial
     assert report.gaps[-1].title == "Failed search" and "503 UNAVAILABLE" in report.gaps[-1].text
     assert report.findings and report.metadata.search_backend == "fake search backend (tests)"
+    assert report.metadata.usage.calls == 2  # the searcher's model calls count, whoever the analyst is
 
 
 def test_partial_run_writes_the_report_and_exits_3(tmp_path, monkeypatch):
@@ -48,3 +50,13 @@ def test_partial_run_writes_the_report_and_exits_3(tmp_path, monkeypatch):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--out", str(tmp_path), "--queries", "2"])
     assert result.exit_code == 3
     assert "Failed search" in (tmp_path / result.stdout.strip().rsplit("/", 1)[-1]).read_text()
+
+
+def test_partial_search_results_are_not_cached(tmp_path):
+    cache = StageCache(tmp_path / "cache", warn=print)
+    backends = Backends(analyst=RuleAnalyst(), searcher=FakePartlyFailingSearcher())
+    run_research(make_request(query_count=3), backends, cache)
+    again = run_research(make_request(query_count=3), backends, cache)
+    assert {s.stage: s.cached for s in again.metadata.stages} == {
+        "expand": True, "search": False, "assess": True, "synthesize": True
+    }  # the failed query is retried; the unchanged evidence is then assessed from cache

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from pipeline.analysts.llm.analyst import ModelCallError
 from pipeline.analysts.llm.prompts import PromptBook
 from pipeline.analysts.rules.signals import sentence_spans
-from pipeline.models import Evidence, QueryFailure, ResearchRequest, SearchQuery, SearchResults, Source
+from pipeline.models import Evidence, QueryFailure, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.quotes import locate_quote
 
 if TYPE_CHECKING:
@@ -115,6 +115,10 @@ class GroundedSearcher:
     def description(self) -> str:
         return f"web search (Google Search grounding, {self.model.identity})"
 
+    @property
+    def usage(self) -> TokenUsage:
+        return self.model.usage
+
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
         queries = [query for query in queries if query.text.strip()]
         with self.pages as pages, ThreadPoolExecutor(self.fetch_concurrency) as fetcher:
@@ -133,7 +137,8 @@ class GroundedSearcher:
 
 
 def web_searcher(analyst: Analyst, cache_root: Path, prompts: Path | None, warn: Callable[[str], None]) -> GroundedSearcher:
-    """The searcher for ``--search web``: it shares a Gemini analyst's model, tokens and prompts."""
+    """The searcher for ``--search web``: a Gemini analyst's model and prompts, with its own token
+    ledger so the orchestrator can add search tokens to any analyst's."""
     from pipeline.analysts.gemini import GeminiChat
     from pipeline.analysts.llm import LLMAnalyst
     from pipeline.search.pages import PageFetcher
@@ -141,7 +146,7 @@ def web_searcher(analyst: Analyst, cache_root: Path, prompts: Path | None, warn:
 
     settings = load_settings()
     chat = getattr(analyst, "chat", None)
-    model = chat if isinstance(chat, GeminiChat) else GeminiChat(None, settings)
+    model = GeminiChat(chat.model if isinstance(chat, GeminiChat) else None, settings)
     book = analyst.prompts if isinstance(analyst, LLMAnalyst) else PromptBook(prompts)
     return GroundedSearcher(
         model,

@@ -119,7 +119,7 @@ def test_partial_run_is_written_and_exits_3(tmp_path):
 
 
 @pytest.mark.vcr
-@pytest.mark.default_cassette("report.yaml")
+@pytest.mark.default_cassette("report_live.yaml")  # a complete run: a partial one is retried, not replayed
 def test_cached_rerun_costs_nothing(tmp_path, vcr):
     first = report(tmp_path).report
     played = vcr.play_count

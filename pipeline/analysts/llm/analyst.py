@@ -206,9 +206,13 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
         if other and other.source.publisher_key not in {s.publisher_key for s in sources}:
             sources.append(other.source)
     published = cited.source.published
+    undated = (
+        "Undated (the source carries no publication date)" if cited.verified
+        else "Undated (the page could not be read to find its date)"
+    )
     return Finding(
         snippet=verbatim or assessed.quote,
-        date_label=format_date(published) if published else "Undated (the source carries no publication date)",
+        date_label=format_date(published) if published else undated,
         source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=Impact(assessed.impact),

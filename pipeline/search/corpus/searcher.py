@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import UsageError
-from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source
+from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.search.corpus.index import CorpusIndex
 
 PASSAGES_PER_QUERY = 5
@@ -24,6 +24,8 @@ _STOPWORDS = frozenset(
 
 class CorpusSearcher:
     """Finds passages in a folder of ``.md``, ``.txt`` and ``.html`` files."""
+
+    usage = TokenUsage()  # no model calls
 
     def __init__(self, corpus: Path, cache_root: Path, warn: Callable[[str], None]):
         self.corpus = _checked_corpus(corpus)
