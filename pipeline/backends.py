@@ -12,7 +12,8 @@ from pipeline.stages import Analyst, Backends
 DEFAULT_MODEL = "offline-rules"
 MODELS_HELP = (
     f"{DEFAULT_MODEL} (the embedded rule-based analyst; no key, no network), "
-    "gemini or gemini-… (Gemini through google-genai; needs GEMINI_API_KEY)"
+    "gemini or gemini-… (Gemini through google-genai; needs GEMINI_API_KEY), "
+    "provider:model for any LangChain chat model (ollama:qwen2.5:7b, openai:gpt-4.1-mini, anthropic:…)"
 )
 SEARCH_KINDS = ("corpus", "web")
 
@@ -22,8 +23,15 @@ def is_gemini(model: str) -> bool:
     return model == "gemini" or model.startswith("gemini-")
 
 
+def check_model(model: str) -> None:
+    """Reject a model name no backend serves, without building the backend (no key needed)."""
+    if model != DEFAULT_MODEL and not is_gemini(model) and ":" not in model:
+        raise UsageError(f"unknown model {model!r}; available: {MODELS_HELP}")
+
+
 def resolve_analyst(model: str, prompts: Path | None = None) -> Analyst:
     """The analyst for ``model``; ``prompts`` is a folder of prompt templates that override the built-in ones."""
+    check_model(model)
     if model == DEFAULT_MODEL:
         from pipeline.analysts.rules import RuleAnalyst
 
@@ -33,12 +41,11 @@ def resolve_analyst(model: str, prompts: Path | None = None) -> Analyst:
         from pipeline.analysts.llm import LLMAnalyst
 
         return LLMAnalyst(GeminiChat(model), prompts)
-    if ":" in model:  # provider:model through LangChain; keep this the last branch, after named backends
-        from pipeline.analysts.langchain_chat import LangChainChat
-        from pipeline.analysts.llm import LLMAnalyst
+    # provider:model through LangChain
+    from pipeline.analysts.langchain_chat import LangChainChat
+    from pipeline.analysts.llm import LLMAnalyst
 
-        return LLMAnalyst(LangChainChat(model), prompts)
-    raise UsageError(f"unknown model {model!r}; available: {MODELS_HELP}")
+    return LLMAnalyst(LangChainChat(model), prompts)
 
 
 def search_kind(model: str, corpus: Path | None, search: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from pipeline.backends import DEFAULT_MODEL, MODELS_HELP, is_gemini, resolve_backends, search_kind
+from pipeline.backends import DEFAULT_MODEL, check_model, resolve_backends, search_kind
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
 from pipeline.models import Report, ResearchRequest
@@ -28,6 +28,35 @@ class GeneratedReport:
     markdown_path: Path
 
 
+def research(
+    request: ResearchRequest,
+    *,
+    model: str = DEFAULT_MODEL,
+    corpus: Path | None = None,
+    use_cache: bool = True,
+    search: str | None = None,
+    prompts: Path | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> Report:
+    """Research ``request`` and return the report model, recording how it was made.
+
+    ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
+    folder whose prompt templates replace the built-in ones.
+    """
+    _check_prompts(prompts)
+    cache_root = cache_dir()
+    backends = resolve_backends(model, corpus, cache_root, warn, search=search, prompts=prompts)
+    cache = StageCache(cache_root / "stages" if use_cache else None, warn)
+    try:
+        report = run_research(request, backends, cache, on_stage=on_stage)
+    finally:
+        cache.close()
+    kind = search_kind(model, corpus, search)
+    made_with = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    return report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
+
+
 def generate_report(
     request: ResearchRequest,
     *,
@@ -41,23 +70,14 @@ def generate_report(
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
-    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
-
-    ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
-    folder whose prompt templates replace the built-in ones.
-    """
+    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it."""
     ensure_writable(out_dir)
     if templates is not None and not templates.is_dir():
         raise UsageError(f"templates folder {templates} does not exist")
-    _check_prompts(prompts)
-    cache_root = cache_dir()
-    chosen = {name: value for name, value in (("search", search), ("prompts", prompts)) if value is not None}
-    backends = resolve_backends(model, corpus, cache_root, warn, **chosen)  # unchosen: the call is as it always was
-    cache = StageCache(cache_root / "stages" if use_cache else None, warn)
-    try:
-        report = run_research(request, backends, cache, on_stage=on_stage)
-    finally:
-        cache.close()
+    report = research(
+        request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
+        warn=warn, on_stage=on_stage,
+    )
     on_stage("render")
     try:
         markdown = render_markdown(report, templates)
@@ -80,8 +100,7 @@ def plan_report(
     """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing."""
     from pipeline.analysts.gemini import plan_run
 
-    if model != DEFAULT_MODEL and not is_gemini(model) and ":" not in model:
-        raise UsageError(f"unknown model {model!r}; available: {MODELS_HELP}")
+    check_model(model)
     _check_prompts(prompts)
     web = search_kind(model, corpus, search) == "web"
     return plan_run(request, model, analyst_calls=model != DEFAULT_MODEL, web=web, prompts=prompts)

@@ -307,7 +307,7 @@ class StageRun(Model):
 
 
 class RunMetadata(Model):
-    model: str
+    model: str = Field(description="the model version the Model line shows")
     search_backend: str
     generated_at: datetime
     tool_version: str
@@ -316,6 +316,9 @@ class RunMetadata(Model):
     stages: list[StageRun] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     partial: bool = False
+    requested_model: str | None = Field(default=None, description="the --model the report was made with")
+    search: Literal["corpus", "web"] | None = None
+    corpus: str | None = Field(default=None, description="the corpus folder searched; None: the sample corpus")
 
     @property
     def cache_hits(self) -> int:

@@ -32,6 +32,9 @@ def hidden_metadata(report: Report) -> str:
         "search_backend": report.metadata.search_backend,
         "generated_at": report.metadata.generated_at.isoformat(),
         "tool_version": report.metadata.tool_version,
+        "requested_model": report.metadata.requested_model,
+        "search": report.metadata.search,
+        "corpus": report.metadata.corpus,
         # What groundbrief generated (so refresh can tell edits apart) and who published each link.
         "baseline": baseline_of(report).model_dump(mode="json"),
         "publishers": {source.url: source.publisher for source in report.sources if source.publisher},

@@ -156,3 +156,17 @@ def test_json_is_the_whole_structured_report(tmp_path):
     data = json.loads(result.markdown_path.with_suffix(".json").read_text())
     assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata"}
     assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "synthesize"}
+
+
+def test_report_records_how_it_was_made_for_refresh(tmp_path):
+    from pipeline.drafts.files import read_draft
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", "Groq reported 500 tokens per second, beating NVIDIA by 3x.", title="a", publisher="Groq")
+    result = generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path / "out")
+    metadata = result.report.metadata
+    assert (metadata.requested_model, metadata.search, metadata.corpus) == ("offline-rules", "corpus", str(corpus.resolve()))
+    result.markdown_path.with_suffix(".json").unlink()  # the hidden comment alone carries it
+    read_back = read_draft(result.markdown_path).report.metadata
+    assert (read_back.requested_model, read_back.search, read_back.corpus) == ("offline-rules", "corpus", str(corpus.resolve()))

@@ -43,7 +43,7 @@ def test_partial_run_writes_the_report_and_exits_3(tmp_path, monkeypatch):
     from pipeline import generate
     from pipeline.cli import generate_report
 
-    def fake_backends(model, corpus, cache_root, warn):
+    def fake_backends(model, corpus, cache_root, warn, **choices):
         return Backends(analyst=RuleAnalyst(), searcher=FakePartlyFailingSearcher())
 
     monkeypatch.setattr(generate, "resolve_backends", fake_backends)

@@ -8,6 +8,7 @@ inferred (``request_origin == "inferred"``: refresh then asks for ``--topic``).
 from __future__ import annotations
 
 import re
+from typing import Literal
 from collections import Counter
 from datetime import date, datetime, time
 from functools import cached_property
@@ -60,6 +61,9 @@ class HiddenMetadata(BaseModel):
     tool_version: str
     baseline: Baseline | None = None
     publishers: dict[str, str] = {}
+    requested_model: str | None = None
+    search: Literal["corpus", "web"] | None = None
+    corpus: str | None = None
 
 
 def build(draft: Draft, companion: Report | None = None) -> ParsedDraft:
@@ -193,7 +197,10 @@ class _Builder:
             )
         recorded = self.companion.metadata if self.companion else None
         if self.hidden is not None:
-            fields = self.hidden.model_dump(include={"model", "search_backend", "generated_at", "tool_version", "schema_version"})
+            fields = self.hidden.model_dump(include={
+                "model", "search_backend", "generated_at", "tool_version", "schema_version",
+                "requested_model", "search", "corpus",
+            })
             extra = recorded.model_dump(include={"usage", "stages", "warnings", "partial"}) if recorded else {}
             metadata = RunMetadata(**fields, **extra)
         else:

@@ -74,11 +74,11 @@ def check(draft: Path, output_format: str) -> None:
 @click.option("--queries", "query_count", type=click.IntRange(1, 60), help="Change the number of search queries.  [default: the draft's]")
 @click.option("--topic", help="The request to research, for a draft whose metadata was deleted (as generate-report's TOPIC).")
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder of documents to search.  [default: the one the draft was researched in]")
-@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes.")
+@click.option("--model", help="Analyst that expands, assesses and synthesizes.  [default: the draft's]")
 @click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
 def refresh(
     draft: Path, as_of: datetime | None, window, query_count: int | None, topic: str | None,
-    corpus: Path | None, model: str, no_cache: bool,
+    corpus: Path | None, model: str | None, no_cache: bool,
 ) -> None:
     """Re-run DRAFT.md's research and write the merge as a new version beside it.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,15 +27,14 @@ from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import named_sources
 from pipeline.errors import UsageError
 from pipeline.formatting import format_date
-from pipeline.generate import generate_report
-from pipeline.models import Baseline, Finding, Gap, Report, ResearchRequest, Source, TimeWindow
+from pipeline.generate import research
+from pipeline.models import Baseline, Finding, Gap, Report, ResearchRequest, RunMetadata, Source, TimeWindow
 from pipeline.output import ensure_writable, write_report
 from pipeline.render import render_markdown
 
 NEW = "New in refresh of {date}"
 NOT_FOUND = "Source not found in refresh of {date}"
 _NOT_FOUND_PREFIX = NOT_FOUND.split(" {", 1)[0]
-_LOCAL_CORPUS = re.compile(r"^local corpus \((?P<path>.+)\)$")
 _REFRESHED_STEM = re.compile(r"-refreshed(?:-\d+)?$")
 
 
@@ -48,7 +46,7 @@ class RefreshOptions:
     window: TimeWindow | None = None
     query_count: int | None = None
     topic: str | None = None
-    model: str = DEFAULT_MODEL
+    model: str | None = None
     corpus: Path | None = None
     use_cache: bool = True
 
@@ -101,13 +99,18 @@ def refresh_draft(
     """Research the draft's request again and write the merge beside the draft (never over it)."""
     parsed = read_draft(path)
     request = refresh_request(parsed, options)
-    corpus = options.corpus or _recorded_corpus(parsed)
+    recorded = require_report(parsed).metadata if parsed.request_origin != "inferred" else None
+    corpus = options.corpus or _recorded_corpus(parsed, recorded)
     ensure_writable(path.parent)
-    with tempfile.TemporaryDirectory(prefix="groundbrief-refresh-") as scratch:
-        fresh = generate_report(
-            request, model=options.model, corpus=corpus, out_dir=Path(scratch),
-            use_cache=options.use_cache, warn=warn, on_stage=on_stage,
-        ).report
+    fresh = research(
+        request,
+        model=options.model or (recorded and recorded.requested_model) or DEFAULT_MODEL,
+        corpus=corpus,
+        search=None if corpus else (recorded.search if recorded else None),
+        use_cache=options.use_cache,
+        warn=warn,
+        on_stage=on_stage,
+    )
     merged, summary = merge(parsed, fresh)
     stem = _REFRESHED_STEM.sub("", path.stem) + "-refreshed"
     written = write_report(path.parent, stem, render_markdown(merged), merged.model_dump_json(indent=2))
@@ -142,15 +145,13 @@ def refresh_request(parsed: ParsedDraft, options: RefreshOptions) -> ResearchReq
     return recorded.model_copy(update=update)
 
 
-def _recorded_corpus(parsed: ParsedDraft) -> Path | None:
-    """The local corpus the draft was researched in; None (the default corpus) if it records none."""
-    if parsed.request_origin == "inferred":
+def _recorded_corpus(parsed: ParsedDraft, recorded: RunMetadata | None) -> Path | None:
+    """The local corpus the draft was researched in; None for the sample corpus or the web."""
+    if recorded is None or recorded.corpus is None or recorded.search == "web":
         return None
-    backend = require_report(parsed).metadata.search_backend
-    match = _LOCAL_CORPUS.match(backend)
-    if match and Path(match["path"]).is_dir():
-        return Path(match["path"])
-    raise UsageError(f"{parsed.path}: the draft was researched in {backend}, which is not available here: pass --corpus")
+    if Path(recorded.corpus).is_dir():
+        return Path(recorded.corpus)
+    raise UsageError(f"{parsed.path}: the draft was researched in {recorded.corpus}, which is not here: pass --corpus")
 
 
 def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:

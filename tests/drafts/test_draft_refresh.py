@@ -171,7 +171,7 @@ def test_topic_is_refused_when_the_draft_records_its_request(draft):
 
 def test_a_corpus_that_is_gone_must_be_named(draft, corpus):
     shutil.rmtree(corpus)
-    with pytest.raises(UsageError, match=r"researched in local corpus \(.*\), which is not available here: pass --corpus"):
+    with pytest.raises(UsageError, match=r"the draft was researched in .*corpus, which is not here: pass --corpus"):
         refresh_draft(draft, RefreshOptions(as_of=AS_OF))
 
 
@@ -185,6 +185,6 @@ def test_a_folder_that_cannot_be_written_is_refused_before_any_research(draft, m
         raise AssertionError("research ran before the output folder was checked")
 
     monkeypatch.setattr(os, "access", access)
-    monkeypatch.setattr("pipeline.drafts.merge.generate_report", research)
+    monkeypatch.setattr("pipeline.drafts.merge.research", research)
     with pytest.raises(UsageError, match="is not writable"):
         refresh_draft(draft, RefreshOptions(as_of=AS_OF))
