@@ -11,11 +11,8 @@ from pipeline.drafts.assemble import build
 from pipeline.drafts.model import DraftError, Issue, ParsedDraft
 from pipeline.drafts.parse import parse_markdown
 from pipeline.errors import UsageError
+from pipeline.inputs import read_text_file
 from pipeline.models import SCHEMA_VERSION, Report
-
-#: Reports are tens of kilobytes; anything this large is the wrong file.
-MAX_DRAFT_BYTES = 2 * 1024 * 1024
-
 
 def parse_text(text: str, companion: Report | None = None) -> ParsedDraft:
     """Parse markdown into a ``ParsedDraft``; raise ``DraftError`` if it isn't a report."""
@@ -32,7 +29,7 @@ def parse_report(text: str) -> Report:
 
 def read_draft(path: Path) -> ParsedDraft:
     """Read and parse ``path``; ``UsageError`` (one line, naming the file) if it can't be a report."""
-    text = _read_text(path, "draft")
+    text = read_text_file(path, "report draft")
     companion, note = _companion(path.with_suffix(".json"))
     try:
         parsed = parse_text(text, companion)
@@ -61,32 +58,12 @@ def _problem_summary(parsed: ParsedDraft) -> str:
     return f"{where}{first.message}{more}; run 'groundbrief check' for the full list"
 
 
-def _read_text(path: Path, what: str) -> str:
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if not path.is_file():
-        raise UsageError(f"{path}: not a file")
-    size = path.stat().st_size
-    if size > MAX_DRAFT_BYTES:
-        raise UsageError(f"{path}: {size:,} bytes is too large for a report {what} (the limit is {MAX_DRAFT_BYTES:,})")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UsageError(f"{path}: can't be read ({error.strerror or error})") from None
-    if b"\x00" in data:
-        raise UsageError(f"{path}: a binary file, not a markdown report")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{path}: not UTF-8 text (byte {error.start})") from None
-
-
 def _companion(path: Path) -> tuple[Report | None, Issue | None]:
     """The report JSON written beside the draft, if there is a readable one."""
     if not path.is_file():
         return None, None
     try:
-        data = json.loads(_read_text(path, "JSON"))
+        data = json.loads(read_text_file(path, "report JSON"))
     except (UsageError, ValueError) as error:
         return None, Issue(None, "warning", "companion", f"ignored {path.name}: {error}")
     version = data.get("metadata", {}).get("schema_version") if isinstance(data, dict) else None

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.errors import UsageError
+from pipeline.inputs import read_text_file
 from pipeline.models import ResearchRequest, TimeWindow
 from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
 from pipeline.schedule.problems import Problem, ProblemsError
@@ -38,7 +39,7 @@ class BatchSettings:
 
 def read_batch(path: Path, settings: BatchSettings) -> Plan:
     """One job per row of ``path``; raise ``ProblemsError`` listing every bad row."""
-    rows, problems = _rows(_read(path))
+    rows, problems = _rows(read_text_file(path, "requests CSV"))
     jobs: dict[str, Job] = {}
     notes: list[Note] = []
     for line, fields in rows:
@@ -55,17 +56,6 @@ def read_batch(path: Path, settings: BatchSettings) -> Plan:
     if not jobs:
         raise UsageError(f"{path} has no requests: write one per row, as {','.join(COLUMNS)}")
     return Plan(jobs=list(jobs.values()), notes=notes)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"requests file {path} does not exist") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{path} is not UTF-8 text (byte {error.start}); save it as CSV UTF-8") from None
-    except OSError as error:
-        raise UsageError(f"can't read requests file {path}: {error.strerror or error}") from None
 
 
 def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:

@@ -22,6 +22,7 @@ from pydantic import field_validator, model_validator
 
 from pipeline.backends import DEFAULT_MODEL, resolve_analyst
 from pipeline.errors import UsageError
+from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
 from pipeline.schedule.problems import Problem, ProblemsError
 from pipeline.schedule.toml_lines import Location, key_lines, line_of
@@ -186,7 +187,7 @@ class Resolved:
 
 def load_watchlist(path: Path) -> Watchlist:
     """Read and validate ``path``; raise ``UsageError`` (``ProblemsError``: all of them) if unusable."""
-    text = _read(path)
+    text = read_text_file(path, "watchlist")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -201,17 +202,6 @@ def load_watchlist(path: Path) -> Watchlist:
     if problems:
         raise ProblemsError(path, problems)
     return watchlist.model_copy(update={"out_dir": watchlist.out_dir or base / DEFAULT_OUT_DIR})
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"watchlist {path} does not exist") from None
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{path} is not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise UsageError(f"can't read watchlist {path}: {error.strerror or error}") from None
 
 
 def _syntax_problem(message: str, text: str) -> Problem:

@@ -73,4 +73,4 @@ def test_identical_reports_and_layout_only_edits_show_no_differences(draft):
 def test_an_unreadable_side_is_a_one_line_error(draft, tmp_path):
     result = CliRunner().invoke(groundbrief, ["diff", str(draft), str(tmp_path / "nope.md")])
     assert result.exit_code == 1
-    assert result.output == f"Error: {tmp_path / 'nope.md'}: no such file\n"
+    assert result.output == f"Error: {tmp_path / 'nope.md'}: no such file (expected a report draft)\n"

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from pipeline.drafts.files import MAX_DRAFT_BYTES, parse_report, parse_text, read_draft
+from pipeline.drafts.files import parse_report, parse_text, read_draft
+from pipeline.inputs import MAX_INPUT_BYTES
 from pipeline.drafts.model import DraftError
 from pipeline.errors import UsageError
 from pipeline.models import Impact
@@ -219,7 +220,7 @@ def test_files_that_are_not_reports_are_refused(tmp_path, content, message):
 
 def test_huge_missing_and_folder_paths_are_refused(tmp_path):
     huge = tmp_path / "huge.md"
-    huge.write_text("# Research Query: x\n" + "x" * MAX_DRAFT_BYTES)
+    huge.write_text("# Research Query: x\n" + "x" * MAX_INPUT_BYTES)
     for path, message in [(huge, "too large"), (tmp_path / "missing.md", "no such file"), (tmp_path, "not a file")]:
         with pytest.raises(UsageError, match=message):
             read_draft(path)

@@ -104,7 +104,7 @@ def test_a_time_zone_must_be_an_iana_name(tmp_path, zone):
 
 
 def test_unreadable_files_are_one_clear_line(tmp_path):
-    with pytest.raises(UsageError, match="does not exist"):
+    with pytest.raises(UsageError, match="missing.toml: no such file"):
         load_watchlist(tmp_path / "missing.toml")
     (tmp_path / "latin1.toml").write_bytes(b'name = "Soci\xe9t\xe9"\n')
     with pytest.raises(UsageError, match="is not UTF-8 text"):
