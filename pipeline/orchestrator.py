@@ -22,6 +22,7 @@ from pipeline.models import (
     SearchResults,
     StageRun,
     Synthesis,
+    TokenUsage,
 )
 from pipeline.stages import Backends
 
@@ -91,12 +92,17 @@ def run_research(
             search_backend=searcher.description,
             generated_at=now().replace(microsecond=0),
             tool_version=__version__,
-            usage=analyst.usage + searcher.usage,
+            usage=_total_usage(analyst.usage, searcher.usage),
             stages=stages,
             warnings=results.warnings,
             partial=bool(results.failures) or assessment.partial,
         ),
     )
+
+
+def _total_usage(analyst: TokenUsage, searcher: TokenUsage) -> TokenUsage:
+    """Both ledgers, counted once when the analyst and the searcher share one model."""
+    return analyst if searcher is analyst else analyst + searcher
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -60,3 +60,16 @@ def test_partial_search_results_are_not_cached(tmp_path):
     assert {s.stage: s.cached for s in again.metadata.stages} == {
         "expand": True, "search": False, "assess": True, "synthesize": True
     }  # the failed query is retried; the unchanged evidence is then assessed from cache
+
+
+def test_a_model_shared_by_analyst_and_searcher_is_counted_once():
+    shared = TokenUsage(calls=3, prompt_tokens=30)
+
+    class SharingAnalyst(RuleAnalyst):
+        usage = shared
+
+    class SharingSearcher(FakePartlyFailingSearcher):
+        usage = shared
+
+    report = run_research(make_request(query_count=2), Backends(SharingAnalyst(), SharingSearcher()), StageCache(None, warn=print))
+    assert report.metadata.usage.calls == 3
