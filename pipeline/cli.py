@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.options import parse_date, parse_window
 
 EXIT_PARTIAL = 3
 
@@ -29,24 +30,6 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 3 written, but
 """
 
 
-def _parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
-
-
-def _parse_window(ctx: click.Context, param: click.Parameter, value: str):
-    from pipeline.models import TimeWindow
-
-    try:
-        return TimeWindow.parse(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @click.command(
     name="generate",
     epilog=EXAMPLES,
@@ -55,8 +38,8 @@ def _parse_window(ctx: click.Context, param: click.Parameter, value: str):
 @click.argument("topic")
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder of .md/.txt/.html documents to search.  [default: the sample corpus]")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
-@click.option("--as-of", callback=_parse_as_of, metavar="YYYY-MM-DD", help="Date the briefing is written for; the window ends here.  [default: today]")
-@click.option("--window", default="12m", show_default=True, callback=_parse_window, metavar="N[d|w|m|y]", help="How far back evidence may be dated, e.g. 90d or 3m.")
+@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD", help="Date the briefing is written for; the window ends here.  [default: today]")
+@click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]", help="How far back evidence may be dated, e.g. 90d or 3m.")
 @click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True, help="Number of search queries to expand the topic into.")
 @click.option("--focus", metavar="COMPANY", help="Company the others are measured against.  [default: the one after 'vs', else the last named]")
 @click.option("--hints", metavar="'A; B'", help="Source hints, separated by ';' (e.g. 'Customer case studies; arXiv').")
@@ -73,7 +56,7 @@ def generate_report(
     topic: str,
     corpus: Path | None,
     out_dir: Path,
-    as_of: date,
+    as_of: date | None,
     window,
     query_count: int,
     focus: str | None,
@@ -101,7 +84,7 @@ def generate_report(
     from pipeline.models import ResearchRequest
 
     console = _stderr_console()
-    fields = {"focus": focus, "as_of": as_of, "window": window, "query_count": query_count}
+    fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count}
     if hints:
         fields["source_hints"] = [h.strip() for h in hints.split(";") if h.strip()]
     if keywords:

@@ -67,10 +67,14 @@ def generate_report(
     templates: Path | None = None,
     search: str | None = None,
     prompts: Path | None = None,
+    name: str | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
-    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it."""
+    """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
+
+    The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
+    """
     ensure_writable(out_dir)
     if templates is not None and not templates.is_dir():
         raise UsageError(f"templates folder {templates} does not exist")
@@ -84,7 +88,7 @@ def generate_report(
     except jinja2.TemplateError as error:
         where = f" ({error.filename}, line {error.lineno})" if getattr(error, "lineno", None) else ""
         raise UsageError(f"report template error{where}: {error.message}") from None
-    stem = f"{request.as_of:%Y-%m-%d}-{slugify(request.question)}"
+    stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"
     path = write_report(out_dir, stem, markdown, report.model_dump_json(indent=2))
     return GeneratedReport(report=report, markdown_path=path)
 

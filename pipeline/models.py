@@ -282,6 +282,9 @@ class Synthesis(Model):
 
     analysis: list[str]
     gaps: list[Gap]
+    model: str | None = Field(
+        default=None, description="the model version that wrote it, kept so a cached re-run reports it too"
+    )
 
 
 class TokenUsage(Model):

@@ -78,7 +78,7 @@ def run_research(
         analyst.identity,
         [request_json, results_json, assessment.model_dump(mode="json")],
         Synthesis,
-        lambda: analyst.synthesize(request, results, assessment),
+        lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
     )
     return Report(
         request=request,
@@ -88,7 +88,7 @@ def run_research(
         findings=assessment.findings,
         gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
         metadata=RunMetadata(
-            model=analyst.model_label,
+            model=synthesis.model or analyst.model_label,
             search_backend=searcher.description,
             generated_at=now().replace(microsecond=0),
             tool_version=__version__,

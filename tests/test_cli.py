@@ -49,7 +49,8 @@ def test_hints_keywords_and_focus(tmp_path):
     [
         (["   "], "the topic is empty"),
         (["x" * 10_000], "the topic is 10,000 characters long"),
-        (["Groq", "--as-of", "24/11/2026"], "is not a date in YYYY-MM-DD form"),
+        (["Groq", "--as-of", "24/11/2026"], "is not a valid date: use YYYY-MM-DD"),
+        (["Groq", "--as-of", "2026-02-30"], "is not a valid date: use YYYY-MM-DD"),
         (["Groq", "--window", "three months"], "invalid window"),
         (["Groq", "--queries", "0"], "0 is not in the range"),
         (["Groq", "--corpus", "/nonexistent/corpus"], "corpus folder /nonexistent/corpus does not exist"),

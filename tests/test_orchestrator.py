@@ -73,3 +73,26 @@ def test_a_model_shared_by_analyst_and_searcher_is_counted_once():
 
     report = run_research(make_request(query_count=2), Backends(SharingAnalyst(), SharingSearcher()), StageCache(None, warn=print))
     assert report.metadata.usage.calls == 3
+
+
+def test_a_cached_rerun_reports_the_model_version_that_did_the_work(tmp_path):
+    class VersionedAnalyst(RuleAnalyst):
+        """Reports a version only once it has made a call, as API-backed analysts do."""
+
+        calls = 0
+
+        @property
+        def model_label(self):
+            return "model-2026-11-01" if self.calls else "model-latest"
+
+        def synthesize(self, request, results, assessment):
+            self.calls += 1
+            return super().synthesize(request, results, assessment)
+
+    cache = StageCache(tmp_path / "cache", warn=print)
+    searcher = FakePartlyFailingSearcher()
+    searcher.search = lambda request, queries: SearchResults(executed_queries=[q.text for q in queries])  # complete
+    first = run_research(make_request(), Backends(VersionedAnalyst(), searcher), cache)
+    again = run_research(make_request(), Backends(VersionedAnalyst(), searcher), cache)
+    assert all(s.cached for s in again.metadata.stages)
+    assert first.metadata.model == again.metadata.model == "model-2026-11-01"

@@ -1,7 +1,6 @@
 """``groundbrief schedule WATCHLIST.toml`` and ``groundbrief batch REQUESTS.csv``: unattended runs.
 
-Only click is imported here; the rest loads inside the commands, so ``--help`` stays fast. This
-module must not import ``pipeline.cli``, which registers these commands.
+Only click is imported here; the rest loads inside the commands, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from pipeline.options import parse_date, parse_window
 
 if TYPE_CHECKING:
     from pipeline.schedule.jobs import Plan
@@ -34,8 +35,8 @@ Examples:
   groundbrief schedule ~/watchlist.toml
   groundbrief schedule examples/watchlist.toml --as-of 2026-11-18
 \b
-cron (every morning at 06:30):
-  30 6 * * *  groundbrief schedule ~/watchlist.toml
+cron (every morning at 06:30; cron's PATH is minimal, so give the full path: command -v groundbrief):
+  30 6 * * *  /path/to/groundbrief schedule ~/watchlist.toml
 """ + EXIT_HELP
 
 BATCH_EPILOG = """
@@ -48,24 +49,6 @@ Examples:
   groundbrief batch examples/requests.csv --as-of 2026-11-18 --window 3m
   groundbrief batch requests.csv --dry-run
 """ + EXIT_HELP
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
-
-
-def _parse_window(ctx: click.Context, param: click.Parameter, value: str) -> Any:
-    from pipeline.models import TimeWindow
-
-    try:
-        return TimeWindow.parse(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def _run_options(command: Callable) -> Callable:
@@ -84,7 +67,7 @@ def _run_options(command: Callable) -> Callable:
 
 @click.command(name="schedule", epilog=SCHEDULE_EPILOG, context_settings={"max_content_width": 100})
 @click.argument("watchlist", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Plan for this date.  [default: today in the watchlist's time zone]")
 @_run_options
 def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, state_dir: Path | None) -> None:
@@ -101,14 +84,14 @@ def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, s
     with _clear_errors():
         plan = plan_watchlist(load_watchlist(watchlist), now=datetime.now(UTC), as_of=as_of)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
-        sys.exit(_execute(plan, dry_run=dry_run, workers=workers, state_dir=state_dir, nothing_due=nothing))
+        sys.exit(_execute(plan, watchlist, dry_run=dry_run, workers=workers, state_dir=state_dir, nothing_due=nothing))
 
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
 @click.argument("requests_csv", metavar="REQUESTS.csv", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Date the briefings are written for; windows end here.  [default: today]")
-@click.option("--window", default="12m", show_default=True, callback=_parse_window, metavar="N[d|w|m|y]",
+@click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]",
               help="How far back evidence may be dated, e.g. 90d or 3m.")
 @click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True,
               help="Search queries per request.")
@@ -129,11 +112,17 @@ def batch(
     """
     from pipeline.schedule.batch import BatchSettings, read_batch
 
-    settings = BatchSettings(as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
-                             corpus=corpus, out_dir=out_dir, focus=focus)
+    from pipeline.backends import check_model
+
+    # Absolute paths: the same batch run from another folder (cron's is $HOME) is the same batch.
+    settings = BatchSettings(
+        as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
+        corpus=corpus.expanduser().resolve() if corpus else None, out_dir=out_dir.expanduser().resolve(), focus=focus,
+    )
     with _clear_errors():
+        check_model(model)
         plan = read_batch(requests_csv, settings)
-        sys.exit(_execute(plan, dry_run=dry_run, workers=workers, state_dir=state_dir,
+        sys.exit(_execute(plan, requests_csv, dry_run=dry_run, workers=workers, state_dir=state_dir,
                           nothing_due=f"No requests in {requests_csv}."))
 
 
@@ -152,8 +141,10 @@ def _clear_errors() -> Iterator[None]:
         raise click.ClickException(str(error)) from None
 
 
-def _execute(plan: Plan, *, dry_run: bool, workers: int, state_dir: Path | None, nothing_due: str) -> int:
-    """Run (or with ``dry_run`` list) the plan's jobs; return the exit status."""
+def _execute(
+    plan: Plan, source: Path, *, dry_run: bool, workers: int, state_dir: Path | None, nothing_due: str
+) -> int:
+    """Run (or with ``dry_run`` list) the jobs ``source`` planned; return the exit status."""
     from rich.console import Console
     from rich.text import Text
 
@@ -162,7 +153,7 @@ def _execute(plan: Plan, *, dry_run: bool, workers: int, state_dir: Path | None,
     from pipeline.schedule import locations, summary
     from pipeline.schedule.jobs import NoteKind
     from pipeline.schedule.lock import run_lock
-    from pipeline.schedule.runner import Outcome, Result, prepare, run_jobs
+    from pipeline.schedule.runner import Outcome, Result, run_jobs
     from pipeline.schedule.state import StateDB, peek
 
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -184,17 +175,12 @@ def _execute(plan: Plan, *, dry_run: bool, workers: int, state_dir: Path | None,
         return 0
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
-        def warn(message: str) -> None:
-            log.warning(message)
-            say(f"warning: {message}")
-
         def progress(outcome: Outcome) -> None:
             say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}")
 
         try:
-            with run_lock(directory):
+            with run_lock(directory, source):
                 state = StateDB(database)
-                prepare(plan.jobs, warn)
                 log.info("run of %d jobs, state %s", len(plan.jobs), database)
                 outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, on_outcome=progress)
         except GroundbriefError as error:  # the log of an unattended run says why it stopped

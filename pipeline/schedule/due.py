@@ -95,6 +95,7 @@ def _job(company: Company, event: Earnings, spec: RequestSpec, settings: Resolve
         model=settings.model,
         corpus=settings.corpus,
         out_dir=settings.out_dir,
+        name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
     )
 
 

@@ -24,6 +24,7 @@ class Job:
     model: str
     corpus: Path | None
     out_dir: Path
+    name: str | None = None  # what the report's file name is made from; default: the question
 
 
 class NoteKind(Enum):

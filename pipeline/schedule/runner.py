@@ -14,10 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import Enum
 
-from pipeline.backends import resolve_backends
 from pipeline.errors import GroundbriefError
 from pipeline.generate import GeneratedReport
-from pipeline.resources import cache_dir
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.state import RunRecord, StateDB, StateError, Status
 
@@ -40,16 +38,6 @@ class Outcome:
     detail: str
     attempt: int = 0
     seconds: float = 0.0
-
-
-def prepare(jobs: list[Job], warn: Callable[[str], None]) -> None:
-    """Resolve each model and corpus once before any job starts.
-
-    An unknown model or unusable corpus stops the run before anything is written, and the corpus
-    index is brought up to date here, once, instead of by parallel jobs racing to build it.
-    """
-    for model, corpus in dict.fromkeys((job.model, job.corpus) for job in jobs):
-        resolve_backends(model, corpus, cache_dir(), warn)
 
 
 def run_jobs(
@@ -89,7 +77,7 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
     started = time.monotonic()
     try:
         report = generate(
-            job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir,
+            job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
             warn=lambda message: log.warning("%s: %s", job.key, message),
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on

@@ -94,7 +94,7 @@ def test_two_overlapping_invocations_never_run_the_same_report_twice(watchlist, 
         release.touch()
         stdout, stderr = first.communicate(timeout=60)
     assert second.returncode == EXIT_BUSY
-    assert f"another groundbrief run (pid {first.pid} on" in second.stderr
+    assert f"(pid {first.pid} on" in second.stderr and "another groundbrief run of" in second.stderr
     assert first.returncode == 0, stderr
     assert "2 done" in stdout
     assert len(reports(watchlist.parent / "reports")) == 2

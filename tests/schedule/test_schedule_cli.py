@@ -23,8 +23,8 @@ def test_due_briefings_open_with_the_earnings_event(watchlist):
     assert result.exit_code == 0, result.output
     written = sorted((watchlist.parent / "reports").glob("*.md"))
     assert [path.name for path in written] == [
-        "2026-11-18-are-cerebras-groq-customers-publishing-training-inference.md",
-        "2026-11-18-groq-vs-nvidia.md",
+        "2026-11-18-nvda-t-7-are-cerebras-groq-customers-publishing-training.md",
+        "2026-11-18-nvda-t-7-groq-vs-nvidia.md",
     ]
     assert analysis_opening(written[0]).startswith(
         "As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026 (in 7 days), this briefing reviews")
@@ -48,7 +48,7 @@ def test_each_briefing_is_produced_once_per_milestone(watchlist):
     assert len(reports(folder)) == 4
     on_the_day = run("schedule", watchlist, "--as-of", "2026-11-25")
     assert "2 done" in on_the_day.stdout
-    assert analysis_opening(folder / "2026-11-25-groq-vs-nvidia.md").startswith(
+    assert analysis_opening(folder / "2026-11-25-nvda-t-0-groq-vs-nvidia.md").startswith(
         "As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026 (today)")
 
 
@@ -93,8 +93,8 @@ def test_a_failed_run_exits_3_keeps_the_others_and_is_retried_next_time(watchlis
     assert retried.exit_code == 0
     assert "1 done, 1 skipped" in retried.stdout
     assert reports(watchlist.parent / "reports") == [
-        "2026-11-18-are-cerebras-groq-customers-publishing-training-inference.md",
-        "2026-11-19-groq-vs-nvidia.md",
+        "2026-11-18-nvda-t-7-are-cerebras-groq-customers-publishing-training.md",
+        "2026-11-19-nvda-t-7-groq-vs-nvidia.md",
     ]
     log = (watchlist.parent / "log" / "schedule.log").read_text()
     assert "failed NVDA:2026-11-25:T-7:" in log and "(attempt 2)" in log
@@ -128,11 +128,14 @@ def test_an_unusable_state_database_exits_1_and_runs_nothing(watchlist, state_di
     assert not (watchlist.parent / "reports").exists()
 
 
-def test_a_held_lock_stops_a_second_invocation_with_exit_75(watchlist, state_dir):
-    with run_lock(state_dir):
+def test_a_held_lock_stops_a_second_invocation_with_exit_75(watchlist, state_dir, tmp_path):
+    other = tmp_path / "other-watchlist.toml"
+    with run_lock(state_dir, Path(watchlist)):
+        with run_lock(state_dir, other):  # another file's run doesn't hold this one up
+            pass
         result = run("schedule", watchlist, "--as-of", "2026-11-18")
     assert result.exit_code == EXIT_BUSY
-    assert "another groundbrief run (pid" in result.stderr and "nothing was started" in result.stderr
+    assert f"another groundbrief run of {watchlist} (pid" in result.stderr and "nothing was started" in result.stderr
     assert not (watchlist.parent / "reports").exists()
     assert "stopped: another groundbrief run" in (watchlist.parent / "log" / "schedule.log").read_text()
     assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
