@@ -36,7 +36,7 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 3 written, but
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.argument("topic")
-@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of .md/.txt/.html documents to search.  [default: the sample corpus]")
+@click.option("--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  [default: the sample corpus]")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD", help="Date the briefing is written for; the window ends here.  [default: today]")
 @click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]", help="How far back evidence may be dated, e.g. 90d or 3m.")

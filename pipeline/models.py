@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
 SCHEMA_VERSION = 1
@@ -108,17 +108,34 @@ class ResearchRequest(Model):
             raise ValueError(f"the topic is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
         return value
 
+    @field_validator("focus")
+    @classmethod
+    def _blank_focus_is_none(cls, value: str | None) -> str | None:
+        return " ".join(value.split()) or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _fits(self) -> ResearchRequest:
+        if len(self.title_line) > 2 * MAX_QUESTION_CHARS:
+            raise ValueError(f"the request (question, hints and keywords) is longer than {2 * MAX_QUESTION_CHARS:,} characters")
+        try:
+            self.window.start(self.as_of)
+        except (ValueError, OverflowError):
+            raise ValueError(f"the window {self.window} reaches back before the year 1 from {self.as_of}") from None
+        return self
+
     @classmethod
     def from_title_line(cls, line: str, **fields) -> ResearchRequest:
         """Parse ``question,source hints,keywords`` (CSV, hints separated by ``;``).
 
-        A line with exactly three CSV fields is a title line; anything else is the question.
+        A line is a title line when it has exactly three CSV fields and looks like one: the question
+        ends with ``?`` or the hints are ``;``-separated. Anything else, such as "How do Cerebras,
+        Groq, and NVIDIA compare", is the question itself.
         """
         try:
             row = next(csv.reader([line], skipinitialspace=True), [])
         except csv.Error:  # a newline or stray quote: not a title line
             row = []
-        if len(row) == 3 and all(part.strip() for part in row):
+        if len(row) == 3 and all(part.strip() for part in row) and (row[0].rstrip().endswith("?") or ";" in row[1]):
             question, hints, keywords = row
             fields.setdefault("source_hints", [h.strip() for h in hints.split(";") if h.strip()])
             fields.setdefault("keywords", keywords.split())

@@ -47,9 +47,11 @@ def write_report(out_dir: Path, stem: str, markdown: str, json_text: str) -> Pat
         try:
             _fill(json_path, json_text)
             _fill(markdown_path, markdown)
-        except BaseException:
+        except BaseException as error:
             markdown_path.unlink(missing_ok=True)
             json_path.unlink(missing_ok=True)
+            if isinstance(error, OSError):  # disk full, quota, file size limit: nothing is left behind
+                raise UsageError(f"can't write {markdown_path}: {error.strerror or error}") from None
             raise
         return markdown_path
     raise AssertionError("unreachable")

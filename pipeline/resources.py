@@ -6,6 +6,7 @@ repository, where users read and override them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -20,6 +21,15 @@ def resource_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"groundbrief's {name} folder is missing from this installation; reinstall groundbrief")
+
+
+def code_digest(package_dir: Path) -> str:
+    """A digest of a package's source files: cache keys include it, so results computed by older
+    code (rules, search settings) are not reused after an upgrade or an edit."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def sample_corpus_dir() -> Path:

@@ -207,3 +207,54 @@ def test_concurrent_cold_syncs_of_one_index_do_not_collide(tmp_path):
         thread.join()
     assert errors == []
     assert sorted(r.indexed for r in reports) == [0, 0, 40]  # one did the work; the others waited and found it done
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: a\ndate: 2026-02-30\n",  # YAML reads it as a date, then can't build it
+        "title: a\ndate: 2026-13-45\n",
+        "title: " + "[" * 5000 + "]" * 5000 + "\n",  # runaway nesting
+    ],
+)
+def test_malformed_front_matter_is_a_warning_not_a_crash(tmp_path, front):
+    path = tmp_path / "a.md"
+    path.write_text(f"---\n{front}---\n{BODY}\n", encoding="utf-8")
+    document = load_document(path)
+    assert document.text == BODY and document.published is None
+    assert "malformed front matter" in document.warnings[0]
+
+
+def test_yaml_alias_bomb_is_not_expanded(tmp_path):
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + n)}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]" for n in range(7)
+    ]
+    path = tmp_path / "bomb.md"
+    path.write_text("---\n" + "\n".join(levels) + "\ntitle: *h\n---\n" + BODY + "\n", encoding="utf-8")
+    document = load_document(path)
+    assert document.title == "bomb" and "'title' is not a single value" in document.warnings[0]
+
+
+def test_malformed_html_is_skipped_with_a_reason(tmp_path):
+    path = tmp_path / "odd.html"
+    path.write_text(f"<html><body><![foo bar]><p>{BODY}</p></body></html>", encoding="utf-8")
+    with pytest.raises(SkipFile, match="unreadable HTML"):
+        load_document(path)
+
+
+def test_a_file_unreadable_once_is_indexed_when_it_becomes_readable(tmp_path, monkeypatch):
+    from pipeline.search.corpus import index as index_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", BODY, title="a")
+    real = index_module.load_document
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(index_module, "load_document", denied)
+    index = CorpusIndex(corpus, tmp_path / "i.sqlite3")
+    assert index.sync().warnings == ["skipped a.md: can't be read (Permission denied)"]
+    monkeypatch.setattr(index_module, "load_document", real)  # permissions fixed: mtime and size unchanged
+    assert index.sync().indexed == 1

@@ -33,7 +33,9 @@ def test_end_to_end_on_the_sample_corpus(tmp_path, corpus_texts):
     assert report.metadata.model.startswith("offline-rules")
     assert "**Model:** offline-rules" in markdown
     assert {f.impact.value for f in report.findings} >= {"High", "Medium"}
-    assert {f.consensus for f in report.findings} >= {"Overlooked", "Emerging"}
+    assert "Overlooked" in {f.consensus for f in report.findings}
+    benchmark = next(f for f in report.findings if "2,522" in f.snippet)  # the example's top finding
+    assert benchmark.impact.value == "High" and benchmark.corroboration >= 2 and benchmark.consensus != "Overlooked"
 
 
 def test_every_snippet_is_verbatim_from_its_cited_document(tmp_path, corpus_texts):
@@ -170,3 +172,26 @@ def test_report_records_how_it_was_made_for_refresh(tmp_path):
     result.markdown_path.with_suffix(".json").unlink()  # the hidden comment alone carries it
     read_back = read_draft(result.markdown_path).report.metadata
     assert (read_back.requested_model, read_back.search, read_back.corpus) == ("offline-rules", "corpus", str(corpus.resolve()))
+
+
+def test_a_copy_of_the_corpus_elsewhere_is_searched_not_replayed(tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sample_corpus_dir(), copy)
+    generate_report(make_request(), out_dir=tmp_path / "out")
+    report = generate_report(make_request(), corpus=copy, out_dir=tmp_path / "out").report
+    assert not report.metadata.stages[1].cached
+    assert all(s.url.startswith("https://") or str(copy) in s.url for s in report.sources)
+
+
+def test_a_failed_write_is_one_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
+    from pipeline import output
+
+    def disk_full(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output, "_fill", disk_full)
+    with pytest.raises(UsageError, match="No space left on device"):
+        generate_report(make_request(), out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []

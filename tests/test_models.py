@@ -70,3 +70,23 @@ def test_source_domain_labels():
 def test_request_json_round_trips():
     request = make_request(EXAMPLE_TITLE_LINE, focus="NVIDIA")
     assert ResearchRequest.model_validate_json(request.model_dump_json()) == request
+
+
+@pytest.mark.parametrize(("window", "as_of"), [("9999y", date(2026, 11, 24)), ("1d", date(1, 1, 1))])
+def test_a_window_reaching_before_year_one_is_rejected(window, as_of):
+    with pytest.raises(ValidationError, match="reaches back before the year 1"):
+        make_request(window=window, as_of=as_of)
+
+
+def test_a_question_with_commas_is_not_mistaken_for_a_title_line():
+    request = make_request("How do Cerebras, Groq, and NVIDIA compare on inference")
+    assert request.question == "How do Cerebras, Groq, and NVIDIA compare on inference" and not request.source_hints
+
+
+def test_hints_and_keywords_cannot_bypass_the_length_limit():
+    with pytest.raises(ValidationError, match="longer than 2,000 characters"):
+        make_request("Cerebras vs NVIDIA?,hint," + "kw " * 1000)
+
+
+def test_blank_focus_is_no_focus():
+    assert make_request(focus="   ").focus is None

@@ -148,3 +148,37 @@ def test_earnings_context_opens_the_analysis():
     analyst = RuleAnalyst()
     analysis = analyst.synthesize(request, results, analyst.assess(request, results)).analysis
     assert analysis[0].startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026")
+
+
+@pytest.mark.parametrize(
+    ("topic", "challengers", "focus"),
+    [
+        ("Should I buy Nvidia before Q3 earnings?", ["Nvidia"], None),
+        ("Summarize Groq news", ["Groq"], None),
+        ("Compare Cerebras and NVIDIA", ["Cerebras"], "NVIDIA"),
+        ("Will AMD's MI300 beat NVIDIA H100?", ["AMD"], "NVIDIA"),
+    ],
+)
+def test_command_words_letters_and_product_codes_are_not_companies(topic, challengers, focus):
+    entities = find_entities(make_request(topic))
+    assert (entities.challengers, entities.focus) == (challengers, focus)
+
+
+def test_without_a_focus_company_no_query_compares_against_nothing():
+    queries = [q.text for q in expand_queries(make_request("NVIDIA earnings outlook", window="3m"))]
+    assert queries[0] == "NVIDIA earnings outlook last 3 months"
+    assert not any(" vs " in q or q.startswith("response") or "  " in q for q in queries)
+
+
+def test_a_search_answered_only_by_the_company_name_is_an_angle_without_evidence():
+    request = make_request("Cerebras vs NVIDIA", window="3m")
+    results = SearchResults(
+        evidence=[
+            Evidence(text="Cerebras beat NVIDIA in a benchmark at 2,522 tokens per second.", source=Source(url="https://a.example/", publisher="A"), query="arXiv Cerebras NVIDIA last 3 months"),
+            Evidence(text="Cerebras published a benchmark at 2,522 tokens per second.", source=Source(url="https://a.example/", publisher="A"), query="Cerebras performance benchmarks NVIDIA last 3 months"),
+        ],
+        executed_queries=["arXiv Cerebras NVIDIA last 3 months", "Cerebras performance benchmarks NVIDIA last 3 months"],
+    )
+    analyst = RuleAnalyst()
+    gaps = {g.title: g.text for g in analyst.synthesize(request, results, analyst.assess(request, results)).gaps}
+    assert "1 of 2 searches" in gaps["Angles without evidence"] and "arXiv Cerebras" in gaps["Angles without evidence"]

@@ -5,24 +5,16 @@ It is named honestly in every report's ``**Model:**`` line as ``offline-rules``.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.resources import code_digest
 from pipeline.analysts.rules.assess import assess
 from pipeline.analysts.rules.expand import expand_queries
 from pipeline.analysts.rules.synthesize import synthesize
 from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
 
 MODEL_NAME = "offline-rules"
-
-
-def _rules_digest() -> str:
-    """Changes whenever a rule changes, so cached results of older rules are not reused."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 class RuleAnalyst:
@@ -32,7 +24,7 @@ class RuleAnalyst:
     usage = TokenUsage()
 
     def __init__(self) -> None:
-        self.identity = f"{MODEL_NAME}@{_rules_digest()}"
+        self.identity = f"{MODEL_NAME}@{code_digest(Path(__file__).parent)}"
 
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
         return expand_queries(request)

@@ -61,7 +61,6 @@ def _unique_passages(evidence: list[Evidence]) -> list[Evidence]:
 def _candidates(evidence: Evidence, entities: Entities) -> list[Candidate]:
     text = evidence.text
     spans = signals.sentence_spans(text)
-    passage_entities = [e for e in entities.all if signals.mentions(text, e)]
     found: list[Candidate] = []
     for i, span in enumerate(spans):
         sentence = text[span.start : span.end]
@@ -71,14 +70,15 @@ def _candidates(evidence: Evidence, entities: Entities) -> list[Candidate]:
         following = spans[i + 1] if i + 1 < len(spans) else None
         if (
             following is not None
-            and "\n" not in text[span.end : following.start]
             and following.end - span.start <= MAX_SNIPPET_CHARS
             and _is_claim(text[following.start : following.end])
             and signals.figures(text[following.start : following.end])
         ):
             end = following.end
         snippet = text[span.start : end]
-        named = [e for e in entities.all if signals.mentions(snippet, e)] or passage_entities
+        named = [e for e in entities.all if signals.mentions(snippet, e)]
+        if entities.all and not named:
+            continue  # a claim that names none of the question's companies is about something else
         found.append(Candidate(snippet, evidence, named, signals.figures(snippet)))
     return found
 
@@ -88,7 +88,7 @@ def _is_claim(sentence: str) -> bool:
     stripped = sentence.strip()
     if not MIN_SNIPPET_CHARS <= len(stripped) <= MAX_SNIPPET_CHARS or stripped.endswith("?"):
         return False
-    if stripped[-1] not in ".!\"”')":
+    if stripped[-1] not in ".!\"”')" or signals.states_absence(stripped):
         return False
     return bool(signals.figures(stripped) or signals.comparison_words(stripped) or signals.commercial_words(stripped))
 
@@ -105,8 +105,10 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     if candidate.figures:
         candidate.signals.append(f"quantified claim ({', '.join(candidate.figures[:3])})")
     compared = signals.comparison_words(snippet)
-    if entities.focus and signals.mentions(snippet, entities.focus) and compared:
-        candidate.signals.append(f"direct comparison with {entities.focus} ({', '.join(compared[:2])})")
+    rivals = [e for e in candidate.entities if e != entities.focus]
+    if entities.focus and entities.focus in candidate.entities and (compared or (rivals and len(candidate.figures) >= 2)):
+        how = ", ".join(compared[:2]) or f"figures for {rivals[0]} and {entities.focus}"
+        candidate.signals.append(f"direct comparison with {entities.focus} ({how})")
     commercial = signals.commercial_words(snippet)
     if commercial:
         candidate.signals.append(f"commercial traction ({', '.join(commercial[:3])})")
@@ -119,8 +121,11 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
 
 
 def _is_primary(source: Source, entities: list[str]) -> bool:
-    """Company's own channel, a press wire or a regulatory filing, rather than commentary about it."""
+    """Company's own channel, a press wire or a regulatory filing, rather than commentary about it
+    (a summary of a filing "as cited" by the press is commentary)."""
     publisher = (source.publisher or "").lower()
+    if "as cited" in publisher:
+        return False
     if publisher in signals.WIRE_SERVICES or source.domain in signals.PRIMARY_DOMAINS:
         return True
     return any(e.lower() in publisher or source.domain.startswith(e.lower() + ".") for e in entities)
@@ -129,7 +134,7 @@ def _is_primary(source: Source, entities: list[str]) -> bool:
 def _corroborators(candidate: Candidate, passages: list[Evidence]) -> list[Source]:
     """Sources from other publishers that carry the same figures (or the same statement)."""
     own = candidate.evidence.source.publisher_key
-    keys = {signals.figure_key(f) for f in candidate.figures if _is_distinctive(f)}
+    keys = _fact_keys(candidate.figures)
     found: dict[str, Source] = {}
     for evidence in passages:
         publisher = evidence.source.publisher_key
@@ -138,12 +143,22 @@ def _corroborators(candidate: Candidate, passages: list[Evidence]) -> list[Sourc
         if candidate.entities and not any(signals.mentions(evidence.text, e) for e in candidate.entities):
             continue
         if keys:
-            shared = keys & {signals.figure_key(f) for f in signals.figures(evidence.text)}
-            if len(shared) >= min(2, len(keys)) or any(_digits(key) >= 3 for key in shared):
+            if _same_fact(keys, _fact_keys(signals.figures(evidence.text))):
                 found[publisher] = evidence.source
         elif _states_same(candidate.snippet, evidence.text):
             found[publisher] = evidence.source
     return list(found.values())
+
+
+def _fact_keys(figures: list[str]) -> set[str]:
+    return {signals.figure_key(f) for f in figures if _is_distinctive(f)}
+
+
+def _same_fact(keys: set[str], other: set[str]) -> bool:
+    """Two texts state the same fact when they share its figures: two of them, or one specific
+    enough on its own (three or more digits, like 2,522)."""
+    shared = keys & other
+    return bool(shared) and (len(shared) >= min(2, len(keys)) or any(_digits(key) >= 3 for key in shared))
 
 
 def _digits(text: str) -> int:
@@ -157,35 +172,44 @@ def _is_distinctive(figure: str) -> bool:
 
 
 def _states_same(snippet: str, text: str) -> bool:
+    """A whole sentence of ``text`` says what ``snippet`` says (word order aside).
+
+    Not ``token_set_ratio``: it scores 100 whenever one side's words are a subset of the other's,
+    so a one-word heading such as "Cerebras" would "corroborate" every claim about Cerebras.
+    """
     from rapidfuzz import fuzz
 
     return any(
-        fuzz.token_set_ratio(snippet, text[s.start : s.end]) >= _SIMILAR_STATEMENT
+        fuzz.token_sort_ratio(snippet, text[s.start : s.end]) >= _SIMILAR_STATEMENT
         for s in signals.sentence_spans(text)
+        if s.end - s.start >= MIN_SNIPPET_CHARS
     )
 
 
 def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
-    """The strongest claims, one per document, making sure each named company is represented."""
+    """Each document's strongest claim; of those, the strongest, making sure each named company is
+    represented."""
     ranked = sorted(
         candidates, key=lambda c: (-c.score, -len(c.corroborators), -len(c.figures), -c.evidence.score)
     )
+    leaders: dict[tuple[str, str], Candidate] = {}
+    for candidate in ranked:
+        leaders.setdefault(candidate.document, candidate)
+    ranked = list(leaders.values())
     chosen: list[Candidate] = []
-    documents: set[tuple[str, str]] = set()
 
-    def take(candidate: Candidate) -> None:
-        chosen.append(candidate)
-        documents.add(candidate.document)
+    def new_fact(candidate: Candidate) -> bool:
+        """Another document's statement of a chosen fact is its corroboration, not a new finding."""
+        keys = _fact_keys(candidate.figures)
+        return candidate not in chosen and not any(_same_fact(keys, _fact_keys(c.figures)) for c in chosen)
 
     for entity in entities.all:
-        best = next((c for c in ranked if entity in c.entities and c.document not in documents), None)
-        if best is not None and best.score >= 2 and len(chosen) < MAX_FINDINGS:
-            take(best)
+        lead = next((c for c in ranked if entity in c.entities and new_fact(c)), None)
+        if lead is not None and lead.score >= 2 and len(chosen) < MAX_FINDINGS:
+            chosen.append(lead)
     for candidate in ranked:
-        if len(chosen) >= MAX_FINDINGS:
-            break
-        if candidate not in chosen and candidate.document not in documents:
-            take(candidate)
+        if len(chosen) < MAX_FINDINGS and new_fact(candidate):
+            chosen.append(candidate)
     return chosen
 
 
@@ -223,7 +247,7 @@ def _consensus(source: Source, corroborators: list[Source], publishers: int) -> 
     others = ", ".join(s.publisher or s.domain for s in corroborators)
     if not corroborators:
         return Consensus.OVERLOOKED, (
-            f"Only {label} carries this claim among the {publishers} publishers retrieved; "
+            f"Only {label} carries this claim among the {publishers} publisher{'s' if publishers != 1 else ''} retrieved; "
             "no independent source repeats it, so it is unlikely to be priced in."
         )
     if len(corroborators) == 1:

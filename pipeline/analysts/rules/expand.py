@@ -19,13 +19,16 @@ _STOPWORDS = frozenset(
 )
 # Capitalised words that are not company names.
 _NOT_ENTITIES = _STOPWORDS | frozenset(
-    """ai ml llm llms gpu gpus cpu cpus tpu npu asic asics q1 q2 q3 q4 fy h1 h2 ceo cfo ipo us usa eu
-    api inference training earnings customers production chips chip""".split()
+    """ai ml llm llms gpu gpus cpu cpus tpu npu asic asics fy ceo cfo ipo us usa eu api inference
+    training earnings customers production chips chip news outlook market markets i we you me my our
+    compare summarize summarise analyze analyse assess evaluate explain describe show list give tell
+    find research review buy sell hold track watch""".split()
 )
 _FOCUS_CUES = r"(?:vs\.?|versus|against|displacing|displace|replacing|replace|than|over|beat|beating|" \
     r"challenging|challenge|overtaking|overtake|rival|rivals|rivalling|threaten|threatening)"
 
-# (angle name, query template); {entity}, {focus} and {window} are filled in.
+# (angle name, query template); {entity}, {focus} and {window} are filled in. Angles that compare
+# against the focus company (the template starts or pivots on it) are skipped when there is none.
 STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
     ("performance benchmarks", "{entity} performance benchmarks {focus} tokens per second {window}"),
     ("head-to-head comparison", "{entity} vs {focus} inference {window}"),
@@ -40,6 +43,7 @@ STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
     ("partnerships", "{entity} partnership cloud availability {window}"),
     ("memory and supply", "{entity} memory bandwidth supply constraints {focus} {window}"),
 )
+_NEEDS_FOCUS = {"head-to-head comparison", "focus company response", "software ecosystem"}
 
 
 @dataclass(frozen=True)
@@ -73,15 +77,22 @@ def find_entities(request: ResearchRequest) -> Entities:
 
 
 def _names(text: str) -> list[str]:
-    words = re.findall(r"[A-Za-z][\w&-]*", text.replace("/", " "))
-    found = [w for w in words if (w[0].isupper() or w.isupper()) and w.lower() not in _NOT_ENTITIES]
+    """Capitalised words that can be company names: not question or command words, not single
+    letters, not product codes that mix letters and digits (H100, MI300, Q3)."""
+    words = re.findall(r"[A-Za-z][\w&-]*", text.replace("/", " ").replace("'s ", " "))
+    found = [
+        w for w in words
+        if (w[0].isupper() or w.isupper()) and len(w) > 1 and not any(c.isdigit() for c in w)
+        and w.lower() not in _NOT_ENTITIES
+    ]
     return list(dict.fromkeys(found))
 
 
 def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
     entities = find_entities(request)
     focus = entities.focus or ""
-    angles = _request_angles(request, entities) + list(STANDARD_ANGLES)
+    standard = [(name, t) for name, t in STANDARD_ANGLES if focus or name not in _NEEDS_FOCUS]
+    angles = _request_angles(request, entities) + standard
     queries: list[SearchQuery] = []
     seen: set[str] = set()
     # A question that names no company is searched by its own words instead.
@@ -100,12 +111,16 @@ def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
 
 
 def _request_angles(request: ResearchRequest, entities: Entities) -> list[tuple[str, str]]:
-    """Angles the analyst asked for: the keywords as one angle, then each source hint."""
+    """Angles the analyst asked for: the keywords (or else the question's own words) as one
+    angle, then each source hint."""
     angles: list[tuple[str, str]] = []
     names = {n.lower() for n in entities.all}
     keywords = [k for k in request.keywords if k.lower() not in names]
+    asked = [w for w in re.findall(r"[\w-]+", request.question) if w.lower() not in _STOPWORDS | names]
     if keywords:
         angles.append(("requested keywords", "{entity} " + " ".join(keywords) + " {focus} {window}"))
+    elif asked and entities.challengers:
+        angles.append(("the question", "{entity} " + " ".join(asked) + " {focus} {window}"))
     for hint in request.source_hints:
         hint_text = hint if any(c.isupper() for c in hint[1:]) else hint.lower()
         if hint_text.lower() in {"arxiv", "sec filings", "sec"}:

@@ -27,7 +27,7 @@ _DATE = re.compile(
 )
 
 _COMPARISON = re.compile(
-    r"(?i)\b(?:than|versus|vs\.?|compared (?:to|with)|outperform\w*|beat\w*|faster|cheaper|slower|"
+    r"(?i)\b(?:than|versus|vs\.?|compar\w*|outperform\w*|beat\w*|faster|cheaper|slower|"
     r"ahead of|behind|record|surpass\w*|double|twice|rival\w*|displac\w*|dethron\w*|alternative to)\b"
 )
 _COMMERCIAL = re.compile(
@@ -43,6 +43,12 @@ _SKEPTIC = re.compile(
 _BULLISH = re.compile(
     r"(?i)\b(?:outperform\w*|faster|record|beat\w*|superior|displac\w*|dethron\w*|advantage|"
     r"leads?|leading|oversubscribed|surg\w*|fastest)\b"
+)
+
+# A sentence saying evidence is missing ("None of the sources quantifies…") is a gap, not a claim.
+_ABSENCE = re.compile(
+    r"(?i)^(?:none of|no (?:source|one|data|evidence|figures?)\b)"
+    r"|\b(?:does not|do not|doesn't|don't|did not|has not|have not) (?:quantif|disclos|say|report|show|give)"
 )
 
 WIRE_SERVICES = frozenset(
@@ -103,6 +109,10 @@ def figure_key(figure: str) -> str:
         return figure.lower()
     magnitude = re.match(r"\s*(trillion|billion|million|thousand|[tbmk])\b", figure[number.end():], re.IGNORECASE)
     return number.group().replace(",", "") + (magnitude.group(1)[0].lower() if magnitude else "")
+
+
+def states_absence(text: str) -> bool:
+    return _ABSENCE.search(text.strip()) is not None
 
 
 def comparison_words(text: str) -> list[str]:

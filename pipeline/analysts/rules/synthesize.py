@@ -7,12 +7,16 @@ failed, and publishers that disagree about the same company.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
 from pipeline.analysts.rules.expand import Entities, find_entities
 from pipeline.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
+
+
+_FILLER = frozenset("vs versus the and for with from last per".split())
 
 
 def synthesize(request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> Synthesis:
@@ -45,16 +49,17 @@ def _analysis(
             "See Contradictions and Gaps for what is missing before drawing conclusions."
         ]
     first = (
-        f"{opening} {len(documents)} documents from {len(publishers)} publishers{span}, retrieved by "
-        f"{len(set(results.executed_queries))} searches over the {request.window.phrase}, on {subject}"
-        f"{' measured against ' + entities.focus if entities.focus else ''}."
+        f"{opening} {_count(len(documents), 'document', 'documents')} from "
+        f"{_count(len(publishers), 'publisher', 'publishers')}{span}, retrieved by "
+        f"{_count(len(set(results.executed_queries)), 'search', 'searches')} over the {request.window.phrase}, "
+        f"on {subject}{' measured against ' + entities.focus if entities.focus else ''}."
     )
     high = [f for f in findings if f.impact is Impact.HIGH]
     lead = high or findings
-    strongest = "; ".join(_headline(f, entities) for f in lead[:3])
+    strongest = "; ".join(_headline(f) for f in lead[:2])
     second = (
-        f"{len(high)} of {len(findings)} key findings rate High impact. "
-        f"The strongest signals: {strongest}."
+        f"{len(high)} of {_count(len(findings), 'key finding rates', 'key findings rate')} High impact. "
+        f"The strongest {'signal' if len(lead[:2]) == 1 else 'signals'}: {strongest}."
     )
     overlooked = sum(f.consensus == Consensus.OVERLOOKED.value for f in findings)
     widely = sum(f.consensus == Consensus.WIDELY_KNOWN.value for f in findings)
@@ -83,12 +88,11 @@ def _earnings_context(request: ResearchRequest) -> str:
             f"{format_date(event.report_date)} ({when})")
 
 
-def _headline(finding: Finding, entities: Entities) -> str:
-    named = [e for e in entities.all if signals.mentions(finding.snippet, e)]
-    figures = signals.figures(finding.snippet)[:2]
-    what = f"{' vs '.join(named) or 'the market'}"
-    detail = f" ({', '.join(figures)})" if figures else ""
-    return f"{what}{detail} per {finding.source_label} ({finding.date_label.split(' (')[0]})"
+def _headline(finding: Finding, max_words: int = 24) -> str:
+    """The finding's own first words, attributed: the rules don't paraphrase what they can't read."""
+    words = finding.snippet.split()
+    quote = " ".join(words[:max_words]).rstrip(".,;:") + ("…" if len(words) > max_words else "")
+    return f"{finding.source_label} ({finding.date_label.split(' (')[0]}): \u201c{quote}\u201d"
 
 
 def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
@@ -133,13 +137,13 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
             f"{request.window.phrase} (or undated). Widen --window, or add documents to the corpus.",
             kind=GapKind.COVERAGE,
         ))
-    answered = {e.query for e in results.evidence}
-    unanswered = [q for q in results.executed_queries if q not in answered]
+    unanswered = _unanswered_angles(request, results, entities)
     if results.evidence and unanswered:
         gaps.append(Gap(
             title="Angles without evidence",
-            text=f"{len(unanswered)} of {len(results.executed_queries)} searches found nothing: "
-            + "; ".join(unanswered[:4]) + ("; …" if len(unanswered) > 4 else "") + ".",
+            text=f"{len(unanswered)} of {len(results.executed_queries)} searches found no passage about their "
+            "angle (only passages naming the company): " + "; ".join(unanswered[:4])
+            + ("; …" if len(unanswered) > 4 else "") + ".",
             kind=GapKind.COVERAGE,
         ))
     uncovered = [e for e in entities.all if not any(signals.mentions(ev.text, e) for ev in results.evidence)]
@@ -151,7 +155,7 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
         ))
     single = [f for f in findings if f.corroboration <= 1]
     if single:
-        publishers = _names(sorted({f.source_label for f in single}))
+        publishers = _names(sorted({f.source_label for f in single}))  # single-source: the label is the source
         gaps.append(Gap(
             title="Single-source claims",
             text=f"{len(single)} of {len(findings)} key findings rest on one publisher ({publishers}); "
@@ -160,10 +164,11 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
         ))
     undated = [f for f in findings if f.sources[0].published is None]
     if undated:
+        cited = sorted({f.sources[0].publisher or f.sources[0].domain for f in undated})
         gaps.append(Gap(
             title="Undated evidence",
             text=f"{len(undated)} key finding{'s' if len(undated) > 1 else ''} cite"
-            f"{'' if len(undated) > 1 else 's'} an undated source ({_names(sorted({f.source_label for f in undated}))}); "
+            f"{'' if len(undated) > 1 else 's'} an undated source ({_names(cited)}); "
             "how current the claim is cannot be checked.",
             kind=GapKind.UNDATED,
         ))
@@ -180,6 +185,22 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
 
 def _verb(subjects: list[str], singular: str, plural: str) -> str:
     return singular if len(subjects) == 1 else plural
+
+
+def _unanswered_angles(request: ResearchRequest, results: SearchResults, entities: Entities) -> list[str]:
+    """Searches none of whose passages contains a word of the search's angle.
+
+    A company name alone satisfies the corpus search, so "arXiv Cerebras NVIDIA" can return
+    passages about Cerebras that say nothing about arXiv; those don't answer the angle.
+    """
+    ignored = {n.lower() for n in entities.all} | set(request.window.phrase.split())
+    unanswered: list[str] = []
+    for query in results.executed_queries:
+        angle = {w[:5] for w in re.findall(r"[a-z][a-z-]{2,}", query.lower()) if w not in ignored | _FILLER}
+        found = " ".join(e.text.lower() for e in results.evidence if e.query == query)
+        if angle and not any(prefix in found for prefix in angle):
+            unanswered.append(query)
+    return unanswered
 
 
 def _count(number: int, singular: str, plural: str) -> str:

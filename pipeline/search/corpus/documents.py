@@ -18,6 +18,7 @@ from pipeline.models import SAFE_URL_SCHEMES
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FIELD_CHARS = {"title": 300, "publisher": 200, "url": 2048, "date": 40}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m")
 
 
@@ -50,10 +51,15 @@ def load_document(path: Path) -> Document:
         raise SkipFile(f"not UTF-8 (byte {error.start})") from None
     text = text.replace("\r\n", "\n")
     if path.suffix.lower() in (".html", ".htm"):
-        meta, body = _parse_html(text)
+        try:
+            meta, body = _parse_html(text)
+        except Exception as error:  # the stdlib parser asserts on some malformed markup
+            raise SkipFile(f"unreadable HTML ({type(error).__name__}: {error})") from None
         warnings: list[str] = []
     else:
         meta, body, warnings = _split_front_matter(text, path)
+    meta, field_warnings = _scalar_fields(meta, path)
+    warnings += field_warnings
     if not body.strip():
         raise SkipFile("no text")
     published, date_warning = _parse_date(meta.get("date"), path)
@@ -82,13 +88,32 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str, list[str]]:
     raw, body = text[4 : 4 + end.start()], text[4 + end.end() :]
     try:
         meta = yaml.safe_load(raw) or {}
-    except yaml.YAMLError as error:
+    except Exception as error:  # YAML syntax, impossible dates (2026-02-30), runaway nesting
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""
-        return {}, body, [f"{path.name}: malformed front matter{line}; indexed without metadata"]
+        reason = "" if isinstance(error, yaml.YAMLError) else f": {error}"
+        return {}, body, [f"{path.name}: malformed front matter{line}{reason}; indexed without metadata"]
     if not isinstance(meta, dict):
         return {}, body, [f"{path.name}: front matter is not a mapping; indexed without metadata"]
     return {str(k).lower(): v for k, v in meta.items()}, body, []
+
+
+def _scalar_fields(meta: dict, path: Path) -> tuple[dict, list[str]]:
+    """Only short scalar values count as citation metadata: a list, a mapping or a YAML alias
+    bomb in ``title`` is ignored, not expanded into a megabyte-long heading."""
+    kept: dict = {}
+    warnings: list[str] = []
+    for name, limit in MAX_FIELD_CHARS.items():
+        value = meta.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, (str, int, float, date)):
+            warnings.append(f"{path.name}: '{name}' is not a single value; ignored")
+        elif len(str(value)) > limit:
+            warnings.append(f"{path.name}: '{name}' is longer than {limit} characters; ignored")
+        else:
+            kept[name] = value
+    return kept, warnings
 
 
 def _parse_date(value: object, path: Path) -> tuple[date | None, str | None]:

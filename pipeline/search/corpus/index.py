@@ -110,6 +110,7 @@ class CorpusIndex:
         are cached against it.
         """
         seen: set[str] = set()
+        unreadable: list[str] = []
         indexed = unchanged = 0
         fingerprint = hashlib.sha256()
         with self._db:
@@ -133,10 +134,13 @@ class CorpusIndex:
                 self._forget(key)
                 try:
                     document = load_document(path)
-                except (SkipFile, OSError) as reason:
+                except SkipFile as reason:
                     self._db.execute(
                         "INSERT INTO skipped VALUES (?, ?, ?, ?)", (key, stat.st_mtime_ns, stat.st_size, str(reason))
                     )
+                    continue
+                except OSError as error:  # not recorded: fixing permissions changes neither mtime nor size
+                    unreadable.append(f"skipped {key}: can't be read ({error.strerror or error})")
                     continue
                 self._add(key, stat, document, split(document.text))
                 indexed += 1
@@ -147,7 +151,7 @@ class CorpusIndex:
             indexed=indexed,
             removed=len(removed),
             unchanged=unchanged,
-            warnings=self.warnings(),
+            warnings=unreadable + self.warnings(),
             fingerprint=fingerprint.hexdigest()[:16],
         )
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import UsageError
+from pipeline.resources import code_digest
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.search.corpus.index import CorpusIndex
 
@@ -45,7 +46,9 @@ class CorpusSearcher:
 
     @property
     def identity(self) -> str:
-        return f"corpus:{self._fingerprint}"
+        """The folder, the state of its files, and the search code: a copy of the corpus elsewhere
+        or a change to how it is searched never replays another's results."""
+        return f"corpus:{self.corpus}:{self._fingerprint}:{code_digest(Path(__file__).parent)}"
 
     @property
     def description(self) -> str:
