@@ -29,8 +29,11 @@ def check_model(model: str) -> None:
         raise UsageError(f"unknown model {model!r}; available: {MODELS_HELP}")
 
 
-def resolve_analyst(model: str, prompts: Path | None = None) -> Analyst:
-    """The analyst for ``model``; ``prompts`` is a folder of prompt templates that override the built-in ones."""
+def resolve_analyst(
+    model: str, prompts: Path | None = None, warn: Callable[[str], None] | None = None
+) -> Analyst:
+    """The analyst for ``model``; ``prompts`` is a folder of prompt templates that override the built-in ones,
+    ``warn`` hears what the backend wants the user to know (e.g. a model with no price)."""
     check_model(model)
     if model == DEFAULT_MODEL:
         from pipeline.analysts.rules import RuleAnalyst
@@ -40,12 +43,12 @@ def resolve_analyst(model: str, prompts: Path | None = None) -> Analyst:
         from pipeline.analysts.gemini import GeminiChat
         from pipeline.analysts.llm import LLMAnalyst
 
-        return LLMAnalyst(GeminiChat(model), prompts)
+        return LLMAnalyst(GeminiChat(model, warn=warn), prompts)
     # provider:model through LangChain
     from pipeline.analysts.langchain_chat import LangChainChat
     from pipeline.analysts.llm import LLMAnalyst
 
-    return LLMAnalyst(LangChainChat(model), prompts)
+    return LLMAnalyst(LangChainChat(model, warn=warn), prompts)
 
 
 def search_kind(model: str, corpus: Path | None, search: str | None) -> str:
@@ -70,7 +73,7 @@ def resolve_backends(
 ) -> Backends:
     """The analyst for ``model`` and the search backend: the web, or ``corpus`` (default: the sample corpus)."""
     kind = search_kind(model, corpus, search)
-    analyst = resolve_analyst(model, prompts)
+    analyst = resolve_analyst(model, prompts, warn)
     if kind == "web":
         from pipeline.search.web import web_searcher
 

@@ -47,7 +47,10 @@ class Settings(BaseModel):
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
     retry_initial_delay: float = Field(default=1.0, ge=0, description="first backoff in seconds, doubling per retry")
-    retry_max_delay: float = Field(default=30.0, ge=0, description="longest wait between retries, RetryInfo included")
+    retry_max_delay: float = Field(default=30.0, ge=0, description="longest backoff between retries")
+    retry_info_max_delay: float = Field(
+        default=90.0, ge=0, description="longest wait a 429's RetryInfo.retryDelay is honoured for (Gemini)"
+    )
     gemini_model: str = Field(default="gemini-3.8-flash", description="what --model gemini and web search use")
     fetch_concurrency: int = Field(default=32, ge=1, le=64, description="cited web pages fetched at once")
     fetch_timeout_seconds: float = Field(default=15.0, gt=0)

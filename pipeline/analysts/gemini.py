@@ -3,17 +3,18 @@
 The SDK is imported inside functions only, so the embedded default never loads it. The SDK reads
 its own environment: the key (``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``), an API gateway or proxy
 (``GOOGLE_GEMINI_BASE_URL``) and Vertex AI (``GOOGLE_GENAI_USE_VERTEXAI`` with a project); nothing
-here names an endpoint. One ``GeminiChat`` serves the analyst and the web searcher, so the tokens
-of every call, grounded searches included, land in the one ``usage`` the report shows.
+here names an endpoint. Each ``GeminiChat`` keeps its own token ledger: the analyst has one, and
+``--search web`` builds another for its grounded calls (``pipeline.search.web.web_searcher``); the
+orchestrator adds the searcher's ledger to the analyst's, counting a ledger they share only once.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.analysts.llm import ModelCallError
+from pipeline.analysts.llm.secrets import one_line, redact
+from pipeline.analysts.llm.usage import Pricing, backoff, estimate_cost
 from pipeline.errors import GroundbriefError, UsageError
 from pipeline.models import ResearchRequest, TokenUsage
 from pipeline.search.web import GroundedAnswer, GroundedStatement, WebChunk
@@ -29,26 +32,19 @@ from pipeline.settings import ModelPrice, Settings, config_path, load_settings
 MODELS_URL = "https://ai.google.dev/gemini-api/docs/models"
 RETRIED_STATUSES = [408, 429, 500, 502, 503, 504]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
-_KEY_LIKE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
 _WEB_URI = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def gemini_client(settings: Settings) -> Any:
-    """The SDK client the chat and the searcher share: retries, backoff and timeouts from settings."""
+    """The SDK client, with the call timeout from settings and one attempt per request: ``GeminiChat``
+    retries itself, because the SDK's backoff ignores a 429's ``RetryInfo`` (googleapis/python-genai#1875)."""
     from google import genai
     from google.auth.exceptions import GoogleAuthError
     from google.genai import types
 
     options = types.HttpOptions(
         timeout=round(settings.timeout_seconds * 1000),
-        retry_options=types.HttpRetryOptions(
-            attempts=settings.max_retries + 1,
-            initial_delay=settings.retry_initial_delay,
-            max_delay=settings.retry_max_delay,
-            jitter=settings.retry_initial_delay,
-            http_status_codes=RETRIED_STATUSES,
-        ),
-        client_args={"event_hooks": {"response": [_wait_as_told(settings.retry_max_delay)]}},
+        retry_options=types.HttpRetryOptions(attempts=1),  # set, so the SDK leaves transport errors to us too
     )
     try:
         return genai.Client(http_options=options)
@@ -59,27 +55,12 @@ def gemini_client(settings: Settings) -> Any:
         ) from None
 
 
-def _wait_as_told(cap: float):
-    """A response hook that waits out a 429's ``RetryInfo.retryDelay`` (at most ``cap`` seconds).
-
-    The SDK's backoff ignores the server's delay (googleapis/python-genai#1875); waiting here,
-    before the SDK's own backoff, makes each retry come no sooner than the server asked.
-    """
-
-    def hook(response: Any) -> None:
-        if response.status_code == 429:
-            response.read()
-            delay = retry_delay(response.content)
-            if delay:
-                time.sleep(min(delay, cap))
-
-    return hook
-
-
-def retry_delay(body: bytes) -> float | None:
-    """Seconds from a ``google.rpc.RetryInfo`` detail in an error body (``"retryDelay": "1.5s"``)."""
+def retry_delay(body: bytes | str | dict | None) -> float | None:
+    """Seconds from a ``google.rpc.RetryInfo`` detail in an error body (``"retryDelay": "1.5s"``),
+    given as the raw body or as the parsed JSON (``APIError.details``)."""
     try:
-        details = json.loads(body)["error"].get("details") or []
+        payload = json.loads(body) if isinstance(body, (bytes, str)) else body
+        details = payload["error"].get("details") or []
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     for detail in details:
@@ -90,32 +71,22 @@ def retry_delay(body: bytes) -> float | None:
     return None
 
 
-def redact(text: str) -> str:
-    """``text`` without the API key, should an error message ever echo it."""
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
-        value = os.environ.get(name, "").strip()
-        if len(value) >= 8:
-            text = text.replace(value, "***")
-    return _KEY_LIKE.sub("***", text)
-
-
-def estimate_cost(usage: TokenUsage, searches: int, price: ModelPrice | None) -> float:
-    """US dollars: prompt and tool-use tokens at the input price, answer and thinking at the output price."""
-    if price is None:
-        return 0.0
-    tokens_in = usage.prompt_tokens + usage.tool_tokens
-    tokens_out = usage.output_tokens + usage.thought_tokens
-    return (tokens_in * price.input + tokens_out * price.output) / 1_000_000 + searches * price.search_per_1k / 1000
-
-
 class GeminiChat:
-    """``ChatModel`` on Gemini, plus the grounded call web search makes; one token ledger for both."""
+    """``ChatModel`` on Gemini, plus the grounded call web search makes, with this instance's token ledger.
 
-    def __init__(self, model: str | None = None, settings: Settings | None = None):
+    Retries are made here: 408, 429 and 5xx responses and transport errors are tried again up to
+    ``max_retries`` times with exponential backoff, and a 429 waits at least the ``retryDelay`` its
+    ``RetryInfo`` asks for (up to ``retry_info_max_delay``). Nothing waits after the last attempt.
+    """
+
+    def __init__(
+        self, model: str | None = None, settings: Settings | None = None, warn: Callable[[str], None] | None = None
+    ):
         self._settings = settings or load_settings()
         self.model = self._settings.gemini_model if model in (None, "gemini") else model
         self.context_tokens = self._settings.context_for(self.model)
         self._client = gemini_client(self._settings)
+        self._pricing = Pricing(self._settings, warn)
         self._lock = threading.Lock()
         self._usage = TokenUsage()
         self._version: str | None = None
@@ -150,19 +121,41 @@ class GeminiChat:
         from google.auth.exceptions import GoogleAuthError
         from google.genai import errors
 
-        try:
-            response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
-        except errors.APIError as error:
-            raise self._failure(error, stage) from None
-        except GoogleAuthError as error:  # Vertex AI without Application Default Credentials
-            raise UsageError(f"Vertex AI has no usable credentials: {redact(str(error))}") from None
-        except _transport_errors() as error:
-            raise ModelCallError(
-                f"the {stage} call to {self.model} failed after {self._attempts} attempts: "
-                f"{type(error).__name__} {redact(str(error))}".strip()
-            ) from None
-        self._record(response)
-        return response
+        attempt = 1
+        while True:
+            last = attempt >= self._attempts
+            try:
+                response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
+            except errors.APIError as error:
+                if last or error.code not in RETRIED_STATUSES:
+                    raise self._failure(error, stage) from None
+                self._wait(attempt, retry_delay(error.details) if error.code == 429 else None)
+            except GoogleAuthError as error:  # Vertex AI without Application Default Credentials
+                raise UsageError(f"Vertex AI has no usable credentials: {redact(str(error))}") from None
+            except _transport_errors() as error:
+                if last:
+                    raise ModelCallError(
+                        f"the {stage} call to {self.model} failed after {self._attempts} attempts: "
+                        f"{type(error).__name__} {one_line(redact(str(error)))}".strip()
+                    ) from None
+                self._wait(attempt, None)
+            except ValueError as error:  # not the API's JSON: e.g. a gateway's login or error page with 200
+                raise ModelCallError(
+                    f"the {stage} call to {self.model} got a reply that is not the Gemini API's JSON "
+                    f"({type(error).__name__}: {one_line(redact(str(error)), 200)}); if GOOGLE_GEMINI_BASE_URL "
+                    "names a gateway, check that it forwards to the Gemini API"
+                ) from None
+            else:
+                self._record(response)
+                return response
+            attempt += 1
+
+    def _wait(self, attempt: int, told: float | None) -> None:
+        """Before retry ``attempt``: the backoff, or longer when the server said how long (capped)."""
+        delay = backoff(self._settings, attempt)
+        if told:
+            delay = max(delay, min(told, self._settings.retry_info_max_delay))
+        time.sleep(delay)
 
     @property
     def _attempts(self) -> int:
@@ -170,7 +163,7 @@ class GeminiChat:
 
     def _failure(self, error: Any, stage: str) -> GroundbriefError:
         """Keys and model names are the user's to fix (exit 1); what the retries couldn't clear fails this call."""
-        detail = redact(f"{error.code} {error.status or ''}: {error.message or ''}".replace(" :", ":"))
+        detail = one_line(redact(f"{error.code} {error.status or ''}: {error.message or ''}".replace(" :", ":")))
         if error.code == 404:
             default = Settings.model_fields["gemini_model"].default
             return UsageError(
@@ -198,8 +191,8 @@ class GeminiChat:
             tool_tokens=(metadata and metadata.tool_use_prompt_token_count) or 0,
         )
         searches = len([q for q in _grounding(response).web_search_queries or [] if q and q.strip()])
-        price = self._settings.price_for(response.model_version or self.model) or self._settings.price_for(self.model)
-        spent.estimated_cost_usd = estimate_cost(spent, searches, price)
+        price = self._pricing.price(response.model_version or self.model, self.model)
+        spent.estimated_cost_usd = estimate_cost(spent, price, searches)
         with self._lock:
             self._usage = self._usage + spent
             self._version = response.model_version or self._version
@@ -356,7 +349,7 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
 
     def planned(stage: str, on: str, calls: int, prompt: int, output: int, **extra: int) -> PlannedStage:
         usage = TokenUsage(prompt_tokens=prompt, output_tokens=output, tool_tokens=extra.get("tool_tokens", 0))
-        cost = estimate_cost(usage, extra.get("searches", 0), settings.price_for(on))
+        cost = estimate_cost(usage, settings.price_for(on), extra.get("searches", 0))
         return PlannedStage(stage, calls, prompt, output, cost_usd=cost, **extra)
 
     stages: list[PlannedStage] = []

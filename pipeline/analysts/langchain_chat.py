@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import random
-import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
 from pipeline.analysts.llm import ModelCallError
+from pipeline.analysts.llm.secrets import one_line, redact
+from pipeline.analysts.llm.usage import Pricing, backoff, estimate_cost
 from pipeline.errors import UsageError
 from pipeline.models import TokenUsage
 from pipeline.settings import OutputMode, Settings, load_settings
@@ -27,7 +27,6 @@ from pipeline.settings import OutputMode, Settings, load_settings
 EXTRAS = {"ollama": "langchain_ollama", "openai": "langchain_openai", "anthropic": "langchain_anthropic"}
 #: Providers whose integration has no retries of its own: this module retries them with backoff.
 SELF_RETRIED = {"ollama"}
-_SECRET = re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}|\bBearer\s+\S+|\bAIza[0-9A-Za-z_\-]{20,}")
 
 
 def split_model_name(name: str) -> tuple[str, str]:
@@ -41,7 +40,7 @@ def split_model_name(name: str) -> tuple[str, str]:
 class LangChainChat:
     """``ChatModel`` for the shared LLM analyst on any chat model ``init_chat_model`` can build."""
 
-    def __init__(self, name: str, settings: Settings | None = None):
+    def __init__(self, name: str, settings: Settings | None = None, warn: Callable[[str], None] | None = None):
         settings = settings or load_settings()
         self.provider, self.model = split_model_name(name)
         self.name = f"{self.provider}:{self.model}"
@@ -49,7 +48,7 @@ class LangChainChat:
         self.context_tokens = settings.context_for(self.name)
         self._settings = settings
         self._own_retries = settings.max_retries if self.provider in SELF_RETRIED else 0
-        self._price = settings.price_for(self.model)
+        self._pricing = Pricing(settings, warn)
         self._chat = _build(self.provider, self.model, settings, self.context_tokens)
         self._usage = TokenUsage()
         self._reported_model: str | None = None
@@ -88,13 +87,8 @@ class LangChainChat:
             except Exception as error:  # noqa: BLE001 — provider packages share no exception base
                 if attempt >= self._own_retries or not _transient(error):
                     raise self._failure(error, stage) from None
-                time.sleep(self._backoff(attempt))
                 attempt += 1
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential with jitter, so parallel runs against one server don't retry in step."""
-        delay = self._settings.retry_initial_delay * 2**attempt * random.uniform(0.5, 1.0)
-        return min(self._settings.retry_max_delay, delay)
+                time.sleep(backoff(self._settings, attempt))
 
     def _failure(self, error: Exception, stage: str) -> Exception:
         """Credentials and missing models are the user's to fix (exit 1); the rest fails just this call."""
@@ -119,9 +113,7 @@ class LangChainChat:
             output_tokens=usage.get("output_tokens", 0) - thought,
             thought_tokens=thought,
         )
-        if self._price:  # reasoning bills as output
-            cost = spent.prompt_tokens * self._price.input + (spent.output_tokens + thought) * self._price.output
-            spent.estimated_cost_usd = cost / 1_000_000
+        spent.estimated_cost_usd = estimate_cost(spent, self._pricing.price(self.model))  # reasoning bills as output
         self._usage = self._usage + spent
 
 
@@ -192,13 +184,6 @@ def _transient(error: Exception) -> bool:
 def _describe(error: Exception) -> str:
     """One line about the error, with anything that looks like a credential removed."""
     status = _status(error)
-    text = " ".join(str(error).split())[:300] or type(error).__name__
+    text = one_line(redact(str(error))) or type(error).__name__  # redacted before it is cut: no key half-left
     text = f"HTTP {status} {text}" if status and str(status) not in text else text
-    return _redact(f"{type(error).__name__}: {text}")
-
-
-def _redact(text: str) -> str:
-    for name, value in os.environ.items():
-        if len(value) >= 8 and any(word in name.upper() for word in ("KEY", "TOKEN", "SECRET", "PASSWORD")):
-            text = text.replace(value, "***")
-    return _SECRET.sub("***", text)
+    return f"{type(error).__name__}: {text}"

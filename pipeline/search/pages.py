@@ -68,16 +68,26 @@ class PageFetcher:
         self._client = self._cache = None
 
     def fetch(self, url: str) -> Page:
-        """The page behind ``url``, never raising: a page that can't be read says why in ``problem``."""
+        """The page behind ``url``, never raising: a page that can't be read says why in ``problem``.
+
+        Any error, not only the HTTP client's (a malformed redirect, a page the extractor chokes on),
+        becomes that page's problem, so one bad page can't end a whole search.
+        """
+        try:
+            return self._fetch(url)
+        except Exception as error:  # noqa: BLE001 — whatever a hostile or broken page causes
+            return Page(url=url, final_url=url, problem=f"could not be read ({type(error).__name__})")
+
+    def _fetch(self, url: str) -> Page:
         import httpx
 
         if _SEARCH_PAGE.match(url):
             return Page(url=url, final_url=url, problem="a search results page, not a publication")
         target = url
         for _ in range(MAX_HOPS + 1):
-            cached = self._get(f"page:{target}")
+            cached = self._cached_page(target)
             if cached is not None:
-                return Page.model_validate_json(cached).model_copy(update={"url": url})
+                return cached.model_copy(update={"url": url})
             location = self._get(f"location:{target}")
             if location is not None:
                 target = location
@@ -94,6 +104,8 @@ class PageFetcher:
                 return Page(url=url, final_url=target, problem=f"timed out after {self._timeout:g} s")
             except httpx.HTTPError as error:
                 return Page(url=url, final_url=target, problem=f"unreachable ({type(error).__name__})")
+            except Exception as error:  # noqa: BLE001 — a malformed redirect or URL (InvalidURL, IDNA), an extractor bug
+                return Page(url=url, final_url=target, problem=f"could not be read ({type(error).__name__})")
             self._keep(target, page)
             return page
         return Page(url=url, final_url=target, problem=f"more than {MAX_HOPS} redirects")
@@ -118,6 +130,13 @@ class PageFetcher:
             self._set(f"page:{target}", page.model_dump_json(), PAGE_TTL)
         elif page.problem in ("HTTP 404", "HTTP 410"):
             self._set(f"page:{target}", page.model_dump_json(), MISSING_TTL)
+
+    def _cached_page(self, target: str) -> Page | None:
+        cached = self._get(f"page:{target}")
+        try:
+            return Page.model_validate_json(cached) if cached is not None else None
+        except ValueError:  # an entry this version can't read only costs a fetch
+            return None
 
     def _get(self, key: str) -> str | None:
         try:

@@ -5,8 +5,10 @@ statements the answer makes and the pages behind each; every cited page is fetch
 own sentences that support the statement become the evidence, marked verified. A statement that no
 page confirms (unreachable, no matching sentence) stays in as the model's statement, unverified.
 
-Grounded calls run ``concurrency`` at a time and a call's pages are fetched as soon as it answers,
-``fetch_concurrency`` at a time: a report waits for one search round and one fetch round.
+Grounded calls run ``concurrency`` at a time, and a call's pages are fetched as soon as it answers,
+``fetch_concurrency`` at a time, while the other calls are still running: a search takes as many
+rounds of grounded calls as ``concurrency`` needs for the queries (one when there are no more
+queries than that), plus the page fetches of the last answers to arrive.
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ def web_searcher(analyst: Analyst, cache_root: Path, prompts: Path | None, warn:
 
     settings = load_settings()
     chat = getattr(analyst, "chat", None)
-    model = GeminiChat(chat.model if isinstance(chat, GeminiChat) else None, settings)
+    model = GeminiChat(chat.model if isinstance(chat, GeminiChat) else None, settings, warn)
     book = analyst.prompts if isinstance(analyst, LLMAnalyst) else PromptBook(prompts)
     return GroundedSearcher(
         model,

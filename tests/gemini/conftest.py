@@ -1,18 +1,22 @@
 """Replaying Gemini and web traffic from tests/cassettes/gemini/ with vcrpy: the real client, never mocked.
 
-Requests match on method, URL and JSON body, so each concurrent grounded call gets its own answer
-and a retry gets the next recorded response. The key is filtered out when recording (header and
-``key`` query parameter); replays send a dummy key. Without ``--record-mode`` nothing is recorded
-and a request that isn't in the cassette fails the test. ``--record-mode=rewrite -m live`` with a
-real ``GEMINI_API_KEY`` re-records the live scenarios against the API (docs/gemini.md).
+Requests match on method, URL and the raw request body (byte for byte), so each concurrent grounded
+call gets its own answer and a retry gets the next recorded response. The key is filtered out when
+recording (header and ``key`` query parameter); replays send a dummy key. Without ``--record-mode``
+nothing is recorded and a request that isn't in the cassette fails the test. ``--record-mode=rewrite
+-m live`` with a real ``GEMINI_API_KEY`` re-records the live scenarios against the API (docs/gemini.md),
+with the shipped timeouts and retries and the SDK's environment (``GOOGLE_GEMINI_BASE_URL``…) kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
 from pipeline.settings import load_settings
-from tests.gemini.scenarios import CASSETTES, TEST_SETTINGS
+from tests.gemini.scenarios import CASSETTES, RECORD_SETTINGS, TEST_SETTINGS, settings_text
 
 DUMMY_KEY = "test-key-not-real"
 SDK_ENVIRONMENT = (
@@ -45,18 +49,33 @@ def vcr_config() -> dict:
     }
 
 
-@pytest.fixture(autouse=True)
-def gemini_settings(request, tmp_path, monkeypatch):
-    """Test settings (tiny retry waits, short page timeout) and, when replaying, a dummy key."""
-    recording = request.config.getoption("--record-mode") not in (None, "none")
-    for name in SDK_ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
+def configure(recording: bool, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings and environment a test runs with.
+
+    Replaying: the fast test settings (tiny retry waits, a short page timeout), the dummy key, and
+    none of the SDK's environment, so a developer's gateway or Vertex AI setup can't leak in.
+    Recording against the real API: the shipped timeouts and retries (real pages need seconds, a
+    real 429 must be waited out) and the SDK's environment as the developer set it.
+    """
     if not recording:
+        for name in SDK_ENVIRONMENT:
+            monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("GEMINI_API_KEY", DUMMY_KEY)
-    config = tmp_path / "groundbrief-test-settings.toml"
-    config.write_text(TEST_SETTINGS)
+    use_settings(recording, folder, monkeypatch)
+
+
+def use_settings(recording: bool, folder: Path, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> None:
+    """The test (or recording) settings, with the keys ``extra`` (TOML) sets overridden."""
+    config = folder / "groundbrief-test-settings.toml"
+    config.write_text(settings_text(RECORD_SETTINGS if recording else TEST_SETTINGS, extra))
     monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
     load_settings.cache_clear()
-    yield
-    load_settings.cache_clear()
 
+
+@pytest.fixture(autouse=True)
+def gemini_settings(request, tmp_path, monkeypatch) -> Iterator[Callable[[str], None]]:
+    """Configures each test (see ``configure``); yields a function that overrides settings (TOML) for one test."""
+    recording = request.config.getoption("--record-mode") not in (None, "none")
+    configure(recording, tmp_path, monkeypatch)
+    yield lambda extra: use_settings(recording, tmp_path, monkeypatch, extra)
+    load_settings.cache_clear()

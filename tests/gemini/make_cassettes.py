@@ -8,7 +8,7 @@ written to ``tests/cassettes/gemini/<name>.yaml`` as the API's host would have r
 the API key left out, exactly as vcrpy's ``filter_headers`` leaves it out when recording.
 
 Run it again after changing a prompt template or upgrading the SDK: the cassettes match requests
-by their JSON body. To record against the real API instead, see docs/gemini.md.
+by their raw body, byte for byte. To record against the real API instead, see docs/gemini.md.
 """
 
 from __future__ import annotations
@@ -232,6 +232,7 @@ def _web_response(hop: Hop, date: str) -> dict:
 
 def record(scenario: Scenario, config: Path) -> Path:
     """Run ``scenario`` against the fake API and the scripted web; write its cassette."""
+    config.write_text(scenarios.settings_text(scenarios.TEST_SETTINGS, scenario.settings))
     import vcr
     from vcr.request import Request
     from vcr.serialize import serialize
@@ -295,7 +296,6 @@ def main(names: list[str]) -> None:
     chosen = [s for s in scenarios.SCENARIOS if not names or s.name in names]
     with tempfile.TemporaryDirectory() as temporary:
         config = Path(temporary) / "config.toml"
-        config.write_text(scenarios.TEST_SETTINGS)
         for scenario in chosen:
             started = time.perf_counter()
             path = record(scenario, config)

@@ -24,17 +24,34 @@ MODEL_VERSION = "gemini-3.8-flash"
 API_HOST = "https://generativelanguage.googleapis.com"
 REDIRECT = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/"
 
-#: Settings every scenario runs with: small retry waits keep the retry cassettes fast.
+#: Settings every scenario is replayed (and written offline) with: small waits keep the retry cassettes
+#: fast, and a short page timeout keeps the timeout tests short.
 TEST_SETTINGS = """\
 concurrency = 4
 fetch_concurrency = 8
 max_retries = 2
 retry_initial_delay = 0.001
 retry_max_delay = 0.2
+retry_info_max_delay = 5
 timeout_seconds = 10
 fetch_timeout_seconds = 0.5
 gemini_model = "gemini-3.8-flash"
 """
+
+#: Settings for re-recording against the real API (``--record-mode``): the shipped defaults for
+#: timeouts and retries, so real pages have time to load and a real 429 is waited out.
+RECORD_SETTINGS = """\
+gemini_model = "gemini-3.8-flash"
+"""
+
+
+
+def settings_text(base: str, extra: str = "") -> str:
+    """``base`` (TOML of top-level keys) with the keys ``extra`` sets replaced by its values."""
+    replaced = {line.split("=")[0].strip() for line in extra.splitlines() if "=" in line}
+    kept = [line for line in base.splitlines() if line.split("=")[0].strip() not in replaced]
+    return "\n".join(kept) + "\n" + extra
+
 
 REQUEST = make_request("Cerebras vs NVIDIA", window="3m", query_count=3)
 QUERIES = [
@@ -215,8 +232,10 @@ QUOTA = Failure(
     "RESOURCE_EXHAUSTED",
     "You exceeded your current quota, please check your plan and billing details. For more information on this "
     "error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.",
-    retry_delay="1s",
+    retry_delay="0.3s",
 )
+#: A quota that stays exhausted: each 429 asks for a second.
+QUOTA_EXHAUSTED = Failure(429, "RESOURCE_EXHAUSTED", QUOTA.message, retry_delay="1s")
 NO_MODEL = Failure(
     404,
     "NOT_FOUND",
@@ -229,7 +248,7 @@ def expand_reply(prompt: str) -> dict:
     return {"queries": [{"text": text, "entity": entity, "angle": angle} for text, entity, angle in QUERIES]}
 
 
-_EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+) \| (.*?) \| \S+ \w+>>>\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
+_EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+) \w+>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
 
 #: What the analyst finds in the evidence: (text that marks the passage, impact, why, consensus, why).
 ASSESSMENTS = [
@@ -324,6 +343,7 @@ class Scenario:
     action: Callable[[Path], Any]
     web: list[Hop] = field(default_factory=list)
     expected_error: type[BaseException] | None = None
+    settings: str = ""  # TOML that overrides TEST_SETTINGS when writing the cassette (and when replaying it)
 
 
 # --- the actions the tests run inside each cassette ----------------------------------------------
@@ -389,6 +409,13 @@ SCENARIOS = [
     ),
     # Scripted: faults the real API can't be asked for, and exact content the tests check in detail.
     Scenario("retry_after_429", [Rule("ExpandResponse", [QUOTA, expand_reply])], lambda tmp: expand()),
+    Scenario(
+        "quota_exhausted",
+        [Rule("ExpandResponse", [QUOTA_EXHAUSTED] * 2)],
+        lambda tmp: expand(),
+        expected_error=Exception,
+        settings="max_retries = 1\n",
+    ),
     Scenario(
         "unavailable_until_retries_run_out",
         [Rule("ExpandResponse", [OVERLOADED] * 3)],

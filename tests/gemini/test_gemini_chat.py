@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipeline.analysts.gemini import GeminiChat, redact, retry_delay
+from pipeline.analysts.gemini import GeminiChat, retry_delay
 from pipeline.analysts.llm import LLMAnalyst, ModelCallError, ModelOutputError
+from pipeline.analysts.llm.secrets import redact
 from pipeline.errors import UsageError
+from pipeline.settings import load_settings
+from tests.gemini.conftest import DUMMY_KEY
 from tests.gemini.scenarios import (
     MODEL,
     MODEL_VERSION,
     QUERIES,
     REQUEST,
     TEST_SETTINGS,
+    exchanges,
     expand,
     gemini_replies,
     gemini_requests,
+    grounded_search,
 )
 
 
@@ -65,14 +73,49 @@ def test_unknown_model_is_a_clear_error_that_says_how_to_choose_one():
     assert "test-key-not-real" not in message
 
 
+def _retry_info_seconds(cassette) -> list[float]:
+    """The ``retryDelay`` of each 429 in a cassette, read from the recorded bodies."""
+    return [retry_delay(e.response_body) for e in exchanges(cassette) if e.status == 429]
+
+
 @pytest.mark.vcr
 @pytest.mark.default_cassette("retry_after_429.yaml")
-def test_429_is_retried_no_sooner_than_its_retry_info_says(vcr):
+def test_429_waits_as_long_as_its_retry_info_says(vcr):
+    (asked,) = _retry_info_seconds(vcr)
+    settings = load_settings()
+    assert settings.retry_max_delay < asked < settings.retry_info_max_delay  # 0.2 s < 0.3 s < 5 s
     started = time.perf_counter()
     assert [q.text for q in expand()] == [q[0] for q in QUERIES]
-    # RetryInfo asks for 1s; the test settings cap any wait at retry_max_delay = 0.2 s.
-    assert time.perf_counter() - started >= 0.2
+    waited = time.perf_counter() - started
+    # The server's delay, not the backoff cap (0.2 s) and not the RetryInfo cap (5 s).
+    assert asked <= waited < asked + 1.0
     assert vcr.play_count == 2 and vcr.all_played
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("retry_after_429.yaml")
+def test_a_retry_info_longer_than_its_cap_waits_only_the_cap(vcr, gemini_settings):
+    gemini_settings("retry_info_max_delay = 0.05\n")
+    (asked,) = _retry_info_seconds(vcr)
+    started = time.perf_counter()
+    expand()
+    assert time.perf_counter() - started < asked
+    assert vcr.play_count == 2
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("quota_exhausted.yaml")
+@pytest.mark.parametrize("retries", [0, 1])
+def test_nothing_waits_after_the_last_attempt(vcr, gemini_settings, retries):
+    """Each 429 asks for 1 s: a wait before each retry, none after the last attempt (nor with no retries)."""
+    gemini_settings(f"max_retries = {retries}\n")
+    asked = _retry_info_seconds(vcr)[0]
+    started = time.perf_counter()
+    with pytest.raises(ModelCallError, match=f"failed after {retries + 1} attempts: 429 RESOURCE_EXHAUSTED"):
+        expand()
+    waited = time.perf_counter() - started
+    assert vcr.play_count == retries + 1
+    assert retries * asked <= waited < retries * asked + 0.8
 
 
 @pytest.mark.vcr
@@ -138,6 +181,7 @@ def test_keys_are_redacted_from_messages(monkeypatch):
         (b'{"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0.5s"}]}}', 0.5),
         (b'{"error": {"code": 503, "status": "UNAVAILABLE"}}', None),
         (b"<html>busy</html>", None),
+        ({"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "2s"}]}}, 2.0),
     ],
 )
 def test_retry_delay_is_read_from_retry_info(body, seconds):
@@ -154,3 +198,102 @@ def test_vertex_ai_is_the_sdks_choice_and_missing_credentials_are_a_usage_error(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))  # fails before any probe
     with pytest.raises(UsageError, match="Vertex AI has no usable credentials"):
         expand()
+
+
+# --- a gateway on localhost (GOOGLE_GEMINI_BASE_URL) that answers what the API never would -------
+
+
+@pytest.fixture
+def gateway(monkeypatch) -> Iterator[list[tuple[int, str, str]]]:
+    """A local server the SDK is pointed at; each request gets the next scripted (status, type, body),
+    where ``{key}`` in the body becomes the API key the request carried, as a careless gateway echoes it."""
+    script: list[tuple[int, str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            status, kind, body = script.pop(0) if script else (500, "text/plain", "script exhausted")
+            data = body.replace("{key}", self.headers.get("x-goog-api-key", "")).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+    yield script
+    server.shutdown()
+
+
+LOGIN_PAGE = "<!DOCTYPE html><html><body><h1>Sign in to the AI gateway</h1><form>key {key}</form></body></html>"
+
+
+def _error(code: int, status: str, message: str) -> str:
+    return json.dumps({"error": {"code": code, "message": message, "status": status}})
+
+
+def test_a_gateway_page_instead_of_json_fails_the_call_not_the_program(gateway):
+    gateway.append((200, "text/html; charset=utf-8", LOGIN_PAGE))
+    with pytest.raises(ModelCallError, match="the expand call to gemini-flash-latest got a reply that is not the Gemini API's JSON"):
+        expand()
+
+
+def test_a_gateway_page_instead_of_json_is_a_failed_search_not_a_traceback(gateway):
+    gateway.append((200, "text/html; charset=utf-8", LOGIN_PAGE))
+    results = grounded_search([0])
+    (failure,) = results.failures
+    assert failure.query == QUERIES[0][0] and "not the Gemini API's JSON" in failure.error
+    assert DUMMY_KEY not in failure.error and not results.evidence
+
+
+def test_a_refused_key_echoed_by_the_server_is_not_repeated(gateway):
+    gateway.append((401, "application/json", _error(401, "UNAUTHENTICATED", "API key {key} is not valid.")))
+    with pytest.raises(UsageError, match="Gemini refused the credentials") as raised:
+        expand()
+    assert "API key *** is not valid" in str(raised.value) and DUMMY_KEY not in str(raised.value)
+
+
+def test_a_server_error_echoing_the_key_fails_the_call_without_it(gateway, gemini_settings):
+    gemini_settings("max_retries = 0\n")
+    gateway.append((500, "application/json", _error(500, "INTERNAL", "upstream rejected key={key}")))
+    with pytest.raises(ModelCallError, match="failed after 1 attempts: 500 INTERNAL: upstream rejected key=\\*\\*\\*") as raised:
+        expand()
+    assert DUMMY_KEY not in str(raised.value)
+
+
+def test_a_long_error_page_is_cut_after_the_key_is_removed(gateway, gemini_settings):
+    """A 502 page with the key near where the message is cut: redacting first leaves no part of it."""
+    gemini_settings("max_retries = 0\n")
+    page = "Bad gateway. " * 21 + "{key} {key}"  # "502 Bad Gateway: " + 273 characters: the key spans the cut
+    gateway.append((502, "text/html", page))
+    with pytest.raises(ModelCallError) as raised:
+        expand()
+    message = str(raised.value)
+    assert "502" in message and len(message) < 400
+    assert not any(DUMMY_KEY[:n] in message for n in range(6, len(DUMMY_KEY) + 1))
+
+
+def test_a_model_without_a_price_is_said_once_not_billed_silently(gateway, gemini_settings):
+    """The gateway's model isn't in the price table: the chat warns once, however many calls it makes."""
+    reply = json.dumps({
+        "candidates": [{"content": {"parts": [{"text": json.dumps({"queries": [{"text": "Cerebras q last 3 months"}]})}]}}],
+        "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20},
+        "modelVersion": "gemini-0.9-unpriced-001",
+    })
+    gateway.extend([(200, "application/json", reply)] * 2)
+    said: list[str] = []
+    chat = GeminiChat("gemini-0.9-unpriced", warn=said.append)
+    analyst = LLMAnalyst(chat)
+    analyst.expand(REQUEST)
+    analyst.expand(REQUEST)
+    assert chat.usage.calls == 2 and chat.usage.prompt_tokens == 200
+    (warning,) = said
+    assert warning.startswith("gemini-0.9-unpriced-001 has no price in the settings") and "$0" in warning

@@ -43,12 +43,19 @@ def test_pages_and_redirects_are_cached_so_a_rerun_fetches_nothing(vcr):
 
 @pytest.fixture
 def local_site() -> Iterator[str]:
-    """A web server on localhost: a page that never answers, a PDF, a page larger than the cap."""
+    """A web server on localhost: a page that never answers, a PDF, a page larger than the cap, and
+    redirects to a malformed URL and to a host name IDNA rejects."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/slow":
                 time.sleep(3)
+                return
+            if self.path in BROKEN_REDIRECTS:
+                self.send_response(302)
+                self.send_header("Location", BROKEN_REDIRECTS[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             kind, body = {
                 "/report.pdf": ("application/pdf", b"%PDF-1.7"),
@@ -68,6 +75,9 @@ def local_site() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+BROKEN_REDIRECTS = {"/bad-redirect": "http://[oops/", "/idna-redirect": "http://xn--a.com/"}
 
 
 def _fetch(url: str):
@@ -102,3 +112,42 @@ def test_an_unreachable_host_is_named_not_raised():
 def test_a_search_results_link_is_not_fetched():
     page = _fetch("https://www.google.com/search?q=cerebras")
     assert page.problem == "a search results page, not a publication" and page.final_url == page.url
+
+
+def test_a_malformed_redirect_is_named_not_raised(local_site):
+    """urljoin raises ValueError on the Location; the page says so instead of ending the search."""
+    page = _fetch(f"{local_site}/bad-redirect")
+    assert (page.problem, page.final_url, page.text) == ("could not be read (ValueError)", f"{local_site}/bad-redirect", "")
+
+
+def test_a_redirect_to_a_host_idna_rejects_is_named_not_raised(local_site):
+    """httpx reads the Location even when it doesn't follow it, and raises the idna codec's error."""
+    page = _fetch(f"{local_site}/idna-redirect")
+    assert page.final_url == f"{local_site}/idna-redirect" and page.problem == "could not be read (InvalidCodepoint)"
+
+
+def test_one_bad_page_does_not_end_the_search(local_site):
+    """A grounded answer citing a page with a malformed redirect and a readable page: the search
+    finishes, the readable page verifies the statement, the bad one is named in the warnings."""
+    from pipeline.analysts.llm.prompts import PromptBook
+    from pipeline.models import SearchQuery, TokenUsage
+    from pipeline.search.web import GroundedAnswer, GroundedSearcher, GroundedStatement, WebChunk
+    from tests.conftest import make_request
+
+    class ScriptedGrounding:
+        """Stands in for the grounded model call; the pages are fetched for real from the local site."""
+
+        identity = "scripted-grounding"
+        usage = TokenUsage()
+
+        def ground(self, prompt: str) -> GroundedAnswer:
+            chunks = (WebChunk(f"{local_site}/bad-redirect", "bad.example"), WebChunk(f"{local_site}/long", "long.example"))
+            return GroundedAnswer("Cerebras grew.", ("cerebras growth",), chunks, (GroundedStatement("Cerebras grew.", (0, 1)),))
+
+    pages = PageFetcher(cache_dir() / "web", load_settings())
+    searcher = GroundedSearcher(ScriptedGrounding(), pages, PromptBook(), concurrency=2, fetch_concurrency=2)
+    results = searcher.search(make_request(), [SearchQuery(text="Cerebras growth last 18 months")])
+    assert not results.failures
+    (evidence,) = results.evidence
+    assert evidence.verified and evidence.source.url == f"{local_site}/long"
+    assert f"{local_site}/bad-redirect (could not be read (ValueError))" in results.warnings[-1]

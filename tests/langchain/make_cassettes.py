@@ -77,7 +77,9 @@ IMPACTS = ("High", "Medium", "Medium", "Low")
 
 def assess(prompt: str) -> str:
     """Findings from up to four publishers, each quoting a passage's first sentence with a figure in it."""
-    passages = re.findall(r"<<<EVIDENCE (E\d+) \| (.*?) \| \S+ \w{12}>>>\n(.*?)\n<<<END EVIDENCE", prompt, re.DOTALL)
+    passages = re.findall(
+        r"<<<EVIDENCE (E\d+) \w{12}>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", prompt, re.DOTALL
+    )
     findings = []
     for (evidence_id, publisher, text), impact in zip(_distinct(passages), IMPACTS, strict=False):
         findings.append({

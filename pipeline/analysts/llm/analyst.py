@@ -31,6 +31,7 @@ from pipeline.models import (
 )
 from pipeline.analysts.llm.packing import count_tokens, pack
 from pipeline.analysts.llm.prompts import PromptBook
+from pipeline.analysts.llm.secrets import one_line
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.quotes import locate_quote
 
@@ -39,6 +40,7 @@ T = TypeVar("T", bound=BaseModel)
 MAX_FINDINGS = 8
 MAX_ASSESS_CALLS = 4
 RESERVED_OUTPUT_TOKENS = 4096
+MAX_PUBLISHER_CHARS = 120
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
@@ -185,10 +187,12 @@ def _unique(evidence: list[Evidence]) -> list[Evidence]:
 
 
 def _evidence_item(evidence_id: str, item: Evidence) -> dict:
+    """A passage for the assess prompt. The publisher comes from the page (``og:site_name``), so it is
+    as untrusted as the text: the template puts it inside the passage's fence, on one line."""
     source = item.source
     return {
         "id": evidence_id,
-        "publisher": source.publisher or source.domain,
+        "publisher": one_line(source.publisher or source.domain, MAX_PUBLISHER_CHARS),
         "date": source.published.isoformat() if source.published else "undated",
         "text": item.text,
     }
