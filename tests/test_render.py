@@ -144,3 +144,10 @@ def test_unverified_snippet_is_not_shown_as_a_quote():
     markdown = render_markdown(sample_report(findings=[finding]))
     assert '*   **Snippet:** *Unverified model statement:* Cerebras is ten times faster.\n' in markdown
     assert '"Cerebras is ten times faster."' not in markdown
+
+
+def test_a_query_of_dashes_stays_a_list_item():
+    markdown = render_markdown(sample_report(queries=["--", "- x", "1. y", "normal query"]))
+    queries_html = _html(markdown).split("Sources Referenced")[0]
+    assert "<hr" not in queries_html and "<ol" not in queries_html
+    assert queries_html.count("<li>") == 4

@@ -41,6 +41,11 @@ DEFAULT_WINDOW = TimeWindow(amount=12, unit="m")
 
 _IMPACT = re.compile(r"^(?P<level>high|medium|low)\b\s*(?P<sep>[.:;,—–-]?)\s*(?P<rest>.*)$", re.IGNORECASE)
 _CONSENSUS = re.compile(r"^(?P<label>.*?)\.(?:\s+|$)(?P<rest>.*)$", re.DOTALL)
+#: A known label, then punctuation: "Emerging, e.g. SEC filings…" is Emerging, not "Emerging, e.g".
+_KNOWN_CONSENSUS = re.compile(
+    rf"^(?P<label>{'|'.join(re.escape(c.value) for c in Consensus)})(?:\s*[,;:—–]|\s+-)\s*(?P<rest>.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
 _QUOTED = re.compile(r'^["“„](?P<inner>.*)["”]$', re.DOTALL)
 _LINK = re.compile(r"^\[(?P<label>(?:\\.|[^\]\\])*)\]\(\s*<?(?P<url>[^\s<>]*?)>?\s*\)$")
 _BARE_URL = re.compile(r"^<?(?P<url>[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]+?)>?$")
@@ -312,9 +317,15 @@ class _Builder:
         return impact, self._text(entry, match["rest"])
 
     def _consensus(self, entry: Entry | None) -> tuple[str, str]:
-        """Label and rationale: the text before the first '. ', or a leading known label."""
-        if entry is None:
+        """Label and rationale: a known label followed by punctuation, else the text before the first
+        '. ', else a leading known label."""
+        if entry is None or not entry.text:
             return "", ""
+        known = _KNOWN_CONSENSUS.match(entry.text)
+        if known:
+            label, rest = self._text(entry, known["label"]), self._text(entry, known["rest"])
+            self._issue(entry.line, f"the consensus label is read as {label!r}; re-rendering writes '{label}.' before the rest", "normalized", "warning")
+            return label, rest
         match = _CONSENSUS.match(entry.text)
         if match:
             return self._text(entry, match["label"]), self._text(entry, match["rest"])

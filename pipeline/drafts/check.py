@@ -3,7 +3,8 @@
 Errors (exit 1): text the parser can't place; a finding without Snippet, Date, Source, Impact
 (``High``/``Medium``/``Low`` then text) or Consensus Check; sections missing, repeated or out of
 order; a link that is not http(s) or file://; a source a finding names that Sources Referenced
-doesn't list; the same finding twice. Warnings (exit 0) say what re-rendering will normalize.
+doesn't list (a warning when the draft has no metadata: which link a publisher name stands for is
+then unknown); the same finding twice. Warnings (exit 0) say what re-rendering will normalize.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ def check_draft(parsed: ParsedDraft) -> list[Issue]:
     """Every problem in the draft, by line; the parser's own issues included."""
     issues = [
         *parsed.issues,
+        *_title(parsed),
         *_sections(parsed),
+        *_missing_fields(parsed),
         *_finding_fields(parsed),
         *_links(parsed),
         *_unlisted_sources(parsed),
@@ -39,12 +42,22 @@ def _error(line: int | None, code: str, message: str) -> Issue:
     return Issue(line, "error", code, message)
 
 
+def structural_errors(parsed: ParsedDraft) -> list[Issue]:
+    """What makes a draft damaged or incomplete, so that ``refresh`` and ``diff`` refuse it: sections
+    missing, repeated or out of order (or the file truncated), a finding without one of its fields."""
+    return [*_sections(parsed), *_missing_fields(parsed)]
+
+
+def _title(parsed: ParsedDraft) -> list[Issue]:
+    if parsed.draft.title is None:
+        return [_error(1, "section", "the first line must be the '# Research Query:' title")]
+    return []
+
+
 def _sections(parsed: ParsedDraft) -> list[Issue]:
     draft = parsed.draft
     found: dict[str, int] = {}
     issues = []
-    if draft.title is None:
-        issues.append(_error(1, "section", "the first line must be the '# Research Query:' title"))
     for entry in draft.sections:
         if entry.text in found:
             issues.append(_error(entry.line, "section", f"{entry.text} appears again (first on line {found[entry.text]})"))
@@ -64,14 +77,21 @@ def _sections(parsed: ParsedDraft) -> list[Issue]:
     return issues
 
 
+def _missing_fields(parsed: ParsedDraft) -> list[Issue]:
+    return [
+        _error(block.line, "missing-field", f"the finding has no **{name}:** line")
+        for block in parsed.draft.findings
+        for name in REQUIRED_FIELDS
+        if name not in block.fields and name != "Impact"  # a missing Impact is already a parse error
+    ]
+
+
 def _finding_fields(parsed: ParsedDraft) -> list[Issue]:
     issues = []
     for block, finding in zip(parsed.draft.findings, parsed.findings):
         for name in REQUIRED_FIELDS:
             entry = block.fields.get(name)
-            if entry is None and name != "Impact":  # a missing Impact is already a parse error
-                issues.append(_error(block.line, "missing-field", f"the finding has no **{name}:** line"))
-            elif entry is not None and not entry.text.strip('"“” '):
+            if entry is not None and not entry.text.strip('"“” '):
                 issues.append(_error(entry.line, "missing-field", f"**{name}:** is empty"))
         if finding is None:
             continue
@@ -99,13 +119,22 @@ def _links(parsed: ParsedDraft) -> list[Issue]:
 
 
 def _unlisted_sources(parsed: ParsedDraft) -> list[Issue]:
+    """A name in a Source line that no listed source answers to: an error when the draft records its
+    sources' publishers (hidden metadata or the .json beside it); without them, links shown by domain
+    or file name can't be told apart from publishers (``SEC filing (as cited)``), so only a warning."""
+    known = parsed.request_origin != "inferred"
     issues = []
     for block, finding in zip(parsed.draft.findings, parsed.findings):
         entry = block.fields.get("Source")
         if finding is None or entry is None:
             continue
         for name in unmatched_names(finding.source_label, parsed.sources):
-            issues.append(_error(entry.line, "unlisted-source", f"source {name!r} is not listed under {SECTIONS['sources referenced']}"))
+            message = f"source {name!r} is not listed under {SECTIONS['sources referenced']}"
+            if known:
+                issues.append(_error(entry.line, "unlisted-source", message))
+            else:
+                issues.append(Issue(entry.line, "warning", "unlisted-source", f"{message}, as far as can be told: without "
+                                    "groundbrief metadata, which link a publisher stands for is unknown"))
     return issues
 
 

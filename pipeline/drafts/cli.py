@@ -1,7 +1,8 @@
 """``groundbrief check | refresh | diff``: the editor's commands.
 
 Exit status: ``check`` 0 clean (warnings allowed), 1 problems found, 2 the file can't be checked
-(missing, binary, too large, not a report, newer format). ``refresh`` and ``diff`` 0 done, 1 error.
+(missing, binary, too large, not a report, newer format). ``refresh`` and ``diff`` 0 done, 1 error;
+``refresh`` 3 when its research was partial (as ``generate-report``): the new version is written.
 Heavy modules are imported inside the commands so ``--help`` stays fast.
 """
 
@@ -86,6 +87,9 @@ def refresh(
     no longer turns up get a Source not found status. An edited analysis is kept and the
     regenerated one offered beside it. The draft itself is never changed. The new file's path is
     printed first, then a summary of the changes.
+
+    Exit 0 when done, 1 on an error (a damaged draft is refused: run check), 3 when the research was
+    partial (a search or model call failed): the new version is written, but nothing is flagged.
     """
     from pipeline.drafts.merge import RefreshOptions, refresh_draft
     from pipeline.errors import GroundbriefError
@@ -101,6 +105,10 @@ def refresh(
     click.echo(str(result.path))
     for line in result.summary.lines():
         click.echo(line)
+    if result.report.metadata.partial:
+        from pipeline.cli import EXIT_PARTIAL
+
+        sys.exit(EXIT_PARTIAL)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,7 +116,10 @@ def refresh(
 @click.argument("new", type=click.Path(path_type=Path))
 @_FORMAT
 def diff(old: Path, new: Path, output_format: str) -> None:
-    """Show what changed from OLD.md to NEW.md: findings, queries, sources, gaps, analysis."""
+    """Show what changed from OLD.md to NEW.md: findings, queries, sources, gaps, analysis.
+
+    Exit 0 when compared, 1 when either side can't be read or is damaged (run check on it).
+    """
     from pipeline.drafts import diff as diffing
     from pipeline.drafts.files import read_draft
     from pipeline.errors import GroundbriefError
@@ -116,6 +127,9 @@ def diff(old: Path, new: Path, output_format: str) -> None:
     try:
         result = diffing.diff_drafts(read_draft(old), read_draft(new))
     except GroundbriefError as error:
+        if output_format == "json":
+            click.echo(json.dumps({"old": str(old), "new": str(new), "error": str(error)}, ensure_ascii=False))
+            sys.exit(1)
         raise click.ClickException(str(error)) from None
     if output_format == "json":
         click.echo(json.dumps(diffing.to_json(result, str(old), str(new)), indent=2, ensure_ascii=False))

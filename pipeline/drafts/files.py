@@ -8,11 +8,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.drafts.assemble import build
+from pipeline.drafts.check import structural_errors
 from pipeline.drafts.model import DraftError, Issue, ParsedDraft
 from pipeline.drafts.parse import parse_markdown
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import SCHEMA_VERSION, Report
+
 
 def parse_text(text: str, companion: Report | None = None) -> ParsedDraft:
     """Parse markdown into a ``ParsedDraft``; raise ``DraftError`` if it isn't a report."""
@@ -42,20 +44,28 @@ def read_draft(path: Path) -> ParsedDraft:
 
 
 def require_report(parsed: ParsedDraft) -> Report:
-    """The draft's report, or ``UsageError`` if some of its text has no place in the model."""
-    if parsed.report is None or parsed.errors:
-        raise UsageError(f"{parsed.path}: {_problem_summary(parsed)}")
+    """The draft's report, or ``UsageError`` naming the first problem if some of its text has no place
+    in the model or the draft is damaged (truncated, sections missing or out of order, a finding
+    without one of its fields): ``refresh`` and ``diff`` would otherwise work from a broken report."""
+    errors = sorted(dict.fromkeys([*parsed.errors, *structural_errors(parsed)]), key=_first_cause)
+    if parsed.report is None or errors:
+        raise UsageError(f"{parsed.path}: {_problem_summary(parsed, errors)}")
     return parsed.report
 
 
-def _problem_summary(parsed: ParsedDraft) -> str:
-    errors = parsed.errors
+def _problem_summary(parsed: ParsedDraft, errors: list[Issue] | None = None) -> str:
+    errors = parsed.errors if errors is None else errors
     if not errors:
         return "it could not be read as a report"
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     where = f"line {first.line}: " if first.line else ""
     return f"{where}{first.message}{more}; run 'groundbrief check' for the full list"
+
+
+def _first_cause(issue: Issue) -> tuple[bool, bool, int]:
+    """A truncated file explains the problems after it, so it is named first; then by line."""
+    return issue.code != "truncated", issue.line is None, issue.line or 0
 
 
 def _companion(path: Path) -> tuple[Report | None, Issue | None]:

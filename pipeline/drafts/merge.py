@@ -2,7 +2,11 @@
 
 Findings in the draft stay exactly as written; findings the research newly turns up are added
 with a ``New`` status; a draft finding the research no longer supports (neither its snippet nor
-any source it names turns up) gets a ``Source not found`` status and stays. A finding the editor
+any of its documents turns up) gets a ``Source not found`` status and stays. Its documents are the
+links recorded for it (the ``.json`` beside the draft) or, for a finding the editor added, the
+listed links its Source line names; only a finding whose Source names nothing listed is matched by
+name against what the research retrieved. Research that was partial (a search or a model call
+failed) flags nothing: what it missed may still be there. A finding the editor
 deleted stays deleted unless it comes back with evidence from a source the draft did not list.
 An edited analysis is kept and the regenerated one offered beside it; an untouched one (its
 digest matches the baseline) is regenerated. Gaps: untouched are regenerated, edited are kept.
@@ -28,7 +32,7 @@ from pipeline.drafts.sources import named_sources
 from pipeline.errors import UsageError
 from pipeline.formatting import format_date
 from pipeline.generate import research
-from pipeline.models import Baseline, Finding, Gap, Report, ResearchRequest, RunMetadata, Source, TimeWindow
+from pipeline.models import Baseline, Finding, Gap, GapKind, Report, ResearchRequest, RunMetadata, Source, TimeWindow
 from pipeline.output import ensure_writable, write_report
 from pipeline.render import render_markdown
 
@@ -56,6 +60,8 @@ class RefreshSummary:
     kept: int = 0
     new: list[str] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)
+    partial: str = ""
+    unconfirmed: list[str] = field(default_factory=list)
     stayed_deleted: int = 0
     analysis: str = ""
     gaps: str = ""
@@ -70,8 +76,15 @@ class RefreshSummary:
         counts = [f"{self.kept} kept as written", f"{len(self.new)} new", f"{len(self.flagged)} flagged (source not found)"]
         if self.stayed_deleted:
             counts.append(f"{self.stayed_deleted} you deleted stayed deleted")
-        lines = ["Findings: " + ", ".join(counts)]
+        lines = []
+        if self.partial:
+            unconfirmed = len(self.unconfirmed)
+            lines.append(f"Warning: research was partial: {self.partial}, so nothing was flagged as source not found"
+                         + (f"; {unconfirmed} finding{'s' * (unconfirmed != 1)} it did not turn up (?) {'are' if unconfirmed != 1 else 'is'} unconfirmed"
+                            if unconfirmed else ""))
+        lines.append("Findings: " + ", ".join(counts))
         lines += [f"  + {preview(s)}" for s in self.new] + [f"  ! {preview(s)}" for s in self.flagged]
+        lines += [f"  ? {preview(s)}" for s in self.unconfirmed]
         lines.append(f"Analysis: {self.analysis}")
         lines.append(f"Gaps: {self.gaps}")
         lines += [f"  not added: {title}" for title in self.gaps_not_added]
@@ -126,7 +139,9 @@ def refresh_request(parsed: ParsedDraft, options: RefreshOptions) -> ResearchReq
             raise UsageError(
                 f"{parsed.path}: the draft's request metadata is gone (no hidden groundbrief comment, no .json "
                 f"beside it), so what to research is unknown: pass --topic, e.g. --topic "
-                f"{shlex.quote(recorded.title_line)} (and --window if not {recorded.window}, read from its queries)"
+                f"{shlex.quote(recorded.title_line)} (and --window if not {recorded.window}, read from its queries); "
+                f"the corpus and model it was researched with are not recorded either: pass --corpus DIR and --model "
+                f"NAME (its Model line says {_model_line(parsed)!r}) unless the sample corpus and {DEFAULT_MODEL} will do"
             )
         try:
             return ResearchRequest.from_title_line(
@@ -145,6 +160,10 @@ def refresh_request(parsed: ParsedDraft, options: RefreshOptions) -> ResearchReq
     return recorded.model_copy(update=update)
 
 
+def _model_line(parsed: ParsedDraft) -> str:
+    return fold(parsed.report.metadata.model) if parsed.report else "unknown"
+
+
 def _recorded_corpus(parsed: ParsedDraft, recorded: RunMetadata | None) -> Path | None:
     """The local corpus the draft was researched in; None for the sample corpus or the web."""
     if recorded is None or recorded.corpus is None or recorded.search == "web":
@@ -158,9 +177,10 @@ def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
     """The draft brought up to date with ``fresh`` research, and what changed."""
     draft = require_report(parsed)
     baseline = parsed.baseline
-    summary = RefreshSummary(no_baseline=baseline is None)
+    summary = RefreshSummary(no_baseline=baseline is None, partial=_partial_research(fresh))
     listed = {s.url for s in draft.sources} | {s.url for s in (parsed.companion.sources if parsed.companion else [])}
-    findings = _merge_findings(draft, fresh, baseline, listed, summary)
+    recorded = {finding_key(f.snippet) for f in parsed.companion.findings} if parsed.companion else set()
+    findings = _merge_findings(draft, fresh, baseline, listed, recorded, summary)
     analysis, offered = _merge_analysis(draft, fresh, baseline, summary)
     gaps = _merge_gaps(draft, fresh, baseline, summary)
     new_sources = [s for s in fresh.sources if s.url not in {d.url for d in draft.sources}]
@@ -185,17 +205,35 @@ def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
     return merged, summary
 
 
+def _partial_research(report: Report) -> str:
+    """What failed in ``report``'s research (``2 searches failed``), or "" if it is complete."""
+    if not report.metadata.partial:
+        return ""
+    failures = [g for g in report.gaps if g.kind == GapKind.FAILURE]
+    searches = sum(g.title == "Failed search" for g in failures)
+    calls = len(failures) - searches
+    parts = [f"{searches} search{'es' * (searches != 1)} failed"] if searches else []
+    parts += [f"{calls} model call{'s' * (calls != 1)} failed"] if calls else []
+    return ", ".join(parts) or "a search or model call failed"
+
+
 def _merge_findings(
-    draft: Report, fresh: Report, baseline: Baseline | None, listed: set[str], summary: RefreshSummary
+    draft: Report, fresh: Report, baseline: Baseline | None, listed: set[str], recorded: set[str], summary: RefreshSummary
 ) -> list[Finding]:
     stamp = format_date(fresh.request.as_of)
     unmatched = list(fresh.findings)
     merged = []
     for finding in draft.findings:
-        found = take_match(finding.snippet, unmatched, _snippet) is not None or _turns_up(finding, fresh.sources)
+        found = take_match(finding.snippet, unmatched, _snippet) is not None or _turns_up(
+            finding, fresh.sources, by_url=finding_key(finding.snippet) in recorded
+        )
         if found:
             summary.kept += 1
             status = None if (finding.status or "").startswith(_NOT_FOUND_PREFIX) else finding.status
+        elif summary.partial:  # what a failed search or model call missed may still be there
+            summary.kept += 1
+            summary.unconfirmed.append(finding.snippet)
+            status = finding.status
         else:
             summary.flagged.append(finding.snippet)
             status = NOT_FOUND.format(date=stamp)
@@ -214,9 +252,17 @@ def _snippet(finding: Finding) -> str:
     return finding.snippet
 
 
-def _turns_up(finding: Finding, sources: list[Source]) -> bool:
+def _turns_up(finding: Finding, sources: list[Source], *, by_url: bool) -> bool:
+    """Whether one of the finding's own documents is among ``sources``, by link.
+
+    ``by_url``: the finding's documents are recorded. Otherwise they are the listed links its Source
+    line names; a hand-added finding that names nothing listed is matched by name, as nothing else
+    says which documents it means.
+    """
     urls = {s.url for s in finding.sources}
-    return any(s.url in urls for s in sources) or bool(named_sources(finding.source_label, sources))
+    if by_url or urls:
+        return any(s.url in urls for s in sources)
+    return bool(named_sources(finding.source_label, sources))
 
 
 def _merge_analysis(

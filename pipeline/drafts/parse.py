@@ -2,6 +2,9 @@
 
 Tolerated: ``*``, ``-``, ``+`` or numbered bullets at any indentation, extra or missing blank
 lines, CRLF, lines wrapped by hand, ``**Label**:`` for ``**Label:**``, sections in any order.
+A section opens only at heading syntax: a ``#`` heading or a line that is all bold (``**Key
+Findings:**``), naming a section in any case and spacing; a plain line that reads like a section
+name ("Key findings:") is text, as the renderer escapes ``#`` and ``*`` in text.
 Text that has no place in the format becomes an error-level issue with its line number; it is
 never skipped, because re-rendering the draft would lose it.
 """
@@ -39,7 +42,12 @@ NO_FINDINGS = "No finding met the bar: no retrieved passage made a measurable or
 OFFER_LABEL = "regenerated analysis"
 
 _TITLE = re.compile(r"^\s*#{1,2}\s*Research Query:\s*(?P<value>.*)$", re.IGNORECASE)
-_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?P<name>[A-Za-z][A-Za-z ]*?)\s*:?\s*(?:\*\*)?\s*:?\s*$")
+_NAME = r"(?P<name>[A-Za-z][A-Za-z \t]*?)"
+#: ``## Analysis``, ``### Key Findings:``, ``## **Analysis**`` …; or a line that is all bold: ``**Key Findings:**``, ``**Key Findings**:``.
+_HEADING = re.compile(
+    rf"^\s*(?:#{{1,6}}\s*(?:\*\*)?\s*{_NAME}\s*:?\s*(?:\*\*)?\s*:?\s*#*"
+    rf"|\*\*\s*{_NAME.replace('name', 'bold')}\s*(?::\s*\*\*|\*\*\s*:?))\s*$"
+)
 _ANY_HEADING = re.compile(r"^\s*#{1,6}\s")
 _RULE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 _BULLET = re.compile(r"^[ \t]*(?:[*+-]|\d{1,3}[.)])(?:[ \t]+(?P<content>.*))?$")
@@ -65,9 +73,14 @@ def parse_markdown(text: str) -> Draft:
 
 
 def section_of(line: str) -> str | None:
-    """The section a heading line opens (``## Analysis``, ``**Key Findings:**``, ``### Analysis:`` …)."""
+    """The section a heading line opens (``## Analysis``, ``**Key Findings:**``, ``### Analysis:`` …).
+
+    Only heading syntax counts: "Key findings:" or "SOURCES REFERENCED" as a line of text is text.
+    """
     match = _HEADING.match(line)
-    return SECTIONS.get(match["name"].casefold()) if match else None
+    if match is None:
+        return None
+    return SECTIONS.get(" ".join((match["name"] or match["bold"]).split()).casefold())
 
 
 class _Reader:

@@ -23,8 +23,8 @@ def edited_copy(draft: Path) -> Path:
     markdown = new.read_text(encoding="utf-8")
     new.write_text(markdown.replace(finding_block(markdown, "OpenAI's large deal"), ""), encoding="utf-8")
     edit(new, "**Impact:** Medium. 2 signals: commercial traction (deals)", "**Impact:** High. 2 signals: commercial traction (deals)")
-    edit(new, "**Consensus Check:** Emerging. Two independent publishers carry it (Cerebras Systems",
-         "**Consensus Check:** Overlooked. Two independent publishers carry it (Cerebras Systems")
+    edit(new, "**Consensus Check:** Emerging. Two independent publishers carry it (AI industry explainer",
+         "**Consensus Check:** Overlooked. Two independent publishers carry it (AI industry explainer")
     edit(new, "primary source (Business Wire).", "primary source (Business Wire), as the editor notes.")
     edit(new, "- Cerebras analyst skepticism risks last 18 months\n", "- Cerebras wafer yield last 18 months\n")
     edit(new, "- [stratechery.com](https://stratechery.com/)\n", "")
@@ -40,7 +40,7 @@ def test_terminal_output_calls_out_impact_and_consensus_changes(draft):
     lines = output.split("\n")
     assert lines[0] == "Findings: 1 added, 1 removed, 3 changed"
     assert f'  + [Low · Overlooked] "Groq doubled its inference capacity in 2026."  ({new}:' in output
-    assert f"  - [Medium · Emerging] \"OpenAI's large deal with Cerebras is about faster inference," in output
+    assert f"  - [Medium · Overlooked] \"OpenAI's large deal with Cerebras is about faster inference," in output
     assert "      IMPACT: Medium → High" in lines
     assert "      CONSENSUS: Emerging → Overlooked" in lines
     assert "      impact rationale edited" in lines
@@ -74,3 +74,20 @@ def test_an_unreadable_side_is_a_one_line_error(draft, tmp_path):
     result = CliRunner().invoke(groundbrief, ["diff", str(draft), str(tmp_path / "nope.md")])
     assert result.exit_code == 1
     assert result.output == f"Error: {tmp_path / 'nope.md'}: no such file (expected a report draft)\n"
+
+
+def test_a_damaged_side_is_refused_naming_the_first_problem(draft):
+    cut = draft.with_name("cut.md")
+    markdown = draft.read_text(encoding="utf-8")
+    cut.write_text(markdown[: markdown.index("**Contradictions and Gaps:**") - 200], encoding="utf-8")
+    result = CliRunner().invoke(groundbrief, ["diff", str(draft), str(cut)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {cut}: line ") and result.output.count("\n") == 1
+    assert "the file looks truncated" in result.output and "run 'groundbrief check' for the full list" in result.output
+
+
+def test_with_json_output_an_error_is_json_too(draft, tmp_path):
+    missing = tmp_path / "nope.md"
+    result = CliRunner().invoke(groundbrief, ["diff", str(draft), str(missing), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"old": str(draft), "new": str(missing), "error": f"{missing}: no such file (expected a report draft)"}

@@ -119,7 +119,7 @@ def test_layout_habits_change_nothing_in_the_report(draft, habit):
 
 def test_edited_reordered_deleted_and_added_findings_are_read_as_written(draft):
     markdown = draft.read_text(encoding="utf-8")
-    ipo = finding_block(markdown, "lifted the IPO price range")
+    ipo = finding_block(markdown, "has upsized its initial public offering")
     openai = finding_block(markdown, "OpenAI's large deal")
     hbm = finding_block(markdown, "HBM bottleneck")
     added = (
@@ -131,15 +131,15 @@ def test_edited_reordered_deleted_and_added_findings_are_read_as_written(draft):
     edited = (
         markdown.replace(openai, "")  # deleted
         .replace(ipo, hbm.replace("Impact:** Medium.", "Impact:** High."))  # HBM moved up, impact raised
-        .replace(hbm, ipo.replace("primary source (SEC filing (as cited)).", "and my own reasoning."), 1)
+        .replace(hbm, ipo.replace("commercial traction (public offering).", "commercial traction (public offering); and my own reasoning."), 1)
         .replace("**Contradictions and Gaps:**", added + "**Contradictions and Gaps:**")
     )
     report = parse_report(edited)
     snippets = [f.snippet[:25] for f in report.findings]
-    assert snippets == ["To get around the HBM bot", "Cerebras also used the an", "Cerebras Systems has upsi",
-                        "Within a few days Cerebra", "The page also points visi", "Groq said a bank cut infe"]
-    assert report.findings[0].impact == Impact.HIGH
-    assert report.findings[3].impact_rationale.endswith("commercial traction (ipo); and my own reasoning.")
+    assert snippets == ["According to the Cerebras", "To get around the HBM bot", "Cerebras says gpt-oss-120",
+                        "Cerebras Systems has upsi", "The analysis contends tha", "Groq said a bank cut infe"]
+    assert report.findings[1].impact == Impact.HIGH
+    assert report.findings[3].impact_rationale.endswith("commercial traction (public offering); and my own reasoning.")
     assert report.findings[5].source_label == "Business Wire" and report.findings[5].sources[0].domain == "businesswire.com"
 
 
@@ -148,7 +148,24 @@ def test_a_finding_without_a_date_is_read_and_rendered_without_losing_anything(d
     parsed = read_draft(draft)
     finding = next(f for f in parsed.report.findings if "HBM" in f.snippet)
     assert finding.date_label == "" and not parsed.errors
-    assert "    *   **Date:** \n" in render_markdown(parsed.report)
+    assert "    *   **Date:**\n" in render_markdown(parsed.report)
+
+
+def test_empty_values_render_without_a_stray_space_or_period(draft):
+    report = read_draft(draft).report
+    first = report.findings[0]
+    emptied = report.model_copy(update={"findings": [
+        first.model_copy(update={"date_label": "", "source_label": "", "impact_rationale": "", "consensus": "", "consensus_rationale": ""}),
+        first.model_copy(update={"snippet": "Said by the model.", "verified": False, "consensus_rationale": ""}),
+        first.model_copy(update={"snippet": "No label.", "consensus": ""}),
+    ]})
+    markdown = render_markdown(emptied)
+    assert not [line for line in markdown.split("\n") if line != line.rstrip()]
+    findings = markdown[markdown.index("**Key Findings:**") : markdown.index("**Contradictions and Gaps:**")]
+    assert "    *   **Date:**\n    *   **Source:**\n    *   **Impact:** High.\n    *   **Consensus Check:**\n" in findings
+    assert f"    *   **Consensus Check:** {first.consensus}.\n" in findings  # a label without a rationale
+    assert f"    *   **Consensus Check:** . {first.consensus_rationale}" in findings  # the '. ' marks where a missing label ends
+    assert render_markdown(parse_report(markdown)) == markdown
 
 
 def test_status_lines_and_an_offered_analysis_are_read_back(draft):
@@ -257,3 +274,46 @@ def test_without_the_json_the_hidden_metadata_still_names_every_source(draft):
         # A name can't tell two documents of one publisher apart, so it resolves to both.
         assert {s["url"] for s in recorded["sources"]} <= {s.url for s in finding.sources}
         assert {s.publisher for s in finding.sources} == {s["publisher"] for s in recorded["sources"]}
+
+
+def test_a_paragraph_that_reads_like_a_section_name_stays_in_the_analysis(draft):
+    markdown = draft.read_text(encoding="utf-8")
+    lead_ins = "Key findings:\n\nSOURCES REFERENCED\n\nAnalysis\n\n"
+    edited = markdown.replace("## Analysis\n\n", "## Analysis\n\n" + lead_ins, 1)
+    parsed = parse_text(edited)
+    assert not parsed.errors and not parsed.issues, parsed.issues
+    assert parsed.report.analysis[:3] == ["Key findings:", "SOURCES REFERENCED", "Analysis"]
+    assert render_markdown(parsed.report) == edited
+
+
+@pytest.mark.parametrize(
+    ("heading", "variant"),
+    [
+        ("**Key Findings:**", "**key findings**:"),
+        ("**Key Findings:**", "## Key  Findings"),
+        ("**Contradictions and Gaps:**", "** CONTRADICTIONS AND GAPS: **"),
+        ("## Sources Referenced", "### sources referenced:"),
+        ("## Analysis", "## **Analysis**"),
+    ],
+)
+def test_section_headings_may_vary_in_case_and_spacing(draft, heading, variant):
+    markdown = draft.read_text(encoding="utf-8")
+    parsed = parse_text(markdown.replace(f"\n{heading}\n", f"\n{variant}\n", 1))
+    assert not parsed.errors, parsed.errors
+    assert render_markdown(parsed.report) == markdown
+
+
+def _first_consensus(markdown: str, value: str) -> str:
+    return re.sub(r"(?m)^(    \*   \*\*Consensus Check:\*\*) .*$", lambda m: f"{m[1]} {value}", markdown, count=1)
+
+
+def test_a_known_consensus_label_followed_by_punctuation_is_the_label(draft):
+    markdown = draft.read_text(encoding="utf-8")
+    parsed = parse_text(_first_consensus(markdown, "Emerging, e.g. SEC filings show it. Two publishers carry it."))
+    finding = parsed.report.findings[0]
+    assert (finding.consensus, finding.consensus_rationale) == ("Emerging", "e.g. SEC filings show it. Two publishers carry it.")
+    assert [i.code for i in parsed.issues] == ["normalized"]
+    assert "    *   **Consensus Check:** Emerging. e.g. SEC filings show it. Two publishers carry it.\n" in render_markdown(parsed.report)
+    for written, label in [("Widely known — to analysts. Many carry it.", "Widely known"),
+                           ("Widely known among analysts. Many carry it.", "Widely known among analysts")]:
+        assert parse_text(_first_consensus(markdown, written)).report.findings[0].consensus == label

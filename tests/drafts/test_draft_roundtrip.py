@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.drafts.files import parse_report, parse_text
@@ -28,8 +28,12 @@ from pipeline.render import render_markdown
 # lists whose blank items have no line of their own (an empty analysis paragraph is just blank lines).
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 words = text.filter(lambda value: value.strip())
-# The consensus label ends at the first '. ' of its line, so a label can't contain one.
-consensus = st.sampled_from([c.value for c in Consensus]) | text.filter(lambda v: not re.search(r"\.(\s|$)", " ".join(v.split())))
+# The consensus label ends at the first '. ' of its line, so a label can't contain one; and a known
+# label followed by punctuation ("Emerging, e.g") is read as that label, the rest as rationale.
+KNOWN_LABEL_THEN_PUNCTUATION = re.compile(rf"^(?:{'|'.join(c.value for c in Consensus)})\s*[,;:—–-]", re.IGNORECASE)
+consensus = st.sampled_from([c.value for c in Consensus]) | text.filter(
+    lambda v: not re.search(r"\.(\s|$)", " ".join(v.split())) and not KNOWN_LABEL_THEN_PUNCTUATION.match(" ".join(v.split()))
+)
 host = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}\.){0,3}[a-z]{2,6}", fullmatch=True)
 path = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=25)
 url = st.builds(lambda scheme, h, p: f"{scheme}://{h}/{p}", st.sampled_from(["http", "https"]), host, path) | st.builds(
@@ -83,8 +87,44 @@ reports = st.builds(
 )
 
 
+def _report(**changes) -> Report:
+    """A small report, changed as given."""
+    base = Report(
+        request=ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow(amount=18, unit="m")),
+        queries=["Cerebras inference"],
+        sources=[Source(url="https://example.com/a")],
+        analysis=["Cerebras gains."],
+        findings=[Finding(snippet="Cerebras sold $1B.", date_label="May 1, 2026", source_label="example.com", sources=[], impact=Impact.HIGH,
+                          impact_rationale="Big.", consensus="Emerging", consensus_rationale="Two say so.")],
+        gaps=[Gap(title="Coverage", text="Thin.")],
+        metadata=RunMetadata(model="offline-rules", search_backend="corpus", generated_at=datetime(2026, 11, 24, 9), tool_version="0.1.0"),
+    )
+    return base.model_copy(update=changes)
+
+
+def _finding(**changes) -> Finding:
+    return _report().findings[0].model_copy(update=changes)
+
+
+# Text that reads like a section name is text, wherever it is: only heading syntax opens a section.
+SECTION_NAMES = ["SOURCES REFERENCED", "KEY FINDINGS", "Key findings:", "Analysis", "Search Queries Used:",
+                 "contradictions and gaps", "Regenerated Analysis:", "Sources  Referenced"]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports)
+@example(_report(analysis=["SOURCES REFERENCED"]))
+@example(_report(analysis=["KEY FINDINGS"]))
+@example(_report(analysis=["Key findings:", "The IPO matters most."]))
+@example(_report(analysis=SECTION_NAMES, offered_analysis=SECTION_NAMES))
+@example(_report(queries=SECTION_NAMES, gaps=[Gap(title=name, text=name) for name in SECTION_NAMES]))
+@example(_report(findings=[_finding(snippet=name, date_label=name, source_label=name, impact_rationale=name,
+                                    consensus=name.rstrip(":"), consensus_rationale=name) for name in SECTION_NAMES]))
+# Empty values render without a stray space or period, and read back as empty.
+@example(_report(findings=[_finding(snippet="", date_label="", source_label="", impact_rationale="", consensus="", consensus_rationale="")]))
+@example(_report(findings=[_finding(impact_rationale="", consensus_rationale=""), _finding(consensus="", consensus_rationale="Only one says so."),
+                           _finding(snippet="", verified=False)]))
+@example(_report(queries=[""], gaps=[Gap(title="Coverage", text="")], metadata=_report().metadata.model_copy(update={"model": ""})))
 def test_render_parse_render_is_byte_identical(report):
     markdown = render_markdown(report)
     assert render_markdown(parse_report(markdown)) == markdown
