@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
+
+from pipeline.options import parse_date, parse_window
 
 EXIT_UNCHECKABLE = 2
 _FORMAT = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="json: one object on stdout, for CI and editor tooling.",
 )
-
-
-def _window(ctx: click.Context, param: click.Parameter, value: str | None):
-    from pipeline.models import TimeWindow
-
-    if value is None:
-        return None
-    try:
-        return TimeWindow.parse(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,15 +61,15 @@ def check(draft: Path, output_format: str) -> None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("draft", type=click.Path(path_type=Path))
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Date the refresh is written for.  [default: today]")
-@click.option("--window", callback=_window, metavar="N[d|w|m|y]", help="Change the evidence window.  [default: the draft's]")
+@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD", help="Date the refresh is written for.  [default: today]")
+@click.option("--window", callback=parse_window, metavar="N[d|w|m|y]", help="Change the evidence window.  [default: the draft's]")
 @click.option("--queries", "query_count", type=click.IntRange(1, 60), help="Change the number of search queries.  [default: the draft's]")
 @click.option("--topic", help="The request to research, for a draft whose metadata was deleted (as generate-report's TOPIC).")
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder of documents to search.  [default: the one the draft was researched in]")
 @click.option("--model", help="Analyst that expands, assesses and synthesizes.  [default: the draft's]")
 @click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
 def refresh(
-    draft: Path, as_of: datetime | None, window, query_count: int | None, topic: str | None,
+    draft: Path, as_of: date | None, window, query_count: int | None, topic: str | None,
     corpus: Path | None, model: str | None, no_cache: bool,
 ) -> None:
     """Re-run DRAFT.md's research and write the merge as a new version beside it.
@@ -95,7 +86,7 @@ def refresh(
     from pipeline.errors import GroundbriefError
 
     options = RefreshOptions(
-        as_of=as_of.date() if as_of else None, window=window, query_count=query_count, topic=topic,
+        as_of=as_of, window=window, query_count=query_count, topic=topic,
         model=model, corpus=corpus, use_cache=not no_cache,
     )
     try:
