@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,6 +14,7 @@ from pipeline.analysts.llm import LLMAnalyst, ModelCallError, ModelOutputError
 from pipeline.analysts.llm.secrets import redact
 from pipeline.errors import UsageError
 from pipeline.settings import load_settings
+from tests.echo_server import echo_server
 from tests.gemini.conftest import DUMMY_KEY
 from tests.gemini.scenarios import (
     MODEL,
@@ -207,30 +206,9 @@ def test_vertex_ai_is_the_sdks_choice_and_missing_credentials_are_a_usage_error(
 def gateway(monkeypatch) -> Iterator[list[tuple[int, str, str]]]:
     """A local server the SDK is pointed at; each request gets the next scripted (status, type, body),
     where ``{key}`` in the body becomes the API key the request carried, as a careless gateway echoes it."""
-    script: list[tuple[int, str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            status, kind, body = script.pop(0) if script else (500, "text/plain", "script exhausted")
-            data = body.replace("{key}", self.headers.get("x-goog-api-key", "")).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{server.server_port}")
-    yield script
-    server.shutdown()
+    with echo_server(lambda headers: headers.get("x-goog-api-key", "")) as (url, script):
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", url)
+        yield script
 
 
 LOGIN_PAGE = "<!DOCTYPE html><html><body><h1>Sign in to the AI gateway</h1><form>key {key}</form></body></html>"

@@ -13,7 +13,6 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +22,7 @@ from pipeline.errors import UsageError
 from pipeline.models import GapKind, Report
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus.documents import load_document
+from tests.echo_server import echo_server
 from tests.conftest import make_request
 from tests.langchain import scenarios
 from tests.langchain.conftest import CASSETTES, VCR_CONFIG, cassette, parameters, prompt
@@ -244,34 +244,12 @@ def test_a_model_that_never_answers_times_out_and_is_retried(provider_environmen
 
 
 @pytest.fixture
-def openai_compatible(monkeypatch) -> Iterator[list[tuple[int, str]]]:
+def openai_compatible(monkeypatch) -> Iterator[list[tuple[int, str, str]]]:
     """A local OpenAI-compatible server (``OPENAI_BASE_URL``): each request gets the next scripted
-    (status, JSON body), where ``{key}`` becomes the bearer token the request carried."""
-    script: list[tuple[int, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            status, body = script.pop(0)
-            key = self.headers.get("authorization", "").removeprefix("Bearer ")
-            data = body.replace("{key}", key).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
-    yield script
-    server.shutdown()
+    (status, type, body), where ``{key}`` becomes the bearer token the request carried."""
+    with echo_server(lambda headers: headers.get("authorization", "").removeprefix("Bearer ")) as (url, script):
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/v1")
+        yield script
 
 
 def _openai_error(message: str, kind: str) -> str:
@@ -280,7 +258,7 @@ def _openai_error(message: str, kind: str) -> str:
 
 def test_a_refused_key_the_server_echoes_is_not_repeated(openai_compatible, provider_environment):
     provider_environment("no_retries")
-    openai_compatible.append((401, _openai_error("Incorrect API key provided: {key}.", "invalid_request_error")))
+    openai_compatible.append((401, "application/json", _openai_error("Incorrect API key provided: {key}.", "invalid_request_error")))
     with pytest.raises(UsageError, match="openai refused the credentials") as raised:
         scenarios.expand(scenarios.OPENAI)
     assert "Incorrect API key provided: ***" in str(raised.value)
@@ -289,7 +267,7 @@ def test_a_refused_key_the_server_echoes_is_not_repeated(openai_compatible, prov
 
 def test_a_server_error_echoing_the_key_fails_the_call_without_it(openai_compatible, provider_environment):
     provider_environment("no_retries")
-    openai_compatible.append((500, _openai_error("upstream refused token {key}", "server_error")))
+    openai_compatible.append((500, "application/json", _openai_error("upstream refused token {key}", "server_error")))
     with pytest.raises(ModelCallError, match="the expand call to openai:gpt-4.1-mini failed") as raised:
         scenarios.expand(scenarios.OPENAI)
     assert "upstream refused token ***" in str(raised.value)
@@ -299,7 +277,7 @@ def test_a_server_error_echoing_the_key_fails_the_call_without_it(openai_compati
 def test_a_model_without_a_price_is_said_once(openai_compatible):
     from tests.langchain.make_cassettes import EXPAND_GROQ, _openai_completion
 
-    openai_compatible.extend([(200, _openai_completion("prompt", json.dumps(EXPAND_GROQ)))] * 2)
+    openai_compatible.extend([(200, "application/json", _openai_completion("prompt", json.dumps(EXPAND_GROQ)))] * 2)
     said: list[str] = []
     chat = LangChainChat(scenarios.OPENAI, warn=said.append)
     analyst = LLMAnalyst(chat)
