@@ -26,7 +26,8 @@ Examples:
   generate-report "Cerebras vs NVIDIA" --corpus ~/research/chips --out ~/briefings --json
 
 \b
-Exit status: 0 written; 1 bad input or failure (nothing written); 3 written, but some searches failed.
+Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
+3 written, but some searches or model calls failed.
 """
 
 
@@ -44,7 +45,7 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 3 written, but
 @click.option("--focus", metavar="COMPANY", help="Company the others are measured against.  [default: the one after 'vs', else the last named]")
 @click.option("--hints", metavar="'A; B'", help="Source hints, separated by ';' (e.g. 'Customer case studies; arXiv').")
 @click.option("--keywords", metavar="'W1 W2'", help="Keywords that form one extra search angle.")
-@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes: offline-rules, gemini or gemini-… (needs GEMINI_API_KEY).")
+@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes: offline-rules; gemini or gemini-… (needs GEMINI_API_KEY); or provider:model through LangChain, e.g. ollama:qwen2.5:7b, openai:gpt-4.1-mini.")
 @click.option("--search", type=click.Choice(["corpus", "web"]), help="Where evidence comes from; web is Google Search grounding through Gemini.  [default: web for a Gemini model without --corpus, else corpus]")
 @click.option("--prompts", type=click.Path(path_type=Path, file_okay=False), help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones.")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
