@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import parse_date, parse_window
 
 EXIT_PARTIAL = 3
@@ -27,11 +28,12 @@ Examples:
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
-3 written, but some searches or model calls failed.
+3 written, but some searches or model calls failed; 130 interrupted (Ctrl-C).
 """
 
 
 @click.command(
+    cls=InterruptibleCommand,
     name="generate",
     epilog=EXAMPLES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -157,7 +159,7 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(InterruptibleMixin, click.Group):
     """A command group whose subcommands are imported only when run or listed.
 
     ``generate-report`` must start fast; the editors' and scheduling commands load their own
