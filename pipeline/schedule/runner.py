@@ -117,11 +117,11 @@ def run_jobs(
             if index in running:  # else: a job already recorded as timed out finished late
                 record(index, _finish(running.pop(index), result, state, log))
     except KeyboardInterrupt:
-        for index, job in running.items():
-            outcomes[index] = _close(job, state, Result.FAILED, "interrupted (Ctrl-C); runs again next time")
-        for index, job in waiting:
-            outcomes[index] = Outcome(job, Result.SKIPPED, "not started: interrupted (Ctrl-C)")
-        raise RunInterrupted([outcomes[index] for index in sorted(outcomes)]) from None
+        for index, running_job in running.items():
+            outcomes[index] = _close(running_job, state, Result.FAILED, "interrupted (Ctrl-C); runs again next time")
+        for index, job in enumerate(jobs):  # a job claimed in the instant of the Ctrl-C is retried next time too
+            outcomes.setdefault(index, Outcome(job, Result.SKIPPED, "not started: interrupted (Ctrl-C)"))
+        raise RunInterrupted([outcomes[index] for index in range(len(jobs))]) from None
     for index, job in waiting:
         record(index, Outcome(job, Result.SKIPPED, f"not started: the run reached its {describe(limits.run)} "
                                                    "limit; runs next time"))

@@ -135,6 +135,7 @@ import pipeline.generate
 real = pipeline.generate.research
 def fake_research_interrupted(request, **options):
     if request.question.startswith(sys.argv[1]):
+        time.sleep(0.5)  # the user presses Ctrl-C while this report is under way
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(30)
     return real(request, **options)
