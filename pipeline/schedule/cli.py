@@ -80,7 +80,9 @@ def _run_options(command: Callable) -> Callable:
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Plan for this date.  [default: today in the watchlist's time zone]")
 @_run_options
-def schedule(watchlist: Path, as_of: date | None, **run: Any) -> None:
+def schedule(
+    watchlist: Path, as_of: date | None, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any
+) -> None:
     """Produce the pre-earnings briefings due today for every company in WATCHLIST.
 
     Meant for cron or a systemd timer: run it daily. Each briefing is produced once per earnings
@@ -95,9 +97,8 @@ def schedule(watchlist: Path, as_of: date | None, **run: Any) -> None:
         loaded = load_watchlist(watchlist)
         plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
-        run["report_timeout"] = run["report_timeout"] or loaded.report_timeout
-        run["run_timeout"] = run["run_timeout"] or loaded.run_timeout
-        sys.exit(_execute(plan, watchlist, nothing_due=nothing, **run))
+        limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
+        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
 
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
@@ -116,7 +117,7 @@ def schedule(watchlist: Path, as_of: date | None, **run: Any) -> None:
 @_run_options
 def batch(
     requests_csv: Path, as_of: date | None, window: Any, query_count: int, focus: str | None, model: str,
-    corpus: Path | None, out_dir: Path, **run: Any,
+    corpus: Path | None, out_dir: Path, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any,
 ) -> None:
     """Produce one report per row of REQUESTS.csv, a few at a time.
 
@@ -135,7 +136,8 @@ def batch(
     with _clear_errors():
         check_model(model)
         plan = read_batch(requests_csv, settings)
-        sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.", **run))
+        sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
+                          limits=Limits.chosen(report_timeout, run_timeout), **run))
 
 
 @contextmanager
@@ -155,7 +157,7 @@ def _clear_errors() -> Iterator[None]:
 
 def _execute(
     plan: Plan, source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
-    report_timeout: timedelta | None, run_timeout: timedelta | None, nothing_due: str,
+    limits: Limits, nothing_due: str,
 ) -> int:
     """Run (or with ``dry_run`` list) the jobs ``source`` planned; return the exit status."""
     from rich.console import Console
@@ -186,7 +188,6 @@ def _execute(
     if dry_run:
         output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs]), redo=redo))
         return 0
-    limits = Limits(report=report_timeout or DEFAULT_REPORT, run=run_timeout or DEFAULT_RUN)
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
         def progress(outcome: Outcome) -> None:

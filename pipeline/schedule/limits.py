@@ -27,6 +27,11 @@ class Limits:
     report: timedelta = DEFAULT_REPORT
     run: timedelta = DEFAULT_RUN
 
+    @classmethod
+    def chosen(cls, report: timedelta | None, run: timedelta | None) -> Limits:
+        """The limits asked for (an option, else the watchlist), the defaults for the rest."""
+        return cls(report=report or DEFAULT_REPORT, run=run or DEFAULT_RUN)
+
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m`` or ``2h`` (a bare number is minutes); ``ValueError`` says what is expected."""

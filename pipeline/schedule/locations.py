@@ -21,6 +21,10 @@ LOG_FILE = "schedule.log"
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
+# Between runs the log has no file: a report abandoned at its time limit that still warns must
+# not fall through to logging's last-resort handler and print on stderr.
+logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
+
 
 def state_dir() -> Path:
     override = os.environ.get("GROUNDBRIEF_STATE_DIR")
