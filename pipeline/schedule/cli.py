@@ -61,10 +61,10 @@ def _run_options(command: Callable) -> Callable:
         click.option("--redo", is_flag=True, help="Run reports again that were done earlier (a new file beside the old)."),
         click.option("--report-timeout", callback=duration_option, metavar="N[s|m|h]",
                      help=f"Wall-clock limit of one report; past it the report fails and is retried next time.  "
-                          f"[default: {describe(DEFAULT_REPORT)}]"),
+                          f"[default: {describe(DEFAULT_REPORT)}, or the watchlist's report_timeout]"),
         click.option("--run-timeout", callback=duration_option, metavar="N[s|m|h]",
                      help=f"Wall-clock limit of the whole run; past it nothing more starts and the run ends.  "
-                          f"[default: {describe(DEFAULT_RUN)}]"),
+                          f"[default: {describe(DEFAULT_RUN)}, or the watchlist's run_timeout]"),
         click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
                      help="Reports produced at the same time."),
         click.option("--state-dir", type=click.Path(path_type=Path), envvar="GROUNDBRIEF_STATE_DIR",
