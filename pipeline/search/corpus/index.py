@@ -104,7 +104,7 @@ class CorpusIndex:
         are cached against it.
         """
         seen: set[str] = set()
-        not_read: list[str] = []
+        unreadable: list[str] = []
         indexed = unchanged = 0
         fingerprint = hashlib.sha256()
         with self._db:
@@ -119,7 +119,7 @@ class CorpusIndex:
             }
             for found in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links):
                 if isinstance(found, Skipped):  # not recorded: the entry has no file status to compare
-                    not_read.append(str(found))
+                    unreadable.append(str(found))
                     continue
                 path, key, stat = found.path, found.key, found.stat
                 seen.add(key)
@@ -137,7 +137,7 @@ class CorpusIndex:
                     )
                     continue
                 except OSError as error:  # not recorded: fixing permissions changes neither mtime nor size
-                    not_read.append(f"skipped {key}: can't be read ({error.strerror or error})")
+                    unreadable.append(f"skipped {key}: can't be read ({error.strerror or error})")
                     continue
                 self._add(key, stat, document, split(document.text))
                 indexed += 1
@@ -148,7 +148,7 @@ class CorpusIndex:
             indexed=indexed,
             removed=len(removed),
             unchanged=unchanged,
-            warnings=not_read + self.warnings(),
+            warnings=unreadable + self.warnings(),
             fingerprint=fingerprint.hexdigest()[:16],
         )
 
