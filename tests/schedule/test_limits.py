@@ -1,8 +1,8 @@
 """Nothing holds the lock forever: time limits per report and per run, hung lock holders, reruns, Ctrl-C.
 
-Hangs are simulated by a fake ``generate_report`` that waits on an event the test releases at the
-end; every CLI call that could hang runs with a limit of a second or two, or in a child process
-with a timeout, so a regression fails instead of hanging the suite.
+In this process a hang is a fake ``generate_report`` waiting on an event the test releases at the
+end, under a limit of a few seconds; a hang that must end the process, and Ctrl-C, run in a child
+process with a timeout. A regression fails instead of hanging the suite.
 """
 
 from __future__ import annotations
@@ -53,6 +53,43 @@ def test_a_report_past_its_limit_fails_and_the_run_ends(watchlist, hang_groq):
     assert len(reports(watchlist.parent / "reports")) == 1
     log = (watchlist.parent / "log" / "schedule.log").read_text()
     assert "timed out after 8 s" in log
+
+
+# Runs ``groundbrief ARGV[3:]``; researching a question that starts with ARGV[2] does what ARGV[1] says:
+# "hang" never returns, "ctrl-c" is a user pressing Ctrl-C while the report is under way.
+MISBEHAVING_RESEARCH = """
+import os, signal, sys, time
+import pipeline.generate
+real = pipeline.generate.research
+def fake_research_misbehaving(request, **options):
+    if request.question.startswith(sys.argv[2]):
+        if sys.argv[1] == "ctrl-c":
+            time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(3600)
+    return real(request, **options)
+pipeline.generate.research = fake_research_misbehaving
+from pipeline.cli import groundbrief
+groundbrief(sys.argv[3:])
+"""
+
+
+def misbehave(tmp_path: Path, how: str, question: str, *args: str | Path) -> subprocess.CompletedProcess:
+    """Run a groundbrief command in a child whose research on ``question`` misbehaves; 90 s at most."""
+    command = [PYTHON, "-c", MISBEHAVING_RESEARCH, how, question, *map(str, args)]
+    return subprocess.run(command, env=child_env(), capture_output=True, text=True, timeout=90, cwd=tmp_path)
+
+
+def test_a_hung_report_never_keeps_the_process_or_its_lock(tmp_path):
+    """The thread of a timed-out report can't be stopped; the process must end without waiting for it."""
+    args = ["batch", REPO / "examples" / "requests.csv", "--as-of", "2026-11-18", "--out", tmp_path / "out",
+            "--report-timeout", "5s"]
+    hung = misbehave(tmp_path, "hang", "Cerebras vs", *args)
+    assert hung.returncode == 3, hung.stderr
+    assert "2 done, 1 failed" in hung.stdout and "timed out after 5 s" in hung.stdout
+    assert "Traceback" not in hung.stderr
+    again = run(*args)  # the lock was released: the failed row runs, the others are done
+    assert again.exit_code == 0 and "1 done, 2 skipped" in again.stdout
 
 
 GROQ_FIRST = """\
@@ -128,30 +165,8 @@ def test_a_deleted_report_is_written_again_and_redo_forces_a_run(watchlist):
     assert len(reports(folder)) == 4 and deleted.with_name(deleted.stem + "-2.md").exists()
 
 
-# Runs ``groundbrief ARGV[2:]``; researching a question that starts with ARGV[1] presses Ctrl-C, as a user would.
-CTRL_C_IN_A_REPORT = """
-import os, signal, sys, time
-import pipeline.generate
-real = pipeline.generate.research
-def fake_research_interrupted(request, **options):
-    if request.question.startswith(sys.argv[1]):
-        time.sleep(0.5)  # the user presses Ctrl-C while this report is under way
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(30)
-    return real(request, **options)
-pipeline.generate.research = fake_research_interrupted
-from pipeline.cli import groundbrief
-groundbrief(sys.argv[2:])
-"""
-
-
-def ctrl_c(tmp_path: Path, question: str, *args: str | Path) -> subprocess.CompletedProcess:
-    command = [PYTHON, "-c", CTRL_C_IN_A_REPORT, question, *map(str, args)]
-    return subprocess.run(command, env=child_env(), capture_output=True, text=True, timeout=60, cwd=tmp_path)
-
-
 def test_ctrl_c_in_generate_exits_130_with_one_line(tmp_path):
-    result = ctrl_c(tmp_path, "Groq", "generate", "Groq vs NVIDIA", "--out", tmp_path / "out")
+    result = misbehave(tmp_path, "ctrl-c", "Groq", "generate", "Groq vs NVIDIA", "--out", tmp_path / "out")
     assert result.returncode == EXIT_INTERRUPTED
     assert result.stderr.strip().splitlines() == [
         "Interrupted (Ctrl-C): stopped; every file is written whole or not at all"]
@@ -162,7 +177,7 @@ def test_ctrl_c_in_a_batch_prints_what_finished_and_the_next_run_finishes_it(tmp
     out = tmp_path / "out"
     args = ["batch", REPO / "examples" / "requests.csv", "--as-of", "2026-11-18", "--window", "3m", "--out", out,
             "--workers", "1"]
-    interrupted = ctrl_c(tmp_path, "Cerebras vs NVIDIA", *args)  # the second row
+    interrupted = misbehave(tmp_path, "ctrl-c", "Cerebras vs NVIDIA", *args)  # the second row
     assert interrupted.returncode == EXIT_INTERRUPTED, interrupted.stderr
     assert "1 done, 1 failed, 1 skipped" in interrupted.stdout
     assert "interrupted (Ctrl-C); runs again next time" in interrupted.stdout
@@ -180,7 +195,7 @@ def test_ctrl_c_in_an_editor_command_exits_130(tmp_path):
     generated = run("generate", "Groq vs NVIDIA", "--out", tmp_path, "--as-of", "2026-11-18")
     Path(generated.stdout.strip()).rename(draft)
     Path(generated.stdout.strip()).with_suffix(".json").rename(draft.with_suffix(".json"))
-    result = ctrl_c(tmp_path, "Groq", "refresh", draft)
+    result = misbehave(tmp_path, "ctrl-c", "Groq", "refresh", draft)
     assert result.returncode == EXIT_INTERRUPTED
     assert result.stderr.strip().splitlines()[-1].startswith("Interrupted (Ctrl-C): ")
     assert "Traceback" not in result.stderr
