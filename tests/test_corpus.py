@@ -159,7 +159,7 @@ def test_passages_are_verbatim_and_cover_the_document():
         assert len(passages) >= 2, path.name
         for passage in passages:
             assert passage in text, (path.name, passage[:60])
-        squeeze = lambda s: "".join(s.split())  # noqa: E731
+        squeeze = lambda s: "".join(s.split())
         assert squeeze("".join(passages)) == squeeze(text), path.name  # nothing lost between passages
 
 
@@ -203,7 +203,7 @@ def test_concurrent_cold_syncs_of_one_index_do_not_collide(tmp_path):
         start.wait()
         try:
             reports.append(index.sync())
-        except Exception as error:  # noqa: BLE001 - the test reports any failure
+        except Exception as error:
             errors.append(error)
         finally:
             index.close()
@@ -361,7 +361,7 @@ def test_a_file_swapped_for_a_named_pipe_is_refused_without_blocking(tmp_path):
 def _capture(outcome: list[BaseException], call) -> None:
     try:
         call()
-    except BaseException as error:  # noqa: BLE001 - the test inspects whatever was raised
+    except BaseException as error:
         outcome.append(error)
 
 

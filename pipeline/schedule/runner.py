@@ -149,6 +149,7 @@ def _start(
         try:
             report: GeneratedReport | Exception = generate(
                 job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
+                search=job.search, prompts=job.prompts, templates=job.templates, use_cache=job.use_cache,
                 warn=lambda message: log.warning("%s: %s", job.key, message),
             )
         except Exception as error:  # any failure is recorded for a retry; the other jobs carry on

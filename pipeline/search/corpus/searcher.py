@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import UsageError
-from pipeline.resources import code_digest
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
+from pipeline.resources import code_digest
 from pipeline.search.corpus.index import CorpusIndex
 from pipeline.settings import load_settings
 
