@@ -51,7 +51,8 @@ def _walk(
     root: Path, folder: Path, suffixes: tuple[str, ...], follow_links: bool, visited: set[tuple[int, int]]
 ) -> Iterator[CorpusFile | Skipped]:
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if not entry.name.startswith("."))
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
     except OSError as error:
         yield Skipped(_key(root, folder), f"folder can't be listed ({error.strerror or error})")
         return
