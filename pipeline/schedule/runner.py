@@ -86,46 +86,76 @@ def run_jobs(
 
     ``redo`` runs jobs again that were done earlier. Raises ``RunInterrupted`` on Ctrl-C.
     """
-    finished: queue.Queue[tuple[int, GeneratedReport | Exception]] = queue.Queue()
-    waiting = deque(enumerate(jobs))
-    running: dict[int, _Running] = {}
-    outcomes: dict[int, Outcome] = {}
-    run_ends = time.monotonic() + limits.run.total_seconds()
-
-    def record(index: int, outcome: Outcome) -> None:
-        outcomes[index] = outcome
-        on_outcome(outcome)
-
+    run = _Run(jobs, state, generate, log, limits=limits, redo=redo, on_outcome=on_outcome)
     try:
-        while waiting or running:
-            while waiting and len(running) < workers and time.monotonic() < run_ends:
-                index, job = waiting.popleft()
-                started = _start(index, job, state, generate, log, finished, limits, redo)
-                if isinstance(started, Outcome):
-                    record(index, started)
-                else:
-                    running[index] = started
-            if not running:
-                break  # the run's time is up: what is still waiting runs next time
-            deadline = min(min(job.started for job in running.values()) + limits.report.total_seconds(), run_ends)
-            try:
-                index, result = finished.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                for index in _overdue(running, limits, run_ends):
-                    record(index, _time_out(running.pop(index), state, log, limits, run_ends))
-                continue
-            if index in running:  # else: a job already recorded as timed out finished late
-                record(index, _finish(running.pop(index), result, state, log))
+        while run.start_more(workers):
+            run.wait_for_one()
     except KeyboardInterrupt:
-        for index, running_job in running.items():
-            outcomes[index] = _close(running_job, state, Result.FAILED, "interrupted (Ctrl-C); runs again next time")
-        for index, job in enumerate(jobs):  # a job claimed in the instant of the Ctrl-C is retried next time too
-            outcomes.setdefault(index, Outcome(job, Result.SKIPPED, "not started: interrupted (Ctrl-C)"))
-        raise RunInterrupted([outcomes[index] for index in range(len(jobs))]) from None
-    for index, job in waiting:
-        record(index, Outcome(job, Result.SKIPPED, f"not started: the run reached its {describe(limits.run)} "
-                                                   "limit; runs next time"))
-    return [outcomes[index] for index in range(len(jobs))]
+        raise RunInterrupted(run.interrupted()) from None
+    return run.ended()
+
+
+class _Run:
+    """One invocation's jobs: which are waiting, which are running (and since when), what each came to.
+
+    Only the calling thread touches it: the report threads hand their results over ``finished``.
+    """
+
+    def __init__(self, jobs: list[Job], state: StateDB, generate: Generate, log: logging.Logger, *,
+                 limits: Limits, redo: bool, on_outcome: Callable[[Outcome], None]):
+        self.jobs, self.state, self.generate, self.log = jobs, state, generate, log
+        self.limits, self.redo, self.on_outcome = limits, redo, on_outcome
+        self.finished: queue.Queue[tuple[int, GeneratedReport | Exception]] = queue.Queue()
+        self.waiting = deque(enumerate(jobs))
+        self.running: dict[int, _Running] = {}
+        self.outcomes: dict[int, Outcome] = {}
+        self.ends = time.monotonic() + limits.run.total_seconds()
+
+    def start_more(self, workers: int) -> bool:
+        """Start waiting jobs while fewer than ``workers`` run and the run has time; False when all is done."""
+        while self.waiting and len(self.running) < workers and time.monotonic() < self.ends:
+            index, job = self.waiting.popleft()
+            started = _start(index, job, self.state, self.generate, self.log, self.finished, self.limits, self.redo)
+            if isinstance(started, Outcome):
+                self._record(index, started)
+            else:
+                self.running[index] = started
+        return bool(self.running)  # nothing running: all done, or the run's time is up
+
+    def wait_for_one(self) -> None:
+        """Record the next report to finish, or every one past its limit, whichever comes first."""
+        deadline = min(min(job.started for job in self.running.values()) + self.limits.report.total_seconds(),
+                       self.ends)
+        try:
+            index, result = self.finished.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            now = time.monotonic()
+            for index, job in list(self.running.items()):
+                if now >= min(job.started + self.limits.report.total_seconds(), self.ends):
+                    del self.running[index]
+                    self._record(index, _time_out(job, self.state, self.log, self.limits, run_over=now >= self.ends))
+            return
+        if index in self.running:  # else: a job already recorded as timed out finished late
+            self._record(index, _finish(self.running.pop(index), result, self.state, self.log))
+
+    def ended(self) -> list[Outcome]:
+        """Every outcome in job order; jobs still waiting were not started within the run's limit."""
+        for index, job in self.waiting:
+            self._record(index, Outcome(job, Result.SKIPPED, f"not started: the run reached its "
+                                                             f"{describe(self.limits.run)} limit; runs next time"))
+        return [self.outcomes[index] for index in range(len(self.jobs))]
+
+    def interrupted(self) -> list[Outcome]:
+        """After Ctrl-C: running jobs recorded as failed (retried next time), the rest as not started."""
+        for index, job in self.running.items():
+            self.outcomes[index] = _close(job, self.state, Result.FAILED, "interrupted (Ctrl-C); runs again next time")
+        for index, waiting in enumerate(self.jobs):  # a job claimed in the instant of the Ctrl-C is retried too
+            self.outcomes.setdefault(index, Outcome(waiting, Result.SKIPPED, "not started: interrupted (Ctrl-C)"))
+        return [self.outcomes[index] for index in range(len(self.jobs))]
+
+    def _record(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome
+        self.on_outcome(outcome)
 
 
 def _start(
@@ -173,15 +203,9 @@ def _finish(running: _Running, result: GeneratedReport | Exception, state: State
     return _close(running, state, Result.PARTIAL if result.report.metadata.partial else Result.DONE, detail, path=path)
 
 
-def _overdue(running: dict[int, _Running], limits: Limits, run_ends: float) -> list[int]:
-    now = time.monotonic()
-    return [index for index, job in running.items()
-            if now >= min(job.started + limits.report.total_seconds(), run_ends)]
-
-
-def _time_out(running: _Running, state: StateDB, log: logging.Logger, limits: Limits, run_ends: float) -> Outcome:
+def _time_out(running: _Running, state: StateDB, log: logging.Logger, limits: Limits, *, run_over: bool) -> Outcome:
     """Record a job past its limit (or the run's) as failed; its thread is left behind."""
-    if time.monotonic() >= run_ends:
+    if run_over:
         reason = f"stopped: the run reached its {describe(limits.run)} limit; runs again next time"
     else:
         reason = f"timed out after {describe(limits.report)}; runs again next time"
