@@ -329,9 +329,11 @@ def test_nothing_outside_the_corpus_is_read_into_the_index(tmp_path):
 
 def test_links_out_of_the_corpus_are_read_when_the_user_allows_them(tmp_path):
     corpus = build_hostile_corpus(tmp_path)
+    (corpus / "zero.md").symlink_to("/dev/zero")  # allowed out, a link still reads only regular files
     report = CorpusIndex(corpus, tmp_path / "i.sqlite3", follow_links=True).sync()
     assert report.indexed == 4  # and outside.md and outdir/secret.md
     assert [w for w in report.warnings if "outside" in w] == []
+    assert "skipped zero.md: a device, not a regular file" in report.warnings
 
 
 def test_a_document_that_becomes_a_link_out_is_forgotten(tmp_path):
