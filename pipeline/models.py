@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.controls import has_text, one_line
+
 #: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
 SCHEMA_VERSION = 1
 
@@ -101,9 +103,11 @@ class ResearchRequest(Model):
     @field_validator("question")
     @classmethod
     def _question_is_usable(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = one_line(value)
         if not value:
             raise ValueError("the topic is empty: give a question, e.g. \"Cerebras vs NVIDIA\"")
+        if not any(char.isalpha() for char in value):
+            raise ValueError(f"the topic {value!r} has no letters: give a question, e.g. \"Cerebras vs NVIDIA\"")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"the topic is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
         return value
@@ -111,7 +115,12 @@ class ResearchRequest(Model):
     @field_validator("focus")
     @classmethod
     def _blank_focus_is_none(cls, value: str | None) -> str | None:
-        return " ".join(value.split()) or None if value is not None else None
+        return one_line(value) or None if value is not None else None
+
+    @field_validator("source_hints", "keywords")
+    @classmethod
+    def _shown_as_text(cls, values: list[str]) -> list[str]:
+        return [shown for shown in map(one_line, values) if shown]
 
     @model_validator(mode="after")
     def _fits(self) -> ResearchRequest:
@@ -173,6 +182,18 @@ class Source(Model):
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )
 
+    @field_validator("title")
+    @classmethod
+    def _title_shows_as_text(cls, value: str) -> str:
+        """Names come from documents and web pages: one line, no terminal escapes or bidi overrides."""
+        return one_line(value)
+
+    @field_validator("publisher", "label")
+    @classmethod
+    def _name_shows_as_text(cls, value: str | None) -> str | None:
+        """A name without a letter or digit (``-``, ``?``) names nothing: the domain stands in."""
+        return one_line(value) if value is not None and has_text(value) else None
+
     @field_validator("url")
     @classmethod
     def _url_is_safe(cls, value: str) -> str:
@@ -194,6 +215,11 @@ class Source(Model):
     def publisher_key(self) -> str:
         """Identity used to decide whether two sources are independent of each other."""
         return (self.publisher or self.domain).strip().lower()
+
+
+def cite(sources: list[Source]) -> str:
+    """A finding's Source line: each source's publisher, or its domain, as ``groundbrief check`` reads them."""
+    return ", ".join(source.publisher or source.domain for source in sources)
 
 
 class Evidence(Model):

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pipeline import __version__
+from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
 from pipeline.models import (
     Assessment,
@@ -85,7 +86,7 @@ def run_research(
         queries=_unique([q.text for q in queries] + results.executed_queries),
         sources=results.sources,
         analysis=synthesis.analysis,
-        findings=assessment.findings,
+        findings=distinct_claims(assessment.findings, lambda finding: finding.snippet),
         gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,

@@ -28,6 +28,7 @@ from pipeline.models import (
     SearchResults,
     Synthesis,
     TokenUsage,
+    cite,
 )
 from pipeline.analysts.llm.packing import count_tokens, pack
 from pipeline.analysts.llm.prompts import PromptBook
@@ -217,7 +218,7 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
     return Finding(
         snippet=verbatim or assessed.quote,
         date_label=format_date(published) if published else undated,
-        source_label=", ".join(s.publisher or s.domain for s in sources),
+        source_label=cite(sources),
         sources=sources,
         impact=Impact(assessed.impact),
         impact_rationale=assessed.impact_rationale,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pipeline.analysts.rules import signals
 from pipeline.analysts.rules.expand import Entities, find_entities
 from pipeline.formatting import format_date
-from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
+from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source, cite
 
 MAX_FINDINGS = 6
 RECENT_DAYS = 90
@@ -222,7 +222,7 @@ def _finding(candidate: Candidate, publishers: int) -> Finding:
         snippet=candidate.snippet,
         date_label=format_date(source.published) if source.published
         else "Undated (the source document carries no publication date)",
-        source_label=", ".join(s.publisher or s.domain for s in sources),
+        source_label=cite(sources),
         sources=sources,
         impact=impact,
         impact_rationale=_impact_rationale(candidate),
@@ -244,7 +244,7 @@ def _impact_rationale(candidate: Candidate) -> str:
 
 def _consensus(source: Source, corroborators: list[Source], publishers: int) -> tuple[Consensus, str]:
     label = source.publisher or source.domain
-    others = ", ".join(s.publisher or s.domain for s in corroborators)
+    others = cite(corroborators)
     if not corroborators:
         return Consensus.OVERLOOKED, (
             f"Only {label} carries this claim among the {publishers} publisher{'s' if publishers != 1 else ''} retrieved; "
