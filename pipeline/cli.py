@@ -104,7 +104,7 @@ def generate_report(
 
     def warn(message: str) -> None:
         if verbose is not False:
-            console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+            print_warning(console, message)
 
     status = console.status("Starting…") if verbose is not False and console.is_terminal else None
     try:
@@ -138,7 +138,7 @@ def generate_report(
             console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
-        console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
+        console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
@@ -149,6 +149,15 @@ def _first_error(error) -> str:
     detail = error.errors()[0]
     message = str(detail.get("msg", error)).removeprefix("Value error, ")
     return message
+
+
+def print_warning(console, message: str) -> None:
+    """``warning: <message>``; the message quotes files and documents, so it is text, never markup."""
+    from rich.markup import escape
+
+    from pipeline.controls import printable
+
+    console.print(f"[yellow]warning:[/] {escape(printable(message))}", highlight=False, soft_wrap=True)
 
 
 def _stderr_console():

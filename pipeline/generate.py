@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
 from pipeline.backends import DEFAULT_MODEL, check_model, resolve_backends, search_kind
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
 from pipeline.models import Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
-from pipeline.render import render_markdown
+from pipeline.render import load_template, render_markdown
 from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:
@@ -54,7 +52,20 @@ def research(
         cache.close()
     kind = search_kind(model, corpus, search)
     made_with = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    shortfall = _query_shortfall(report)
+    if shortfall:
+        warn(shortfall)
+        made_with["warnings"] = [*report.metadata.warnings, shortfall]
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
+
+
+def _query_shortfall(report: Report) -> str | None:
+    """Fewer queries than asked for (the analyst ran out of distinct angles), said rather than hidden."""
+    asked, written = report.request.query_count, len(report.queries)
+    if written >= asked:
+        return None
+    return (f"{asked} search queries were asked for; the analyst found only {written} distinct ones for this "
+            f"question, so the report lists {written}")
 
 
 def generate_report(
@@ -75,19 +86,14 @@ def generate_report(
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
     """
+    load_template(templates)
     ensure_writable(out_dir)
-    if templates is not None and not templates.is_dir():
-        raise UsageError(f"templates folder {templates} does not exist")
     report = research(
         request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
         warn=warn, on_stage=on_stage,
     )
     on_stage("render")
-    try:
-        markdown = render_markdown(report, templates)
-    except jinja2.TemplateError as error:
-        where = f" ({error.filename}, line {error.lineno})" if getattr(error, "lineno", None) else ""
-        raise UsageError(f"report template error{where}: {error.message}") from None
+    markdown = render_markdown(report, templates)
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"
     path = write_report(out_dir, stem, markdown, report.model_dump_json(indent=2))
     return GeneratedReport(report=report, markdown_path=path)

@@ -49,8 +49,10 @@ class TimeWindow(Model):
     @classmethod
     def parse(cls, text: str) -> TimeWindow:
         match = _WINDOW_RE.match(text or "")
-        if not match or int(match.group(1)) == 0:
+        if not match:
             raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
+        if int(match.group(1)) == 0:
+            raise ValueError(f"the window {text.strip()!r} covers no time: it must be at least 1 day, e.g. 1d, 90d or 3m")
         return cls(amount=int(match.group(1)), unit=match.group(2).lower())
 
     def __str__(self) -> str:

@@ -10,16 +10,37 @@ import jinja2
 
 from pipeline import formatting
 from pipeline.baseline import baseline_of
+from pipeline.errors import UsageError
 from pipeline.models import Report
 from pipeline.resources import resource_dir
+from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
 
 TEMPLATE = "report.md.j2"
 METADATA_MARKER = "groundbrief:report"
 
 
 def render_markdown(report: Report, templates: Path | None = None) -> str:
-    """The report as markdown; ``templates`` is a folder whose files override the built-in ones."""
-    return _environment(templates).get_template(TEMPLATE).render(report=report)
+    """The report as markdown; ``templates`` is a folder whose files override the built-in ones.
+
+    A template that fails is a ``UsageError`` naming its file and line.
+    """
+    template = load_template(templates)
+    try:
+        return template.render(report=report)
+    except TEMPLATE_FAILURES as error:
+        raise template_error(error, "report template") from None
+
+
+def load_template(templates: Path | None = None) -> jinja2.Template:
+    """The report template, compiled: a missing or broken one is refused before any research is done."""
+    if templates is not None and not templates.is_dir():
+        raise UsageError(f"templates folder {templates} does not exist")
+    if templates is not None and not (templates / TEMPLATE).is_file():
+        raise UsageError(f"templates folder {templates} has no {TEMPLATE}: copy the built-in one there and change it")
+    try:
+        return _environment(templates).get_template(TEMPLATE)
+    except jinja2.TemplateError as error:
+        raise template_error(error, "report template") from None
 
 
 def hidden_metadata(report: Report) -> str:
@@ -46,18 +67,7 @@ def hidden_metadata(report: Report) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(templates: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
-    loaders.append(jinja2.FileSystemLoader(str(resource_dir("templates"))))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # markdown, not HTML: the filters below do the escaping
-        undefined=jinja2.StrictUndefined,
-    )
+    env = sandboxed_environment([*([templates] if templates is not None else []), resource_dir("templates")])
     env.filters.update(
         inline=formatting.inline,
         paragraph=formatting.paragraph,

@@ -148,6 +148,7 @@ def _execute(
     from rich.console import Console
     from rich.text import Text
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report
     from pipeline.schedule import locations, summary
@@ -160,7 +161,7 @@ def _execute(
     output = Console(highlight=False, width=None if sys.stdout.isatty() else TABLE_WIDTH)
 
     def say(text: str) -> None:
-        errors.print(Text(text))
+        errors.print(Text(printable(text)))
 
     for note in plan.notes:
         if dry_run or note.kind is not NoteKind.UPCOMING:
