@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.controls import has_text, one_line
+from pipeline.controls import has_text, one_line, printable
 
 #: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
 SCHEMA_VERSION = 1
@@ -232,6 +232,12 @@ class Evidence(Model):
     query: str
     score: float = 0.0
     verified: bool = Field(default=True, description="text is verbatim from the source, not a model's summary of it")
+
+    @field_validator("text")
+    @classmethod
+    def _text_is_printable(cls, value: str) -> str:
+        """Documents and web pages are data: what would act on a terminal is removed as they enter."""
+        return printable(value)
 
 
 class Impact(str, Enum):

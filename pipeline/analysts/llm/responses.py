@@ -1,4 +1,8 @@
-"""The JSON the LLM stages must return; validated with pydantic whatever the backend."""
+"""The JSON the LLM stages must return; validated with pydantic whatever the backend.
+
+A reply's text is data like a document's: terminal escapes, control characters and bidi overrides
+are removed from it as it is read.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from pipeline.controls import has_text
+from pipeline.controls import has_text, printable
 
 
 def _shows_text(value: str) -> str:
@@ -15,15 +19,16 @@ def _shows_text(value: str) -> str:
     return value
 
 
+Text = Annotated[str, AfterValidator(printable)]
 # What a report shows must have something to show: ``check`` refuses a finding with an empty quote or
-# impact rationale. (A validator, not min_length: the JSON schema in the prompts stays as it is.)
-ShownText = Annotated[str, AfterValidator(_shows_text)]
+# impact rationale. (Validators, not min_length: the JSON schema in the prompts stays as it is.)
+ShownText = Annotated[str, AfterValidator(printable), AfterValidator(_shows_text)]
 
 
 class PlannedQuery(BaseModel):
-    text: str
-    entity: str | None = None
-    angle: str | None = None
+    text: Text
+    entity: Text | None = None
+    angle: Text | None = None
 
 
 class ExpandResponse(BaseModel):
@@ -37,7 +42,7 @@ class AssessedFinding(BaseModel):
     impact: Literal["High", "Medium", "Low"]
     impact_rationale: ShownText
     consensus: Literal["Overlooked", "Emerging", "Widely known"]
-    consensus_rationale: str
+    consensus_rationale: Text
 
 
 class AssessResponse(BaseModel):
@@ -45,10 +50,10 @@ class AssessResponse(BaseModel):
 
 
 class WrittenGap(BaseModel):
-    title: str
-    text: str
+    title: Text
+    text: Text
 
 
 class SynthesisResponse(BaseModel):
-    analysis: list[str] = Field(min_length=1)
+    analysis: list[Text] = Field(min_length=1)
     gaps: list[WrittenGap]
