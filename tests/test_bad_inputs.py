@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import groundbrief
-from tests.conftest import write_doc
+from tests.schedule.helpers import NVIDIA_WATCHLIST
 
 REPORT = "2026-11-24-cerebras-vs-nvidia"
 GOOD_DOC = "Cerebras raised $1.1 billion from investors, and NVIDIA customers compare its inference speed."
@@ -54,16 +54,7 @@ def _no_keys(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-WATCHLIST = """\
-timezone = "America/New_York"
-out_dir = "out"
-
-[[companies]]
-name = "NVIDIA"
-ticker = "NVDA"
-earnings = [{ quarter = "Q3 FY2027", date = 2026-11-25 }]
-requests = ["Cerebras vs NVIDIA"]
-"""
+WATCHLIST = NVIDIA_WATCHLIST.replace('out_dir = "reports"', 'out_dir = "out"')
 BROKEN_IF = "{% if report %}\nunclosed\n"
 ESCAPE = '{{ cycler.__init__.__globals__.os.popen("touch {work}/escaped").read() }}\n'
 
@@ -141,7 +132,7 @@ CASES = [
     Case("watchlist with an unknown model", ("schedule", "{work}/w.toml", "--as-of", "2026-11-24"), 1, "nothing was run",
          files={"w.toml": WATCHLIST.replace('out_dir = "out"', 'out_dir = "out"\nmodel = "gpt-9"')}),
     Case("watchlist with an empty window", ("schedule", "{work}/w.toml", "--as-of", "2026-11-24"), 1, "at least 1 day",
-         files={"w.toml": WATCHLIST.replace('out_dir = "out"', 'out_dir = "out"\nwindow = "0d"')}),
+         files={"w.toml": WATCHLIST.replace('window = "3m"', 'window = "0d"')}),
     Case("schedule for a far-future date", ("schedule", "{work}/w.toml", "--as-of", "2099-01-01"), 2, "more than a year ahead",
          files={"w.toml": WATCHLIST}),
     # Batches.
