@@ -74,3 +74,20 @@ def test_errors_and_names_are_printable():
     assert str(UsageError(f"can't read {HOSTILE}notes.md")) == "can't read  notes.md"
     source = Source(url="https://example.com/", title=f"A\x1b[2J\nB{HOSTILE}", publisher="\u202e-", label=HOSTILE)
     assert (source.title, source.publisher, source.label) == ("A B", None, None)
+
+
+def test_a_batch_prints_and_logs_no_escapes(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROUNDBRIEF_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("GROUNDBRIEF_LOG_DIR", str(tmp_path / "log"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", "Groq raised $640 million, and NVIDIA customers compare its inference speed.",
+              date=json.dumps("[/b] \x1b[31m\u202e"), title=json.dumps(f"Groq{HOSTILE}"))
+    requests = tmp_path / "r.csv"
+    requests.write_text(f"Groq vs NVIDIA{HOSTILE.replace(chr(13), '')}\n", encoding="utf-8")  # CSV reads \r as a line end
+    result = CliRunner().invoke(groundbrief, ["batch", str(requests), "--corpus", str(corpus), "--out", str(tmp_path / "out"),
+                                              "--as-of", "2026-11-24"])
+    assert result.exit_code == 0, result.output
+    log = (tmp_path / "log" / "schedule.log").read_text(encoding="utf-8")
+    assert "unrecognised date '[/b]" in log and "Groq vs NVIDIA" in result.stdout
+    assert not any(char in text for text in (result.stdout, result.stderr, log) for char in UNSAFE)

@@ -93,11 +93,12 @@ def _is_header(fields: list[str]) -> bool:
 
 def _semicolon_separated(rows: list[tuple[int, list[str]]]) -> bool:
     """Columns separated by ``;`` (a spreadsheet's export in some locales): read as commas, every row
-    would be one long question. Seen in a header, or in every row when all are single fields."""
+    would be one long question. Seen in a header, or when every row is one field of three ``;`` parts
+    (a question alone may hold a ``;`` or two, rarely in every row exactly two)."""
     if not rows or any(len(fields) > 1 for _, fields in rows):
         return False
     first = rows[0][1][0].split(";")
-    return _is_header(first) and len(first) > 1 or all(";" in fields[0] for _, fields in rows)
+    return _is_header(first) and len(first) > 1 or all(len(fields[0].split(";")) == len(COLUMNS) for _, fields in rows)
 
 
 def _quoting_problem(record: str, start: int, message: str) -> Problem:
