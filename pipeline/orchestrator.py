@@ -71,7 +71,7 @@ def run_research(
     results_json = results.model_dump(mode="json")
     assessment = stage(
         "assess", analyst.identity, [request_json, results_json], Assessment,
-        lambda: analyst.assess(request, results),
+        lambda: _one_per_claim(analyst.assess(request, results)),
         complete=lambda assessed: not assessed.partial,
     )
     synthesis = stage(
@@ -86,7 +86,7 @@ def run_research(
         queries=_unique([q.text for q in queries] + results.executed_queries),
         sources=results.sources,
         analysis=synthesis.analysis,
-        findings=distinct_claims(assessment.findings, lambda finding: finding.snippet),
+        findings=assessment.findings,
         gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,
@@ -99,6 +99,11 @@ def run_research(
             partial=bool(results.failures) or assessment.partial,
         ),
     )
+
+
+def _one_per_claim(assessment: Assessment) -> Assessment:
+    """Each claim once, however often the analyst stated it, so ``groundbrief check`` passes the report."""
+    return assessment.model_copy(update={"findings": distinct_claims(assessment.findings, lambda finding: finding.snippet)})
 
 
 def _total_usage(analyst: TokenUsage, searcher: TokenUsage) -> TokenUsage:

@@ -59,6 +59,7 @@ class FakeAnalyst:
         return Assessment(findings=self.findings)
 
     def synthesize(self, request, results, assessment):
+        self.synthesized = assessment.findings
         return Synthesis(analysis=["Cerebras grows."], gaps=[Gap(title="Coverage", text="Thin.")])
 
 
@@ -152,8 +153,10 @@ def test_check_passes_every_written_report(case):
     assert errors == []
 
 
-def test_findings_that_differ_only_in_figures_are_all_kept():
+def test_findings_that_differ_only_in_figures_are_all_kept_and_a_repeat_is_dropped_before_synthesis():
     sources, generated = _published(WIRE, *(f"Cerebras reported quarterly revenue of ${n}m." for n in (136, 212, 301)))
-    backends = Backends(analyst=FakeAnalyst(generated + generated[:1]), searcher=FakeSearcher(sources))
-    report = run_research(make_request(), backends, StageCache(None, warn=lambda message: None))
-    assert [f.snippet for f in report.findings] == [f.snippet for f in generated]
+    repeat = generated[0].model_copy(update={"snippet": "cerebras reported quarterly  revenue of $136m!"})
+    analyst = FakeAnalyst([*generated, repeat])
+    report = run_research(make_request(), Backends(analyst=analyst, searcher=FakeSearcher(sources)),
+                          StageCache(None, warn=lambda message: None))
+    assert report.findings == analyst.synthesized == generated
