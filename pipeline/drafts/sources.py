@@ -17,13 +17,16 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 def source_names(label: str) -> list[str]:
     """The names in a Source line, split at commas outside parentheses (a lone ``(`` opens nothing:
     a file may be called ``notes (draft.md``)."""
-    opened, paired = [], set()
+    opened: list[int] = []
+    paired: set[int] = set()
     for index, char in enumerate(label):
         if char == "(":
             opened.append(index)
         elif char == ")" and opened:
             paired.update((opened.pop(), index))
-    names, depth, current = [], 0, []
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
     for index, char in enumerate(label):
         if index in paired:
             depth += 1 if char == "(" else -1

@@ -35,6 +35,10 @@ class BatchSettings:
     corpus: Path | None
     out_dir: Path
     focus: str | None
+    search: str | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
+    use_cache: bool = True
 
 
 def read_batch(path: Path, settings: BatchSettings) -> Plan:
@@ -98,7 +102,7 @@ def _semicolon_separated(rows: list[tuple[int, list[str]]]) -> bool:
     if not rows or any(len(fields) > 1 for _, fields in rows):
         return False
     first = rows[0][1][0].split(";")
-    return _is_header(first) and len(first) > 1 or all(len(fields[0].split(";")) == len(COLUMNS) for _, fields in rows)
+    return (_is_header(first) and len(first) > 1) or all(len(fields[0].split(";")) == len(COLUMNS) for _, fields in rows)
 
 
 def _quoting_problem(record: str, start: int, message: str) -> Problem:
@@ -142,7 +146,10 @@ def _job(path: Path, line: int, fields: list[str], settings: BatchSettings) -> J
         window=settings.window,
         query_count=settings.query_count,
     )
-    identity = fingerprint(request, settings.model, settings.corpus, settings.out_dir, exclude=set())
+    identity = fingerprint(
+        request, settings.model, settings.corpus, settings.out_dir, exclude=set(),
+        search=settings.search, prompts=settings.prompts,
+    )
     return Job(
         key=f"batch:{settings.as_of}:{identity}",
         label=f"line {line} · {short_question(request.question)}",
@@ -151,4 +158,8 @@ def _job(path: Path, line: int, fields: list[str], settings: BatchSettings) -> J
         model=settings.model,
         corpus=settings.corpus,
         out_dir=settings.out_dir,
+        search=settings.search,
+        prompts=settings.prompts,
+        templates=settings.templates,
+        use_cache=settings.use_cache,
     )

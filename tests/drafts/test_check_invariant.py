@@ -16,10 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cache import StageCache
+from pipeline.controls import has_text
 from pipeline.drafts.check import check_draft
 from pipeline.drafts.files import read_draft
-from pipeline.controls import has_text
-from pipeline.formatting import format_date
 from pipeline.models import (
     Assessment,
     Consensus,
@@ -32,11 +31,10 @@ from pipeline.models import (
     Source,
     Synthesis,
     TokenUsage,
-    cite,
 )
 from pipeline.orchestrator import run_research
 from pipeline.output import write_report
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 from pipeline.stages import Backends
 from tests.conftest import make_request
 from tests.drafts.test_draft_roundtrip import text, url, words
@@ -101,15 +99,12 @@ source = st.builds(Source, url=url, publisher=publisher, published=st.none() | s
 
 @st.composite
 def findings(draw, sources: list[Source]) -> list[Finding]:
-    """Findings as an analyst builds them: cited sources from the evidence, their date and names."""
+    """Findings as an analyst returns them, citing sources from the evidence (the orchestrator labels them)."""
     found = []
     for _ in range(draw(st.integers(0, 8))):
         cited = draw(st.lists(st.sampled_from(sources), min_size=1, max_size=3, unique_by=lambda s: s.url))
-        published = cited[0].published
         found.append(Finding(
             snippet=draw(snippet),
-            date_label=format_date(published) if published else "Undated (the source carries no publication date)",
-            source_label=cite(cited),
             sources=cited,
             impact=draw(st.sampled_from(list(Impact))),
             impact_rationale=draw(shown),
@@ -129,8 +124,8 @@ def assessed_corpus(draw) -> tuple[list[Source], list[Finding]]:
 def _published(sources: list[Source], *snippets: str) -> tuple[list[Source], list[Finding]]:
     cited = [sources[0]]
     return sources, [
-        Finding(snippet=s, date_label="May 1, 2026", source_label=cite(cited), sources=cited, impact=Impact.HIGH,
-                impact_rationale="Big.", consensus="Emerging", consensus_rationale="Two say so.")
+        Finding(snippet=s, sources=cited, impact=Impact.HIGH, impact_rationale="Big.", consensus="Emerging",
+                consensus_rationale="Two say so.")
         for s in snippets
     ]
 

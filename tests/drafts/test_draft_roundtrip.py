@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.controls import one_line
 from pipeline.drafts.files import parse_report, parse_text
-from pipeline.drafts.model import DraftError
+from pipeline.report.structure import DraftError
 from pipeline.models import (
     Baseline,
     Consensus,
@@ -23,7 +23,7 @@ from pipeline.models import (
     Source,
     TimeWindow,
 )
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 
 # Any text, including markdown, HTML, quotes, control characters and unicode; values that fold to
 # nothing (once control characters are removed) are kept out of lists whose blank items have no line

@@ -105,7 +105,7 @@ def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
     queries: list[SearchQuery] = []
     seen: set[str] = set()
     # A question that names no company is searched by its own words instead.
-    subjects = entities.challengers or [None]
+    subjects: list[str | None] = [*entities.challengers] or [None]
     topic = " ".join(w for w in re.findall(r"[\w-]+", request.question) if w.lower() not in _STOPWORDS)
     combinations = [(angle, template, entity) for angle, template in angles for entity in subjects]
     # More queries than the challengers have angles: the focus company's own side of each angle.

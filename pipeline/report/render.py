@@ -1,29 +1,27 @@
-"""Render a report model to markdown through ``templates/report.md.j2`` (or the user's own)."""
+"""Render a report model to markdown through ``templates/report.md.j2`` (or the user's own).
+
+Reports record the ``--templates`` folder they were made with, so ``refresh`` renders with it again."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 
-from pipeline import formatting
-from pipeline.baseline import baseline_of
 from pipeline.errors import UsageError
 from pipeline.models import Report
+from pipeline.report import formatting, labels
+from pipeline.report.labels import TEMPLATE
+from pipeline.report.metadata import hidden_metadata
 from pipeline.resources import resource_dir
 from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
-
-TEMPLATE = "report.md.j2"
-METADATA_MARKER = "groundbrief:report"
 
 
 def render_markdown(report: Report, templates: Path | None = None) -> str:
     """The report as markdown; ``templates`` is a folder whose files override the built-in ones.
-
-    A template that fails is a ``UsageError`` naming its file and line.
-    """
+    A broken template is the user's to fix: one line naming the file and line."""
     template = load_template(templates)
     try:
         return template.render(report=report)
@@ -43,28 +41,6 @@ def load_template(templates: Path | None = None) -> jinja2.Template:
         raise template_error(error, "report template") from None
 
 
-def hidden_metadata(report: Report) -> str:
-    """The request and run metadata as an HTML comment: invisible when the markdown is rendered,
-    and what lets tools re-read, check and refresh a draft after an editor changed it."""
-    payload = {
-        "schema_version": report.metadata.schema_version,
-        "request": report.request.model_dump(mode="json"),
-        "model": report.metadata.model,
-        "search_backend": report.metadata.search_backend,
-        "generated_at": report.metadata.generated_at.isoformat(),
-        "tool_version": report.metadata.tool_version,
-        "requested_model": report.metadata.requested_model,
-        "search": report.metadata.search,
-        "corpus": report.metadata.corpus,
-        # What groundbrief generated (so refresh can tell edits apart) and who published each link.
-        "baseline": baseline_of(report).model_dump(mode="json"),
-        "publishers": {source.url: source.publisher for source in report.sources if source.publisher},
-    }
-    # "--" can only occur inside JSON strings, where \u002d is the same character: the comment can't end early.
-    text = json.dumps(payload, ensure_ascii=True, sort_keys=True).replace("--", "-\\u002d")
-    return f"<!-- {METADATA_MARKER} {text} -->"
-
-
 @lru_cache(maxsize=8)
 def _environment(templates: Path | None) -> jinja2.Environment:
     env = sandboxed_environment([*([templates] if templates is not None else []), resource_dir("templates")])
@@ -75,4 +51,7 @@ def _environment(templates: Path | None) -> jinja2.Environment:
         timestamp=formatting.format_timestamp,
         hidden_metadata=hidden_metadata,
     )
+    # Headings and field names, shared with the parser: the constants, not the module (a template
+    # reaches only what it is given).
+    env.globals["format"] = SimpleNamespace(**{name: value for name, value in vars(labels).items() if name.isupper()})
     return env
