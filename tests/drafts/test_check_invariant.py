@@ -154,4 +154,5 @@ def test_findings_that_differ_only_in_figures_are_all_kept_and_a_repeat_is_dropp
     analyst = FakeAnalyst([*generated, repeat])
     report = run_research(make_request(), Backends(analyst=analyst, searcher=FakeSearcher(sources)),
                           StageCache(None, warn=lambda message: None))
-    assert report.findings == analyst.synthesized == generated
+    snippets = [f.snippet for f in generated]
+    assert [f.snippet for f in report.findings] == [f.snippet for f in analyst.synthesized] == snippets
