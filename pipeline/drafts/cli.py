@@ -95,7 +95,7 @@ def refresh(
         raise click.ClickException(str(error)) from None
     click.echo(str(result.path))
     for line in result.summary.lines():
-        click.echo(line)
+        click.echo(printable(line))
     if result.report.metadata.partial:
         from pipeline.errors import EXIT_PARTIAL
 
