@@ -19,10 +19,16 @@ def _shows_text(value: str) -> str:
     return value
 
 
+def _or_no_reason(value: str) -> str:
+    return value if has_text(value) else "The model gave no reason."
+
+
 Text = Annotated[str, AfterValidator(printable)]
-# What a report shows must have something to show: ``check`` refuses a finding with an empty quote or
-# impact rationale. (Validators, not min_length: the JSON schema in the prompts stays as it is.)
-ShownText = Annotated[str, AfterValidator(printable), AfterValidator(_shows_text)]
+# What a report shows must have something to show: ``check`` refuses a finding with an empty quote
+# (the reply is repaired) or impact rationale (said to be missing). Validators, not min_length: the
+# JSON schema in the prompts stays as it is.
+Quote = Annotated[str, AfterValidator(printable), AfterValidator(_shows_text)]
+Reason = Annotated[str, AfterValidator(printable), AfterValidator(_or_no_reason)]
 
 
 class PlannedQuery(BaseModel):
@@ -37,10 +43,10 @@ class ExpandResponse(BaseModel):
 
 class AssessedFinding(BaseModel):
     evidence_id: str
-    quote: ShownText
+    quote: Quote
     supporting_ids: list[str] = Field(default_factory=list)
     impact: Literal["High", "Medium", "Low"]
-    impact_rationale: ShownText
+    impact_rationale: Reason
     consensus: Literal["Overlooked", "Emerging", "Widely known"]
     consensus_rationale: Text
 
