@@ -22,8 +22,10 @@ def printable(text: str) -> str:
     """``text`` without what would act on a terminal or reorder what it shows: escape sequences,
     control characters (a line break or tab stays; other spacing controls become a space) and bidi
     controls. Applied to every value written to a report or printed, and to text where it enters."""
-    text = _ESCAPE_SEQUENCE.sub("", str(text))
-    return _UNSAFE.sub(lambda match: " " if match[0].isspace() else "", text)
+    text = str(text)
+    if _UNSAFE.search(text) is None:  # escape sequences start with a character it finds
+        return text
+    return _UNSAFE.sub(lambda match: " " if match[0].isspace() else "", _ESCAPE_SEQUENCE.sub("", text))
 
 
 def one_line(text: str) -> str:
