@@ -70,6 +70,7 @@ def generate_report(
     """
     from pydantic import ValidationError
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report as generate
     from pipeline.generate import plan_report
@@ -90,7 +91,7 @@ def generate_report(
             plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts)
         except GroundbriefError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(plan.table())
+        click.echo(printable(plan.table()))  # it names the model as given
         return
 
     def warn(message: str) -> None:
