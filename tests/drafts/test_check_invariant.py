@@ -2,8 +2,9 @@
 
 Findings are generated as an analyst could return them, many near-duplicates among them (the same
 sentence with other figures, the same figures in other words, exact repeats in other case or
-spacing). They go through the real orchestrator, renderer and writer, with fake backends that
-return them, and the written file is checked as ``groundbrief check`` reads it.
+spacing), with any question, sources, analysis and gaps. They go through the real orchestrator,
+renderer and writer, with fake backends that return them, and the written file is checked as
+``groundbrief check`` reads it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cache import StageCache
-from pipeline.controls import has_text
+from pipeline.controls import has_text, printable
 from pipeline.drafts.check import check_draft
 from pipeline.drafts.files import read_draft
 from pipeline.models import (
@@ -40,6 +41,9 @@ from tests.conftest import make_request
 from tests.drafts.test_draft_roundtrip import text, url, words
 
 
+SYNTHESIS = Synthesis(analysis=["Cerebras grows."], gaps=[Gap(title="Coverage", text="Thin.")])
+
+
 class FakeAnalyst:
     """A fake backend: returns the generated findings as its assessment."""
 
@@ -47,8 +51,9 @@ class FakeAnalyst:
     model_label = "fake analyst"
     usage = TokenUsage()
 
-    def __init__(self, findings: list[Finding]):
+    def __init__(self, findings: list[Finding], synthesis: Synthesis = SYNTHESIS):
         self.findings = findings
+        self.synthesis = synthesis
 
     def expand(self, request):
         return [SearchQuery(text="Cerebras revenue")]
@@ -58,7 +63,7 @@ class FakeAnalyst:
 
     def synthesize(self, request, results, assessment):
         self.synthesized = assessment.findings
-        return Synthesis(analysis=["Cerebras grows."], gaps=[Gap(title="Coverage", text="Thin.")])
+        return self.synthesis
 
 
 class FakeSearcher:
@@ -115,33 +120,43 @@ def findings(draw, sources: list[Source]) -> list[Finding]:
     return found
 
 
+# A model's analysis and gaps, read as its reply is (terminal escapes removed); the rules' are words.
+synthesis = st.builds(
+    Synthesis,
+    analysis=st.lists(text.map(printable), min_size=1, max_size=3),
+    gaps=st.lists(st.builds(Gap, title=text.map(printable), text=text.map(printable)), max_size=3),
+)
+question = words.filter(lambda value: any(char.isalpha() for char in printable(value)))
+
+
 @st.composite
-def assessed_corpus(draw) -> tuple[list[Source], list[Finding]]:
+def research(draw) -> tuple[str, list[Source], list[Finding], Synthesis]:
+    """What a run can be made of: a question, the sources found, the analyst's findings and synthesis."""
     sources = draw(st.lists(source, min_size=1, max_size=4, unique_by=lambda s: s.url))
-    return sources, draw(findings(sources))
+    return draw(question), sources, draw(findings(sources)), draw(synthesis)
 
 
-def _published(sources: list[Source], *snippets: str) -> tuple[list[Source], list[Finding]]:
+def _published(sources: list[Source], *snippets: str) -> tuple[str, list[Source], list[Finding], Synthesis]:
     cited = [sources[0]]
-    return sources, [
+    return "Cerebras vs NVIDIA", sources, [
         Finding(snippet=s, sources=cited, impact=Impact.HIGH, impact_rationale="Big.", consensus="Emerging",
                 consensus_rationale="Two say so.")
         for s in snippets
-    ]
+    ], SYNTHESIS
 
 
 WIRE = [Source(url="https://www.businesswire.com/a", publisher="Business Wire")]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(assessed_corpus())
+@given(research())
 @example(_published(WIRE, *(f"Cerebras reported quarterly revenue of ${n}m." for n in (136, 212, 301))))
 @example(_published(WIRE, "Cerebras sold $1B of systems.", "cerebras sold  $1B of systems!", "Cerebras sold $1B of systems."))
 @example(_published([Source(url="https://a.example/x", publisher="Smith, Jones & Co")], "Groq raised $640m."))
 def test_check_passes_every_written_report(case):
-    sources, generated = case
-    backends = Backends(analyst=FakeAnalyst(generated), searcher=FakeSearcher(sources))
-    report = run_research(make_request(), backends, StageCache(None, warn=lambda message: None))
+    topic, sources, generated, synthesized = case
+    backends = Backends(analyst=FakeAnalyst(generated, synthesized), searcher=FakeSearcher(sources))
+    report = run_research(make_request(topic), backends, StageCache(None, warn=lambda message: None))
     with tempfile.TemporaryDirectory() as folder:
         path = write_report(Path(folder), "report", render_markdown(report), report.model_dump_json())
         errors = [issue for issue in check_draft(read_draft(path)) if issue.severity == "error"]
@@ -149,7 +164,7 @@ def test_check_passes_every_written_report(case):
 
 
 def test_findings_that_differ_only_in_figures_are_all_kept_and_a_repeat_is_dropped_before_synthesis():
-    sources, generated = _published(WIRE, *(f"Cerebras reported quarterly revenue of ${n}m." for n in (136, 212, 301)))
+    _, sources, generated, _ = _published(WIRE, *(f"Cerebras reported quarterly revenue of ${n}m." for n in (136, 212, 301)))
     repeat = generated[0].model_copy(update={"snippet": "cerebras reported quarterly  revenue of $136m!"})
     analyst = FakeAnalyst([*generated, repeat])
     report = run_research(make_request(), Backends(analyst=analyst, searcher=FakeSearcher(sources)),
