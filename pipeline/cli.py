@@ -88,7 +88,7 @@ def generate_report(
         raise click.ClickException(_first_error(error)) from None
     if dry_run:
         try:
-            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts)
+            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts, templates=templates)
         except GroundbriefError as error:
             raise click.ClickException(str(error)) from None
         click.echo(printable(plan.table()))  # it names the model as given

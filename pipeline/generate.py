@@ -112,10 +112,13 @@ def plan_report(
     corpus: Path | None = None,
     search: str | None = None,
     prompts: Path | None = None,
+    templates: Path | None = None,
 ) -> RunPlan:
-    """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing."""
+    """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing.
+    The prompts and the report template are checked as a run would."""
     from pipeline.plan import plan_run
 
+    load_template(templates)
     _check_prompts(prompts)
     analyst = registry().analyst_kind(model)
     web = registry().search_kind(model, corpus, search) == "web"

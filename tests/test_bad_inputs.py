@@ -105,6 +105,8 @@ CASES = [
          "line 2: 'nope' is undefined", files={"tpl/report.md.j2": "ok\n{{ nope }}\n"}),
     Case("report template escaping the sandbox", generate("Cerebras vs NVIDIA", "--templates", "{work}/tpl"), 1,
          "is unsafe", files={"tpl/report.md.j2": ESCAPE}),
+    Case("broken report template on a dry run", generate("Cerebras vs NVIDIA", "--dry-run", "--templates", "{work}/tpl"), 1,
+         "report.md.j2, line 2", files={"tpl/report.md.j2": BROKEN_IF}),
     Case("report template dividing by zero", generate("Cerebras vs NVIDIA", "--templates", "{work}/tpl"), 1,
          "ZeroDivisionError", files={"tpl/report.md.j2": "{{ 1 / 0 }}\n"}),
     Case("missing prompts folder", generate("Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--prompts", "{work}/nowhere"), 1,
