@@ -12,6 +12,7 @@ from pipeline.errors import UsageError
 from pipeline.models import Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
+from pipeline.prompts import PromptBook
 from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry
 from pipeline.report.render import load_template, render_markdown
 from pipeline.resources import cache_dir
@@ -89,7 +90,7 @@ def generate_report(
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
     """
-    load_template(templates)
+    check_templates(templates, prompts)
     ensure_writable(out_dir)
     report = research(
         request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
@@ -118,11 +119,18 @@ def plan_report(
     The prompts and the report template are checked as a run would."""
     from pipeline.plan import plan_run
 
-    load_template(templates)
-    _check_prompts(prompts)
+    check_templates(templates, prompts)
     analyst = registry().analyst_kind(model)
     web = registry().search_kind(model, corpus, search) == "web"
     return plan_run(request, model, analyst_calls=analyst.calls_model, web=web, prompts=prompts)
+
+
+def check_templates(templates: Path | None, prompts: Path | None) -> None:
+    """A missing or broken report template or prompt, refused before anything is researched."""
+    load_template(templates)
+    _check_prompts(prompts)
+    if prompts is not None:
+        PromptBook(prompts)  # compiles every prompt
 
 
 def _check_prompts(prompts: Path | None) -> None:

@@ -149,6 +149,10 @@ CASES = [
     Case("binary CSV", ("batch", "{work}/r.csv", "--out", "{work}/out"), 1, "a binary file", files={"r.csv": b"\x00\x01"}),
     Case("batch with an unknown model", ("batch", "{work}/r.csv", "--model", "gpt-9", "--out", "{work}/out"), 1,
          "unknown model", files={"r.csv": "Groq vs NVIDIA\n"}),
+    Case("batch with a broken report template", ("batch", "{work}/r.csv", "--templates", "{work}/tpl", "--out", "{work}/out"), 1,
+         "report.md.j2, line 2", files={"r.csv": "Groq vs NVIDIA\n", "tpl/report.md.j2": BROKEN_IF}),
+    Case("batch with a broken prompt", ("batch", "{work}/r.csv", "--prompts", "{work}/p", "--out", "{work}/out"), 1,
+         "synthesize.md.j2, line 2", files={"r.csv": "Groq vs NVIDIA\n", "p/synthesize.md.j2": BROKEN_IF}),
     Case("batch with an empty window", ("batch", "{work}/r.csv", "--window", "0d", "--out", "{work}/out"), 2,
          "at least 1 day", files={"r.csv": "Groq vs NVIDIA\n"}),
 ]

@@ -104,6 +104,7 @@ def batch(
     Rows already produced for the same date and options are skipped, so a batch that was
     interrupted or partly failed is finished by running the same command again.
     """
+    from pipeline.generate import check_templates
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
@@ -118,6 +119,7 @@ def batch(
     )
     with _clear_errors():
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
+        check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, dry_run=dry_run, workers=workers, state_dir=state_dir,
                           nothing_due=f"No requests in {requests_csv}."))
