@@ -49,6 +49,16 @@ def _denied(name: str, modes: int = os.R_OK | os.W_OK) -> Callable[[Path, pytest
     return setup
 
 
+def _generated_draft(work: Path) -> None:
+    """A report the tool wrote, as ``work/draft.md`` (and its ``.json``)."""
+    from pipeline.generate import generate_report
+    from tests.conftest import make_request
+
+    made = generate_report(make_request(), out_dir=work / "made").markdown_path
+    made.rename(work / "draft.md")
+    made.with_suffix(".json").rename(work / "draft.json")
+
+
 def _no_keys(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"):
         monkeypatch.delenv(name, raising=False)
@@ -126,6 +136,9 @@ CASES = [
     Case("refresh a missing draft", ("refresh", "{work}/out/nope.md"), 1, "no such file"),
     Case("refresh a non-UTF-8 draft", ("refresh", "{work}/draft.md"), 1, "is not UTF-8", files={"draft.md": b"caf\xe9\n"}),
     Case("refresh with an empty window", ("refresh", "{work}/out/" + REPORT + ".md", "--window", "0d"), 2, "at least 1 day"),
+    Case("refresh with a broken report template", ("refresh", "{work}/draft.md", "--templates", "{work}/tpl"), 1,
+         "report.md.j2, line 2", setup=lambda work, monkeypatch: _generated_draft(work),
+         files={"tpl/report.md.j2": BROKEN_IF}),
     Case("diff a missing draft", ("diff", "{work}/out/nope.md", "{work}/out/" + REPORT + ".md"), 1, "no such file"),
     # Scheduled runs.
     Case("missing watchlist", ("schedule", "{work}/nowhere.toml"), 1, "no such file"),
