@@ -72,6 +72,7 @@ def generate_report(
     """
     from pydantic import ValidationError
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report as generate
     from pipeline.generate import plan_report
@@ -89,15 +90,15 @@ def generate_report(
         raise click.ClickException(_first_error(error)) from None
     if dry_run:
         try:
-            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts)
+            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts, templates=templates)
         except GroundbriefError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(plan.table())
+        click.echo(printable(plan.table()))  # it names the model as given
         return
 
     def warn(message: str) -> None:
         if verbose is not False:
-            console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+            print_warning(console, message)
 
     status = console.status("Starting…") if verbose is not False and console.is_terminal else None
     try:
@@ -131,7 +132,7 @@ def generate_report(
             console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
-        console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
+        console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
@@ -142,6 +143,15 @@ def _first_error(error) -> str:
     detail = error.errors()[0]
     message = str(detail.get("msg", error)).removeprefix("Value error, ")
     return message
+
+
+def print_warning(console, message: str) -> None:
+    """``warning: <message>``; the message quotes files and documents, so it is text, never markup."""
+    from rich.markup import escape
+
+    from pipeline.controls import printable
+
+    console.print(f"[yellow]warning:[/] {escape(printable(message))}", highlight=False, soft_wrap=True)
 
 
 def _stderr_console():

@@ -182,7 +182,7 @@ def test_unwritable_index_location_degrades_to_memory(tmp_path):
     blocker.write_text("x")
     warnings: list[str] = []
     searcher = CorpusSearcher(corpus, blocker, warn=warnings.append)
-    assert "indexing in memory" in warnings[0]
+    assert "indexing in memory" in warnings[0] and f"delete {blocker}" in warnings[0]
     assert searcher.search(make_request("Groq vs NVIDIA"), [SearchQuery(text="Groq tokens", entity="Groq")]).evidence
 
 

@@ -118,6 +118,7 @@ def batch(
     Rows already produced for the same date and options are skipped, so a batch that was
     interrupted or partly failed is finished by running the same command again.
     """
+    from pipeline.generate import check_templates
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
@@ -132,6 +133,7 @@ def batch(
     )
     with _clear_errors():
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
+        check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
                           limits=Limits.chosen(report_timeout, run_timeout), **run))
@@ -160,6 +162,7 @@ def _execute(
     from rich.console import Console
     from rich.text import Text
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report
     from pipeline.schedule import locations, summary
@@ -172,7 +175,7 @@ def _execute(
     output = Console(highlight=False, width=None if sys.stdout.isatty() else TABLE_WIDTH)
 
     def say(text: str) -> None:
-        errors.print(Text(text))
+        errors.print(Text(printable(text)))
 
     for note in plan.notes:
         if dry_run or note.kind is not NoteKind.UPCOMING:

@@ -1,6 +1,7 @@
 """The tables an unattended run leaves in its mail or journal: what would run and why, what ran and how.
 
-Cells are ``Text``, never markup: questions and errors come from user files and must print as-is.
+Cells are ``Text``, never markup: questions and errors come from user files and must print as they
+are, less any terminal escapes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.controls import printable
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
 from pipeline.schedule.state import RunRecord, Status
@@ -25,7 +27,7 @@ def plan_table(jobs: list[Job], records: dict[str, RunRecord], *, redo: bool = F
         table.add_column(column, overflow="fold")
     now = datetime.now(UTC)
     for number, job in enumerate(jobs, 1):
-        table.add_row(str(number), Text(job.label), Text(job.reason), Text(_state(records.get(job.key), now, redo)))
+        table.add_row(str(number), _text(job.label), _text(job.reason), _text(_state(records.get(job.key), now, redo)))
     return table
 
 
@@ -52,13 +54,17 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
     for number, outcome in enumerate(outcomes, 1):
         table.add_row(
             str(number),
-            Text(outcome.job.label),
+            _text(outcome.job.label),
             Text(outcome.result.value, style=_STYLES[outcome.result]),
             str(outcome.attempt or ""),
             f"{outcome.seconds:.1f} s" if outcome.attempt else "",
-            Text(outcome.detail),
+            _text(outcome.detail),
         )
     return table
+
+
+def _text(value: str) -> Text:
+    return Text(printable(value))
 
 
 def counts(outcomes: list[Outcome]) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.controls import one_line, printable
 from pipeline.models import SAFE_URL_SCHEMES
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
@@ -48,7 +49,7 @@ def load_document(path: Path) -> Document:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SkipFile(f"not UTF-8 (byte {error.start})") from None
-    text = text.replace("\r\n", "\n")
+    text = printable(text.replace("\r\n", "\n"))
     if path.suffix.lower() in (".html", ".htm"):
         try:
             meta, body = _parse_html(text)
@@ -91,7 +92,7 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def _clean(value: object) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    return one_line(str(value)) if value is not None else ""
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[dict, str, list[str]]:

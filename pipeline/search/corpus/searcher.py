@@ -40,7 +40,8 @@ class CorpusSearcher:
         try:
             self.index = CorpusIndex(self.corpus, database, follow_links=follow_links)
         except (sqlite3.Error, OSError) as error:
-            warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run")
+            warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run. "
+                 f"To keep an index again, delete {database} (it is rebuilt from the corpus) or make its folder writable")
             self.index = CorpusIndex(self.corpus, Path(":memory:"), follow_links=follow_links)
         sync = self.index.sync()
         self.warnings = sync.warnings
