@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pipeline import __version__
+from pipeline.audit import audited_report, unverified_gaps
 from pipeline.cache import StageCache
 from pipeline.models import (
     Assessment,
+    AuditedSentence,
     Report,
     ResearchRequest,
     RunMetadata,
@@ -24,7 +26,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends
+from pipeline.stages import Backends, Reviser
 
 T = TypeVar("T")
 
@@ -80,13 +82,14 @@ def run_research(
         Synthesis,
         lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
     )
-    return Report(
+    report = Report(
         request=request,
         queries=_unique([q.text for q in queries] + results.executed_queries),
         sources=results.sources,
         analysis=synthesis.analysis,
         findings=assessment.findings,
-        gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
+        gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures]
+        + unverified_gaps(assessment.findings),
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,
             search_backend=searcher.description,
@@ -98,6 +101,17 @@ def run_research(
             partial=bool(results.failures) or assessment.partial,
         ),
     )
+
+    def revise(flagged: list[AuditedSentence]) -> list[str]:
+        inputs = [request_json, [f.model_dump(mode="json") for f in report.findings], [s.text for s in flagged]]
+        return stage(
+            "revise", analyst.identity, inputs, list[str], lambda: analyst.revise(request, report.findings, flagged),
+            complete=lambda rewrites: len(rewrites) == len(flagged),  # a failed call is not cached
+        )
+
+    report = audited_report(report, results, revise if isinstance(analyst, Reviser) else None)
+    spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
+    return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
 
 
 def _total_usage(analyst: TokenUsage, searcher: TokenUsage) -> TokenUsage:
