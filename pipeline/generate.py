@@ -12,7 +12,7 @@ import jinja2
 from pipeline.backends import DEFAULT_MODEL, check_model, resolve_backends, search_kind
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
-from pipeline.models import Report, ResearchRequest
+from pipeline.models import GapKind, Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
 from pipeline.render import render_markdown
@@ -52,6 +52,9 @@ def research(
         report = run_research(request, backends, cache, on_stage=on_stage)
     finally:
         cache.close()
+    for gap in report.gaps:
+        if gap.kind == GapKind.UNVERIFIED:
+            warn(gap.text)
     kind = search_kind(model, corpus, search)
     made_with = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})

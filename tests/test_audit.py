@@ -9,7 +9,7 @@ from pipeline.audit import REMOVED_RATIONALE, audited_report
 from pipeline.figures import extract
 from pipeline.generate import research
 from pipeline.models import Evidence, Gap, GapKind, SearchResults, Source
-from tests.conftest import make_request
+from tests.conftest import FixedSearcher, make_request
 
 
 def one(text: str):
@@ -64,20 +64,12 @@ def made():
     source = Source(url="https://www.businesswire.com/x", publisher="Business Wire")
     results = SearchResults(evidence=[Evidence(text=PASSAGE, source=source, query="q")], executed_queries=["q"])
 
-    class Fixed:  # a fake searcher, named as one: it returns the fixed passage
-        identity, description, usage = "fixed", "fixed passage", None
-
-        def search(self, request, queries):
-            return results
-
     from pipeline.analysts.rules import RuleAnalyst
     from pipeline.cache import StageCache
-    from pipeline.models import TokenUsage
     from pipeline.orchestrator import run_research
     from pipeline.stages import Backends
 
-    Fixed.usage = TokenUsage()
-    report = run_research(make_request(), Backends(RuleAnalyst(), Fixed()), StageCache(None, lambda m: None))
+    report = run_research(make_request(), Backends(RuleAnalyst(), FixedSearcher(results)), StageCache(None, lambda m: None))
     return report, results
 
 

@@ -100,9 +100,13 @@ def test_invalid_twice_fails_the_stage_clearly():
 
 
 def test_assess_verifies_quotes_and_links_corroborating_sources():
-    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire"), _evidence("Analysts saw 2,522 tokens per second.", "Analyst")])
+    results = SearchResults(evidence=[
+        _evidence(PASSAGE, "Wire"),
+        _evidence("Analysts saw Cerebras at 2,522 tokens per second.", "Analyst"),
+        _evidence("Cerebras is popular with developers.", "Blog"),  # named by the model, but carries no such fact
+    ])
     reply = json.dumps({"findings": [
-        _finding(supporting_ids=["E2", "E9"]),
+        _finding(supporting_ids=["E3", "E9"]),
         _finding(quote="Cerebras is ten times faster than anything NVIDIA sells.", impact="Low"),
         _finding(evidence_id="E7"),
     ]})
@@ -110,6 +114,8 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
     verified, unverified = assessment.findings
     assert verified.verified and verified.snippet in PASSAGE
     assert [s.publisher for s in verified.sources] == ["Wire", "Analyst"] and verified.corroboration == 2
+    assert verified.consensus == "Emerging" and "(Wire, Analyst) out of 3 retrieved" in verified.consensus_rationale
+    assert unverified.consensus == "Overlooked" and unverified.consensus_rationale.startswith("Unverified: the quote")
     assert verified.date_label == "November 1, 2026"
     assert not unverified.verified and unverified.snippet.startswith("Cerebras is ten times")
     assert [g.title for g in assessment.omissions] == ["Unusable assessments"]

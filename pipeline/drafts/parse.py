@@ -37,8 +37,12 @@ FINDING_FIELDS = {
     "consensus": "Consensus Check",
     "status": "Status",
 }
-#: What the template writes under Key Findings when there are none.
-NO_FINDINGS = "No finding met the bar: no retrieved passage made a measurable or commercial claim."
+#: What the template writes under Key Findings when there are none (the evidence had no claim; the model's
+#: output was unusable).
+NO_FINDINGS = (
+    "No finding met the bar: no retrieved passage made a measurable or commercial claim.",
+    "No finding met the bar: the model's assessment of the evidence could not be used (see Contradictions and Gaps).",
+)
 OFFER_LABEL = "regenerated analysis"
 
 _TITLE = re.compile(r"^\s*#{1,2}\s*Research Query:\s*(?P<value>.*)$", re.IGNORECASE)
@@ -201,7 +205,7 @@ class _Reader:
                 self.lists[self.section].append(self.open)  # type: ignore[index]
         elif self.open is not None and (not after_blank or line[:1] in " \t"):
             self.open.text += " " + stripped
-        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) == NO_FINDINGS:
+        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) in NO_FINDINGS:
             self.open = None
         else:
             self._issue(number, f"text under {self.section} that is not one of its list items would be dropped")

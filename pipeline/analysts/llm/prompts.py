@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from pipeline.resources import resource_dir
 
-STAGE_TEMPLATES = ("expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "repair.md.j2", "_data.md.j2")
+STAGE_TEMPLATES = ("expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "revise.md.j2", "repair.md.j2", "_data.md.j2")
 
 
 def fence(text: str) -> str:

@@ -39,3 +39,12 @@ class WrittenGap(BaseModel):
 class SynthesisResponse(BaseModel):
     analysis: list[str] = Field(min_length=1)
     gaps: list[WrittenGap]
+
+
+class RevisedSentence(BaseModel):
+    id: str
+    text: str
+
+
+class RevisionResponse(BaseModel):
+    sentences: list[RevisedSentence]
