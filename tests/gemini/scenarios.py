@@ -305,6 +305,67 @@ def synthesis_reply(prompt: str) -> dict:
     }
 
 
+_SENTENCE = re.compile(r"<<<SENTENCE (S\d+), [^\n]*? \w{12}>>>\n(.*?)\n<<<END SENTENCE", re.DOTALL)
+
+
+def revision(rewrites: dict[str, str]) -> Callable[[str], dict]:
+    """The model's one revision: each sentence it was asked about that contains a key of ``rewrites`` is
+    rewritten to that key's value ("" drops it); any other it returns unchanged."""
+    def reply(prompt: str) -> dict:
+        sentences = []
+        for sentence_id, text in _SENTENCE.findall(prompt):
+            new = next((value for key, value in rewrites.items() if key in text), text)
+            sentences.append({"id": sentence_id, "text": new})
+        return {"sentences": sentences}
+
+    return reply
+
+
+#: The report scenarios' revision: a rationale citing a figure its snippet lacks, a gap repeating unverified figures.
+REVISED = revision({
+    "1,174 for NVIDIA's B300 on the same model": "A recent, independently measured benchmark: Cerebras served "
+    "gpt-oss-120B at 3,045 tokens per second.",
+    "2.5 million developers": "Groq's developer count and The Next Platform's revenue estimate could not be checked "
+    "against their pages.",
+})
+
+# --- a model that invents figures in the analysis, the rationales and the gaps ------------------------
+
+INVENTED_MARKET_SHARE = "Cerebras now holds 73.4% of the inference market"
+INVENTED_GROWTH = "revenue grew 512% last quarter"
+INVENTED_LOSS = "NVIDIA lost $918 billion in value"
+
+
+def inventing_assess_reply(prompt: str) -> dict:
+    """The scripted assessments, with a rationale that invents a figure and a consensus that names
+    publishers no passage comes from."""
+    reply = assess_reply(prompt)
+    first = reply["findings"][0]
+    first["impact_rationale"] = f"Cerebras' {INVENTED_GROWTH}, and this benchmark shows why."
+    first["consensus"], first["consensus_rationale"] = "Widely known", "Reuters and Bloomberg both report it."
+    return reply
+
+
+def inventing_synthesis_reply(prompt: str) -> dict:
+    return {
+        "analysis": [
+            f"{INVENTED_MARKET_SHARE}. Business Wire reports an independently measured gpt-oss-120B benchmark at "
+            "3,045 tokens per second against 1,174 for NVIDIA's B300.",
+            "Mistral AI's move of Le Chat to Cerebras shows the speed matters to customers.",
+        ],
+        "gaps": [{"title": "Market reaction", "text": f"{INVENTED_LOSS} after the benchmark, a sign that the market "
+                  "has priced in the displacement."}],
+    }
+
+
+#: Asked once, the model fixes the analysis, repeats the invented growth, and drops the invented loss.
+INVENTING_REVISION = revision({
+    "73.4%": "Cerebras leads the measured benchmarks.",
+    "512%": f"Cerebras' {INVENTED_GROWTH}.",
+    "$918 billion": "",
+})
+
+
 def malformed(prompt: str) -> str:
     """A reply cut off mid-object, as a model stopped early returns it."""
     return '{"queries": [{"text": "Cerebras inference benchmarks vs NVIDIA Blackwell last 3 mo'
@@ -389,6 +450,16 @@ REPORT_RULES = [
     Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
     Rule("AssessResponse", [assess_reply]),
     Rule("SynthesisResponse", [synthesis_reply]),
+    Rule("RevisionResponse", [REVISED]),
+]
+INVENTING_RULES = [
+    Rule("ExpandResponse", [expand_reply]),
+    Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0]),
+    Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
+    Rule("grounded", [NO_SEARCH], marker=QUERIES[2][0]),
+    Rule("AssessResponse", [inventing_assess_reply]),
+    Rule("SynthesisResponse", [inventing_synthesis_reply]),
+    Rule("RevisionResponse", [INVENTING_REVISION]),
 ]
 
 SCENARIOS = [
@@ -447,6 +518,7 @@ SCENARIOS = [
         report,
         web=WEB,
     ),
+    Scenario("invented_figures", INVENTING_RULES, report, web=WEB),
 ]
 
 
