@@ -230,6 +230,8 @@ def _context_figures(report: Report, counts: Iterable[int]) -> list[Figure]:
     days += [s.published for f in report.findings for s in f.sources if s.published]
     if request.earnings:
         days.append(request.earnings.report_date)
+    labelled = [f.date for finding in report.findings for f in extract(finding.date_label) if f.date and None not in f.date]
+    days += [date(*parts) for parts in labelled]  # a draft read back knows its findings' dates only from their labels
     figures = [Figure(str(d), "date", date=(d.year, d.month, d.day)) for d in days]
     numbers = {abs((request.as_of - d).days) for d in days} | set(counts)
     numbers |= {request.window.amount, request.query_count, len(report.queries), len(report.sources), len(report.findings)}
