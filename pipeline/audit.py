@@ -85,16 +85,29 @@ class Support:
 
 
 class _Index:
-    """Figures by value (and dates by month) for lookup."""
+    """Figures filed for lookup: a value under its whole part (looked up with its neighbours, so rounding
+    in 4.8 × 10⁹ can't hide it), a date under its month and its year, a year under itself."""
 
     def __init__(self, figures: Iterable[Figure]):
-        self.by_value: dict[object, list[Figure]] = defaultdict(list)
+        self.filed: dict[object, list[Figure]] = defaultdict(list)
         for figure in figures:
-            for key in _lookup_keys(figure, indexing=True):
-                self.by_value[key].append(figure)
+            if figure.date is not None:
+                self.filed["month", figure.date[1]].append(figure)
+                if figure.date[0]:
+                    self.filed["year", figure.date[0]].append(figure)
+            elif figure.kind == "year":
+                self.filed["year", int(figure.value)].append(figure)
+            else:
+                self.filed[int(figure.value)].append(figure)
 
     def supports(self, figure: Figure) -> bool:
-        return any(figure.matches(known) for key in _lookup_keys(figure) for known in self.by_value.get(key, ()))
+        if figure.date is not None:
+            keys: list[object] = [("month", figure.date[1])]
+        elif figure.kind == "year":
+            keys = [("year", int(figure.value))]
+        else:
+            keys = [int(figure.value) + step for step in (-1, 0, 1)]
+        return any(figure.matches(known) for key in keys for known in self.filed.get(key, ()))
 
 
 def audit(report: Report, support: Support, sections: tuple[str, ...] = ("analysis", "impact", "consensus", "gap")) -> ProseAudit:
@@ -250,16 +263,6 @@ def _counts(report: Report, results: SearchResults) -> set[int]:
         len(results.failures),
         results.out_of_window,
     }
-
-
-def _lookup_keys(figure: Figure, indexing: bool = False) -> list[object]:
-    """Where a figure is filed: by value, a date by month and (when indexing, for years) by its year."""
-    if figure.date is not None:
-        year = figure.date[0]
-        return [("month", figure.date[1])] + ([("year", year)] if indexing and year else [])
-    if figure.kind == "year":
-        return [("year", int(figure.value))]
-    return [float(f"{figure.value:.9g}")]
 
 
 def _key(name: str) -> str:

@@ -29,13 +29,18 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DATES = [
-    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),
-    re.compile(rf"(?i)\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"),
-    re.compile(rf"(?i)\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+{_MONTH}\b(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"),
-    re.compile(rf"(?i)\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b"),
-]
+# Capitalised month names only: "may" is a verb, and dates in prose are written with capitals.
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+_YEAR4 = r"(?:19|20)\d\d\b"
+_DAY = r"[0-3]?\d(?:st|nd|rd|th)?\b"
+_DATE = re.compile(
+    rf"(?=[12JFMASOND0-3])(?:(?<!\d)(?P<iso>{_YEAR4[:-2]}-[01]\d-[0-3]\d)(?!\d)"                                   # 2025-05-28
+    rf"|\b(?P<m1>{_MONTH})\s+(?:(?P<d1>{_DAY})(?:,?\s+(?P<y1>{_YEAR4}))?|(?P<y2>{_YEAR4}))"  # May 28, 2025; May 2025
+    rf"|\b(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y3>{_YEAR4}))?)"                      # 28 May 2025
+)
 
 _MAGNITUDES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
@@ -47,7 +52,7 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _PREFIX = r"(?:US\$|[$€£¥]|(?:USD|EUR|GBP)\s)"
 _FIGURE = re.compile(
     rf"""(?ix)
-    (?<![\w.\-/$€£¥])                                    # not part of a name: H100, gpt-oss-120B, v2.1
+    (?=[\d$€£¥UEG])(?<![\w.\-/$€£¥])                    # not part of a name: H100, gpt-oss-120B, v2.1
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
     (?:\s?(?:-|–|—|\bto\b)\s?(?P<cur2>{_PREFIX})?\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
@@ -59,7 +64,7 @@ _FIGURE = re.compile(
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figure:
     """One figure as written and as read: ``$4.8 billion`` is money, 4.8e9, in USD."""
 
@@ -89,43 +94,46 @@ class Figure:
 
 def extract(text: str) -> list[Figure]:
     """Every figure in ``text``: dates first, then numbers outside the dates, in reading order."""
-    found: list[Figure] = []
-    masked = text
-    for pattern in _DATES:
-        for match in pattern.finditer(masked):
-            found.append(_date(match))
-            masked = masked[: match.start()] + " " * (match.end() - match.start()) + masked[match.end() :]
-    for match in _FIGURE.finditer(masked):
-        found.extend(_figures(match))
-    return sorted(found, key=lambda figure: figure.start)
+    matches = list(_DATE.finditer(text))
+    masked, position = [], 0  # the text with its dates blanked, so "May 28, 2025" yields no 28 or 2025
+    for match in matches:
+        masked += [text[position : match.start()], " " * (match.end() - match.start())]
+        position = match.end()
+    masked.append(text[position:])
+    dates = [_date(match) for match in matches]
+    numbers = [figure for match in _FIGURE.finditer("".join(masked)) for figure in _figures(match)]
+    return sorted(dates + numbers, key=lambda figure: figure.start)
 
 
 def _date(match: re.Match) -> Figure:
-    parts = match.groupdict()
-    month = int(parts["mnum"]) if parts.get("mnum") else _MONTHS[parts["month"].lower().rstrip(".")]
-    year = int(parts["year"]) if parts.get("year") else None
-    day = int(parts["day"]) if parts.get("day") else None
-    return Figure(match.group().strip(), "date", date=(year, month, day), start=match.start())
+    if match["iso"]:
+        year, month, day = (int(part) for part in match["iso"].split("-"))
+        return Figure(match.group(), "date", date=(year, month, day), start=match.start())
+    month = _MONTHS[(match["m1"] or match["m2"]).rstrip(".").lower()]
+    day = match["d1"] or match["d2"]
+    year = match["y1"] or match["y2"] or match["y3"]
+    return Figure(
+        match.group().strip(), "date", date=(int(year) if year else None, month, int(day.rstrip("stndrh")) if day else None),
+        start=match.start(),
+    )
 
 
 def _figures(match: re.Match) -> list[Figure]:
     """The one or two figures (a range) of a match; a range's unit and magnitude apply to both ends."""
-    tail = (match["tail"] or "").strip().lower()
+    cur, number, cur2, second, magnitude, money, tail = match.group("cur", "num", "cur2", "num2", "mag", "money", "tail")
+    text, start = match.group().strip(), match.start("num")
+    if not (cur or cur2 or second or magnitude or money or tail):  # a plain number or a year: most figures
+        if _YEAR.match(number):
+            return [Figure(text, "year", float(number), start=start)]
+        return [Figure(text, "number", float(number.replace(",", "")), start=start)]
+    tail = (tail or "").strip().lower()
     kind: Kind = "percent" if tail[:1] in ("%", "p") else "multiple" if tail else "number"
-    scale = _MAGNITUDES[match["mag"].strip().lower()] if match["mag"] else 1.0
-    currency = _CURRENCIES.get((match["cur"] or match["cur2"] or match["money"] or "").strip().lower(), "")
+    scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0
+    currency = _CURRENCIES.get((cur or cur2 or money or "").strip().lower(), "")
     if currency and kind == "number":
         kind = "money"
-    numbers = [(match["num"], match.start("num"))]
-    if match["num2"]:
-        numbers.append((match["num2"], match.start("num2")))
-    text = match.group().strip()
-    if kind == "number" and scale == 1.0 and len(numbers) == 1 and _YEAR.match(numbers[0][0]):
-        return [Figure(text, "year", float(numbers[0][0]), start=match.start())]
-    return [
-        Figure(text, kind, float(number.replace(",", "")) * scale, currency, start=start)
-        for number, start in numbers
-    ]
+    numbers = [(number, start)] + ([(second, match.start("num2"))] if second else [])
+    return [Figure(text, kind, float(n.replace(",", "")) * scale, currency, start=at) for n, at in numbers]
 
 
 def _same_date(a: Figure, b: Figure) -> bool:

@@ -160,3 +160,17 @@ def test_the_embedded_analyst_writes_no_unsupported_prose_on_the_sample_corpus(t
     assert report.audit.figures_checked > 0
     assert [(s.section, s.text, s.unsupported) for s in report.audit.flagged] == []
     assert not [g for g in report.gaps if g.kind == GapKind.AUDIT]
+
+
+def test_verbose_prints_what_the_audit_checked(tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import generate_report
+
+    args = ["Cerebras vs NVIDIA", "--out", str(tmp_path), "--as-of", "2026-11-24", "-v"]
+    result = CliRunner().invoke(generate_report, args)
+    assert result.exit_code == 0, result.output
+    line = re.search(r"(\d+) figures checked, (\d+) unsupported removed", result.stderr)
+    assert line and int(line[1]) > 0 and line[2] == "0"
