@@ -174,3 +174,23 @@ def test_verbose_prints_what_the_audit_checked(tmp_path):
     assert result.exit_code == 0, result.output
     line = re.search(r"(\d+) figures checked, (\d+) unsupported removed", result.stderr)
     assert line and int(line[1]) > 0 and line[2] == "0"
+
+
+def test_a_report_json_from_before_the_audit_still_reads(made, tmp_path):
+    """No ``audit`` key and only the gap kinds of the time: read as a report without an audit, and a draft
+    beside such a .json is still checked with it."""
+    import json
+
+    from pipeline.drafts.files import read_draft
+    from pipeline.models import Report
+    from pipeline.render import render_markdown
+
+    report, _ = made
+    old = json.loads(report.model_dump_json())
+    del old["audit"]
+    assert {gap["kind"] for gap in old["gaps"]} <= {"contradiction", "coverage", "single-source", "undated", "window"}
+    assert Report.model_validate(old).audit is None
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "old.md").write_text(render_markdown(report))
+    parsed = read_draft(tmp_path / "old.md")
+    assert parsed.companion is not None and parsed.companion.audit is None and not parsed.issues
