@@ -22,7 +22,7 @@ from datetime import date
 
 from pipeline.analysts.rules.signals import sentence_spans
 from pipeline.figures import Figure, extract
-from pipeline.models import AuditedSentence, Evidence, Finding, Gap, GapKind, ProseAudit, Report, SearchResults
+from pipeline.models import AuditedSentence, Finding, Gap, GapKind, ProseAudit, Report, SearchResults
 
 #: A bare count of the report's own things ("3 signals", "1 of 6 key findings"): the tool's arithmetic,
 #: not a claim about the world.
@@ -40,8 +40,8 @@ _ATTRIBUTION = re.compile(
 #: Words that open a sentence like a name but name no one.
 _NOT_NAMES = frozenset(
     "it this that they we he she these those some one both each many most analysts others investors critics "
-    "sources reports observers experts commentators management the company the report the model".split(" ")
-) | {"the company", "the report", "the model", "the evidence", "the source", "the sources"}
+    "sources reports observers experts commentators management company report model evidence source".split()
+)
 
 #: What replaces a prose item the audit emptied.
 REMOVED_ANALYSIS = (
@@ -70,18 +70,20 @@ class Support:
         self.evidence = _Index(figure for text in texts for figure in extract(text))
         self.names = [_key(n) for s in report.sources for n in (s.publisher, s.domain, s.title) if n]
         self.text = "\n".join(texts)
-        self._snippets: dict[int, _Index] = {}
+        self._snippets: dict[str, _Index] = {}
 
     def for_finding(self, finding: Finding) -> _Index:
-        key = id(finding)
-        if key not in self._snippets:
-            self._snippets[key] = _Index(extract(finding.snippet) if finding.verified else [])
-        return self._snippets[key]
+        """The figures of the finding's own snippet; none when the snippet is the model's, unverified."""
+        snippet = finding.snippet if finding.verified else ""
+        if snippet not in self._snippets:
+            self._snippets[snippet] = _Index(extract(snippet))
+        return self._snippets[snippet]
 
     def names_publisher(self, name: str) -> bool:
         """Whether the report cites ``name`` (publisher, domain or title) or a passage names it."""
         wanted = _key(name)
-        return any(wanted in known or known in wanted for known in self.names if known) or name in self.text
+        close = any(wanted in known or known in wanted for known in self.names if min(len(known), len(wanted)) >= 4)
+        return close or wanted in self.names or name in self.text
 
 
 class _Index:
@@ -132,7 +134,7 @@ def audited_report(
 ) -> Report:
     """``report`` with its prose audited: unsupported sentences revised once by ``revise`` (the model),
     if given, and what is still unsupported removed; the audit is recorded on the report."""
-    support = Support(report, (e.text for e in results.evidence if e.verified), _counts(report, results))
+    support = Support(report, (e.text for e in results.evidence if e.verified), _counts(results))
     first = audit(report, support)
     if not first.flagged or revise is None:
         return _enforce(report, first)
@@ -229,7 +231,7 @@ def _publishers(sentence: str) -> list[str]:
     for match in _ATTRIBUTION.finditer(sentence):
         name = (match["after"] or match["before"]).strip().rstrip(".")
         name = re.sub(r"['’]s?$", "", name)
-        if name.casefold() not in _NOT_NAMES and name.casefold().removeprefix("the ") not in _NOT_NAMES:
+        if name.casefold().removeprefix("the ") not in _NOT_NAMES:
             names.append(name)
     return names
 
@@ -252,7 +254,7 @@ def _context_figures(report: Report, counts: Iterable[int]) -> list[Figure]:
     return figures + [Figure(str(n), "number", float(n)) for n in numbers]
 
 
-def _counts(report: Report, results: SearchResults) -> set[int]:
+def _counts(results: SearchResults) -> set[int]:
     """How many documents, publishers, searches and passages the research saw, and what it left out."""
     return {
         len({(e.source.url, e.source.title) for e in results.evidence}),
