@@ -194,3 +194,16 @@ def test_a_report_json_from_before_the_audit_still_reads(made, tmp_path):
     (tmp_path / "old.md").write_text(render_markdown(report))
     parsed = read_draft(tmp_path / "old.md")
     assert parsed.companion is not None and parsed.companion.audit is None and not parsed.issues
+
+
+def test_an_unverified_snippet_supports_nothing(made):
+    report, results = made
+    unverified = report.findings[0].model_copy(update={
+        "snippet": "Groq said GroqCloud passed 2.5 million developers.", "verified": False,
+        "impact_rationale": "2.5 million developers is a leading indicator.",
+    })
+    claimed = report.model_copy(update={
+        "findings": [unverified], "analysis": ["GroqCloud has 2.5 million developers."],
+    })
+    flagged = {(s.section, tuple(s.unsupported)) for s in audited_report(claimed, results).audit.flagged}
+    assert flagged == {("analysis", ("2.5 million",)), ("impact", ("2.5 million",))}
