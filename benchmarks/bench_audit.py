@@ -29,13 +29,13 @@ TARGET_MS = 50.0
 def sample() -> tuple[object, object]:
     """The sample report (embedded analyst, sample corpus) and the search results it was made from."""
     from pipeline.cache import StageCache
-    from pipeline.backends import resolve_backends
     from pipeline.models import ResearchRequest, TimeWindow
     from pipeline.orchestrator import run_research
+    from pipeline.registry import BackendOptions, registry
 
     request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow.parse("12m"))
     with tempfile.TemporaryDirectory() as cache:
-        backends = resolve_backends("offline-rules", None, Path(cache), lambda message: None)
+        backends = registry().backends(BackendOptions(cache_root=Path(cache), warn=lambda message: None))
         report = run_research(request, backends, StageCache(None, lambda message: None))
         results = backends.searcher.search(request, backends.analyst.expand(request))
     return report, results
@@ -44,7 +44,17 @@ def sample() -> tuple[object, object]:
 def synthetic(seed: int = 11) -> tuple[object, object]:
     """A report at the largest size a run produces, with figures everywhere."""
     from pipeline.models import (
-        Evidence, Finding, Gap, GapKind, Impact, Report, ResearchRequest, RunMetadata, SearchResults, Source, TimeWindow,
+        Evidence,
+        Finding,
+        Gap,
+        GapKind,
+        Impact,
+        Report,
+        ResearchRequest,
+        RunMetadata,
+        SearchResults,
+        Source,
+        TimeWindow,
     )
 
     rng = random.Random(seed)

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.analysts.rules.signals import sentence_spans
 from pipeline.figures import Figure, extract
-from pipeline.models import AuditedSentence, Finding, Gap, GapKind, ProseAudit, Report, SearchResults
+from pipeline.models import AuditedSentence, Finding, Gap, GapKind, ProseAudit, ProseSection, Report, SearchResults
+from pipeline.text import sentence_spans
 
 #: A bare count of the report's own things ("3 signals", "1 of 6 key findings"): the tool's arithmetic,
 #: not a claim about the world.
@@ -38,10 +38,11 @@ _ATTRIBUTION = re.compile(
     r"claims?|claimed|argues|argued|states|stated|announced|published|found|finds)\b"
 )
 #: Words that open a sentence like a name but name no one.
-_NOT_NAMES = frozenset(
-    "it this that they we he she these those some one both each many most analysts others investors critics "
-    "sources reports observers experts commentators management company report model evidence source".split()
-)
+_NOT_NAMES = frozenset({
+    "it", "this", "that", "they", "we", "he", "she", "these", "those", "some", "one", "both", "each", "many", "most",
+    "analysts", "others", "investors", "critics", "sources", "reports", "observers", "experts", "commentators",
+    "management", "company", "report", "model", "evidence", "source",
+})
 
 #: What replaces a prose item the audit emptied.
 REMOVED_ANALYSIS = (
@@ -55,7 +56,7 @@ REMOVED_RATIONALE = "The rationale was removed: it stated figures or publishers 
 class Prose:
     """One piece of the report's own prose and what may support it."""
 
-    section: str
+    section: ProseSection
     item: int
     text: str
     finding: Finding | None = None  # an Impact rationale is held to its finding's snippet
@@ -112,7 +113,9 @@ class _Index:
         return any(figure.matches(known) for key in keys for known in self.filed.get(key, ()))
 
 
-def audit(report: Report, support: Support, sections: tuple[str, ...] = ("analysis", "impact", "consensus", "gap")) -> ProseAudit:
+def audit(
+    report: Report, support: Support, sections: tuple[ProseSection, ...] = ("analysis", "impact", "consensus", "gap")
+) -> ProseAudit:
     """Every sentence of the report's own prose in ``sections``, with what it states and what lacks support."""
     sentences, checked = [], 0
     for prose in _prose(report, sections):
@@ -138,7 +141,8 @@ def audited_report(
     first = audit(report, support)
     if not first.flagged or revise is None:
         return _enforce(report, first)
-    replacements = dict(zip((s.text for s in first.flagged), revise(first.flagged)))
+    rewrites = revise(first.flagged)  # one per flagged sentence; none when the call failed
+    replacements = dict(zip((s.text for s in first.flagged), rewrites, strict=False))
     revised = _rewrite(report, {(s.section, s.item, s.text): replacements.get(s.text, s.text) for s in first.flagged})
     second = audit(revised, support)
     originals = {replacements[s.text]: s.text for s in first.flagged if replacements.get(s.text, s.text) != s.text}
@@ -169,7 +173,7 @@ def _enforce(report: Report, result: ProseAudit) -> Report:
     return report.model_copy(update={"audit": result})
 
 
-def _rewrite(report: Report, replacements: dict[tuple[str, int, str], str]) -> Report:
+def _rewrite(report: Report, replacements: dict[tuple[ProseSection, int, str], str]) -> Report:
     """``report`` with sentences replaced (an empty replacement removes the sentence); emptied items
     are dropped (gaps, paragraphs) or given a note saying why (rationales, the whole analysis)."""
     def edit(section: str, item: int, text: str) -> str:
@@ -194,7 +198,7 @@ def _rewrite(report: Report, replacements: dict[tuple[str, int, str], str]) -> R
     })
 
 
-def _prose(report: Report, sections: tuple[str, ...]) -> Iterator[Prose]:
+def _prose(report: Report, sections: tuple[ProseSection, ...]) -> Iterator[Prose]:
     if "analysis" in sections:
         yield from (Prose("analysis", i, text) for i, text in enumerate(report.analysis))
     for i, finding in enumerate(report.findings):
@@ -245,8 +249,10 @@ def _context_figures(report: Report, counts: Iterable[int]) -> list[Figure]:
     days += [s.published for f in report.findings for s in f.sources if s.published]
     if request.earnings:
         days.append(request.earnings.report_date)
-    labelled = [f.date for finding in report.findings for f in extract(finding.date_label) if f.date and None not in f.date]
-    days += [date(*parts) for parts in labelled]  # a draft read back knows its findings' dates only from their labels
+    for finding in report.findings:  # a draft read back knows its findings' dates only from their labels
+        for label in extract(finding.date_label):
+            if label.date is not None and label.date[0] is not None and label.date[2] is not None:
+                days.append(date(label.date[0], label.date[1], label.date[2]))
     figures = [Figure(str(d), "date", date=(d.year, d.month, d.day)) for d in days]
     numbers = {abs((request.as_of - d).days) for d in days} | set(counts)
     numbers |= {request.window.amount, request.query_count, len(report.queries), len(report.sources), len(report.findings)}
@@ -272,14 +278,3 @@ def _key(name: str) -> str:
     name = re.sub(r"(?i)^the\s+|\.(?:com|net|org|ai|io|co)$|^www\.", "", name.strip())
     return re.sub(r"[^a-z0-9]", "", name.casefold())
 
-
-def unverified_gaps(findings: list[Finding]) -> list[Gap]:
-    """A gap saying so when not one finding's quote could be found in its source."""
-    if not findings or any(f.verified for f in findings):
-        return []
-    return [Gap(
-        title="No verified finding",
-        text=f"None of the {len(findings)} findings could be verified: no quote was found in the source it cites, "
-        "so every finding is the model's statement, not evidence.",
-        kind=GapKind.UNVERIFIED,
-    )]

@@ -142,4 +142,4 @@ def _same_date(a: Figure, b: Figure) -> bool:
         return other.date is not None and other.date[0] == int(year.value)
     if a.date is None or b.date is None:
         return False
-    return all(x is None or y is None or x == y for x, y in zip(a.date, b.date)) and a.date[1] == b.date[1]
+    return all(x is None or y is None or x == y for x, y in zip(a.date, b.date, strict=True)) and a.date[1] == b.date[1]

@@ -1,6 +1,7 @@
-"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report.
+"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report
+with the labels and gaps every backend's report shares (``pipeline.gaps``).
 
-Rendering and writing files are separate (``pipeline.render``, ``pipeline.output``) so a report
+Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from pipeline import __version__
-from pipeline.audit import audited_report, unverified_gaps
+from pipeline.audit import audited_report
 from pipeline.cache import StageCache
+from pipeline.gaps import evidence_gaps, labelled
 from pipeline.models import (
     Assessment,
     AuditedSentence,
@@ -75,6 +78,7 @@ def run_research(
         lambda: analyst.assess(request, results),
         complete=lambda assessed: not assessed.partial,
     )
+    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
     synthesis = stage(
         "synthesize",
         analyst.identity,
@@ -88,8 +92,7 @@ def run_research(
         sources=results.sources,
         analysis=synthesis.analysis,
         findings=assessment.findings,
-        gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures]
-        + unverified_gaps(assessment.findings),
+        gaps=synthesis.gaps + assessment.omissions + evidence_gaps(request, results, assessment.findings),
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,
             search_backend=searcher.description,
@@ -102,14 +105,15 @@ def run_research(
         ),
     )
 
-    def revise(flagged: list[AuditedSentence]) -> list[str]:
+    def revise(reviser: Reviser, flagged: list[AuditedSentence]) -> list[str]:
         inputs = [request_json, [f.model_dump(mode="json") for f in report.findings], [s.text for s in flagged]]
         return stage(
-            "revise", analyst.identity, inputs, list[str], lambda: analyst.revise(request, report.findings, flagged),
+            "revise", analyst.identity, inputs, list[str], lambda: reviser.revise(request, report.findings, flagged),
             complete=lambda rewrites: len(rewrites) == len(flagged),  # a failed call is not cached
         )
 
-    report = audited_report(report, results, revise if isinstance(analyst, Reviser) else None)
+    reviser = analyst if isinstance(analyst, Reviser) else None
+    report = audited_report(report, results, partial(revise, reviser) if reviser else None)
     spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from pipeline.models import (
-    Assessment, AuditedSentence, Finding, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage,
+    Assessment,
+    AuditedSentence,
+    Finding,
+    ResearchRequest,
+    SearchQuery,
+    SearchResults,
+    Synthesis,
+    TokenUsage,
 )
 
 

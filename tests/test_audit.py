@@ -183,7 +183,7 @@ def test_a_report_json_from_before_the_audit_still_reads(made, tmp_path):
 
     from pipeline.drafts.files import read_draft
     from pipeline.models import Report
-    from pipeline.render import render_markdown
+    from pipeline.report.render import render_markdown
 
     report, _ = made
     old = json.loads(report.model_dump_json())

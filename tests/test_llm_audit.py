@@ -11,7 +11,7 @@ from pipeline.drafts.check import check_draft
 from pipeline.drafts.files import parse_text
 from pipeline.models import GapKind, SearchResults
 from pipeline.orchestrator import run_research
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 from pipeline.stages import Backends
 from tests.conftest import FixedSearcher, make_request
 from tests.test_llm_analyst import PASSAGE, FakeChatModel, _evidence, _finding
@@ -68,7 +68,7 @@ def test_supported_prose_costs_no_repair_call():
 
 
 def test_a_failed_repair_call_removes_the_unsupported_sentences():
-    report, chat = run({"assess": [{"findings": [_finding()]}], "synthesize": [INVENTED], "revise": ["{", "{"]})
+    report, _ = run({"assess": [{"findings": [_finding()]}], "synthesize": [INVENTED], "revise": ["{", "{"]})
     assert report.audit.removed == 2 and "73.4%" not in markdown_of(report)
 
 
@@ -84,6 +84,7 @@ def test_an_unverified_quote_reaches_synthesis_marked_and_all_unverified_is_a_ga
 
 def test_all_unverified_is_said_on_stderr(tmp_path, monkeypatch):
     from pipeline import generate
+    from pipeline.registry import Registry
 
     invented_quote = _finding(quote="Cerebras is ten times faster than anything NVIDIA sells.")
     chat = FakeChatModel({
@@ -92,7 +93,7 @@ def test_all_unverified_is_said_on_stderr(tmp_path, monkeypatch):
         "synthesize": [json.dumps({"analysis": ["Nothing verified."], "gaps": []})],
     })
     results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")], executed_queries=["q"])
-    monkeypatch.setattr(generate, "resolve_backends", lambda *a, **k: Backends(LLMAnalyst(chat), FixedSearcher(results)))
+    monkeypatch.setattr(Registry, "backends", lambda self, options, search=None: Backends(LLMAnalyst(chat), FixedSearcher(results)))
     warnings: list[str] = []
     generate.research(make_request(), use_cache=False, warn=warnings.append)
     assert warnings == ["None of the 1 findings could be verified: no quote was found in the source it cites, so every "

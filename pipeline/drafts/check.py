@@ -15,10 +15,11 @@ import re
 
 from pipeline.audit import Support, audit
 from pipeline.baseline import analysis_digest, same_claim
-from pipeline.drafts.model import Issue, ParsedDraft
-from pipeline.drafts.parse import SECTIONS
+from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import unmatched_names
-from pipeline.models import SAFE_URL_SCHEMES
+from pipeline.models import SAFE_URL_SCHEMES, ProseSection
+from pipeline.report.labels import SECTIONS
+from pipeline.report.structure import Issue
 
 REQUIRED_FIELDS = ("Snippet", "Date", "Source", "Impact", "Consensus Check")
 SECTION_ORDER = list(SECTIONS.values())
@@ -160,7 +161,7 @@ def _unsupported(parsed: ParsedDraft) -> list[Issue]:
     if report is None:
         return []
     edited = parsed.baseline is None or analysis_digest(report.analysis) != parsed.baseline.analysis
-    sections = ("analysis", "impact", "consensus") if edited else ("impact", "consensus")
+    sections: tuple[ProseSection, ...] = ("analysis", "impact", "consensus") if edited else ("impact", "consensus")
     trusted = {s.text for s in parsed.companion.audit.sentences if s.supported} if parsed.companion and parsed.companion.audit else set()
     lines = {("analysis", i): entry.line for i, entry in enumerate(parsed.draft.analysis)}
     for i, block in enumerate(parsed.draft.findings):

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.analysts.llm.packing import count_tokens, pack
+from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
 from pipeline.analysts.rules.assess import corroborate
 from pipeline.baseline import same_claim
-from pipeline.errors import GroundbriefError
-from pipeline.formatting import format_date
+from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
 from pipeline.models import (
     Assessment,
     AuditedSentence,
@@ -32,10 +33,9 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.analysts.llm.packing import count_tokens, pack
-from pipeline.analysts.llm.prompts import PromptBook
-from pipeline.analysts.llm.secrets import one_line
-from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
+from pipeline.prompts import PromptBook
+from pipeline.providers.base import ChatModel
+from pipeline.providers.secrets import one_line
 from pipeline.quotes import locate_quote
 
 T = TypeVar("T", bound=BaseModel)
@@ -49,38 +49,6 @@ _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
 _WHERE = {"analysis": "analysis paragraph {}", "impact": "impact rationale of finding {}",
           "consensus": "consensus rationale of finding {}", "gap": "gap {}"}
-
-
-class ModelOutputError(GroundbriefError):
-    """The model's reply did not validate, even after one repair attempt."""
-
-
-class ModelCallError(GroundbriefError):
-    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
-
-
-class ChatModel(Protocol):
-    """What a provider backend implements: one JSON-returning call, plus what it has spent."""
-
-    @property
-    def identity(self) -> str:
-        """Provider and model, for cache keys: ``gemini:gemini-3-flash``."""
-        ...
-
-    @property
-    def model_label(self) -> str:
-        """The exact model version the provider reports, for the report's Model line."""
-        ...
-
-    @property
-    def context_tokens(self) -> int: ...
-
-    @property
-    def usage(self) -> TokenUsage: ...
-
-    def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
-        """The model's raw reply to ``prompt``, asked to follow ``schema`` (JSON)."""
-        ...
 
 
 class LLMAnalyst:
@@ -166,7 +134,7 @@ class LLMAnalyst:
         except (ModelCallError, ModelOutputError):
             return []
         rewrites = {item.id: item.text for item in reply.sentences}
-        return [rewrites.get(sentence["id"], sentence["text"]) for sentence in sentences]
+        return [rewrites.get(f"S{n}", s.text) for n, s in enumerate(flagged, 1)]
 
     def _assess_prompt(self, request: ResearchRequest, evidence: list[dict]) -> str:
         return self.prompts.render(
@@ -243,21 +211,14 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
         return None
     verbatim = locate_quote(assessed.quote, cited.text)
     verified = verbatim is not None and cited.verified
-    if verified:
+    if verbatim is not None and verified:
         sources, consensus, consensus_rationale = corroborate(request, verbatim, cited, evidence)
     else:
         label = cited.source.publisher or cited.source.domain
         sources, consensus = [cited.source], Consensus.OVERLOOKED
         consensus_rationale = f"Unverified: the quote was not found in {label}'s text, so no publisher is known to carry it."
-    published = cited.source.published
-    undated = (
-        "Undated (the source carries no publication date)" if cited.verified
-        else "Undated (the page could not be read to find its date)"
-    )
     return Finding(
         snippet=verbatim or assessed.quote,
-        date_label=format_date(published) if published else undated,
-        source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=Impact(assessed.impact),
         impact_rationale=assessed.impact_rationale,

@@ -14,36 +14,22 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.drafts.model import Draft, DraftError, Entry, FindingBlock, Issue, Severity
-from pipeline.formatting import unescape_inline
 from pipeline.models import SCHEMA_VERSION
-
-#: Section names as the format writes them, by the case-free name a heading may carry.
-SECTIONS = {
-    "search queries used": "## Search Queries Used",
-    "sources referenced": "## Sources Referenced",
-    "analysis": "## Analysis",
-    "key findings": "**Key Findings:**",
-    "contradictions and gaps": "**Contradictions and Gaps:**",
-}
-QUERIES, SOURCES, ANALYSIS, FINDINGS, GAPS = SECTIONS.values()
-FINDING_FIELDS = {
-    "snippet": "Snippet",
-    "date": "Date",
-    "source": "Source",
-    "sources": "Source",
-    "impact": "Impact",
-    "consensus check": "Consensus Check",
-    "consensus": "Consensus Check",
-    "status": "Status",
-}
-#: What the template writes under Key Findings when there are none (the evidence had no claim; the model's
-#: output was unusable).
-NO_FINDINGS = (
-    "No finding met the bar: no retrieved passage made a measurable or commercial claim.",
-    "No finding met the bar: the model's assessment of the evidence could not be used (see Contradictions and Gaps).",
+from pipeline.report.formatting import unescape_inline
+from pipeline.report.labels import (
+    ANALYSIS,
+    FINDING_FIELDS,
+    FINDINGS,
+    GAPS,
+    METADATA_MARKER,
+    NO_FINDINGS,
+    NO_FINDINGS_UNUSABLE,
+    OFFER_LABEL,
+    QUERIES,
+    SECTIONS,
+    SOURCES,
 )
-OFFER_LABEL = "regenerated analysis"
+from pipeline.report.structure import Draft, DraftError, Entry, FindingBlock, Issue, Severity
 
 _TITLE = re.compile(r"^\s*#{1,2}\s*Research Query:\s*(?P<value>.*)$", re.IGNORECASE)
 _NAME = r"(?P<name>[A-Za-z][A-Za-z \t]*?)"
@@ -56,7 +42,7 @@ _ANY_HEADING = re.compile(r"^\s*#{1,6}\s")
 _RULE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 _BULLET = re.compile(r"^[ \t]*(?:[*+-]|\d{1,3}[.)])(?:[ \t]+(?P<content>.*))?$")
 FIELD = re.compile(r"^\*\*(?P<label>(?:\\.|[^*\\])*?)(?::\*\*|\*\*\s*:)\s*(?P<value>.*)$")
-_METADATA = re.compile(r"^<!--\s*groundbrief:report\b(?P<body>.*)$")
+_METADATA = re.compile(rf"^<!--\s*{re.escape(METADATA_MARKER)}\b(?P<body>.*)$")
 _COMMENT = re.compile(r"^<!--")
 _BLOCK_MARKER = re.compile(r"^(?:[-+*>]\s|\d{1,3}[.)]\s|#)")
 
@@ -205,7 +191,7 @@ class _Reader:
                 self.lists[self.section].append(self.open)  # type: ignore[index]
         elif self.open is not None and (not after_blank or line[:1] in " \t"):
             self.open.text += " " + stripped
-        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) in NO_FINDINGS:
+        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) in (NO_FINDINGS, NO_FINDINGS_UNUSABLE):
             self.open = None
         else:
             self._issue(number, f"text under {self.section} that is not one of its list items would be dropped")
