@@ -121,3 +121,10 @@ def test_unusable_model_output_is_named_not_blamed_on_the_evidence():
     markdown = markdown_of(report)
     assert "the model's assessment of the evidence could not be used" in markdown
     assert "no retrieved passage made a measurable or commercial claim" not in markdown
+
+
+def test_the_dry_run_says_the_revise_call_is_not_counted():
+    from pipeline.generate import plan_report
+
+    assert "Not counted: the one revise call" in plan_report(make_request(), model="gemini").table()
+    assert "revise" not in plan_report(make_request()).table()  # the embedded analyst makes no model call
