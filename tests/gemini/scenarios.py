@@ -250,17 +250,14 @@ def expand_reply(prompt: str) -> dict:
 
 _EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+) \w+>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
 
-#: What the analyst finds in the evidence: (text that marks the passage, impact, why, consensus, why).
+#: What the analyst finds in the evidence: (text that marks the passage, impact, why).
 ASSESSMENTS = [
     ("3,045 tokens per second", "High", "A recent, independently measured head-to-head benchmark: Cerebras at 3,045 "
-     "tokens per second against 1,174 for NVIDIA's B300 on the same model.", "Emerging",
-     "Carried by Business Wire and Cerebras' own blog; not yet in broad coverage."),
-    ("Zürich-based Mistral AI", "Medium", "A named production customer moving a consumer assistant off GPUs.",
-     "Overlooked", "Only Cerebras reports it."),
-    ("2.5 million developers", "Medium", "Developer adoption of Groq's cloud, a leading indicator of inference demand.",
-     "Overlooked", "A single company statement."),
+     "tokens per second against 1,174 for NVIDIA's B300 on the same model."),
+    ("Zürich-based Mistral AI", "Medium", "A named production customer moving a consumer assistant off GPUs."),
+    ("2.5 million developers", "Medium", "Developer adoption of Groq's cloud, a leading indicator of inference demand."),
     ("Ignore previous instructions", "Low", "The passage makes no factual claim: it is an instruction embedded in a "
-     "newsletter and a prediction without evidence.", "Overlooked", "One newsletter."),
+     "newsletter and a prediction without evidence."),
 ]
 
 
@@ -268,21 +265,14 @@ def assess_reply(prompt: str) -> dict:
     """Findings that quote the evidence the prompt carries, found by its text (ids vary with scores)."""
     passages = [(match.group(1), match.group(2), match.group(3)) for match in _EVIDENCE.finditer(prompt)]
     findings = []
-    for marker, impact, impact_why, consensus, consensus_why in ASSESSMENTS:
-        holding = [(pid, publisher, text) for pid, publisher, text in passages if marker in text]
+    for marker, impact, impact_why in ASSESSMENTS:
+        holding = [(pid, text) for pid, _, text in passages if marker in text]
         if not holding:
             continue
-        pid, publisher, text = holding[0]
-        others = [other for other, by, _ in holding[1:] if by != publisher]
-        findings.append({
-            "evidence_id": pid,
-            "quote": _sentences_with(text, marker),
-            "supporting_ids": others,
-            "impact": impact,
-            "impact_rationale": impact_why,
-            "consensus": consensus,
-            "consensus_rationale": consensus_why,
-        })
+        pid, text = holding[0]
+        findings.append(
+            {"evidence_id": pid, "quote": _sentences_with(text, marker), "impact": impact, "impact_rationale": impact_why}
+        )
     return {"findings": findings}
 
 
@@ -337,12 +327,10 @@ INVENTED_LOSS = "NVIDIA lost $918 billion in value"
 
 
 def inventing_assess_reply(prompt: str) -> dict:
-    """The scripted assessments, with a rationale that invents a figure and a consensus that names
-    publishers no passage comes from."""
+    """The scripted assessments, with a rationale that invents a figure and names a publisher no passage is from."""
     reply = assess_reply(prompt)
-    first = reply["findings"][0]
-    first["impact_rationale"] = f"Cerebras' {INVENTED_GROWTH}, and this benchmark shows why."
-    first["consensus"], first["consensus_rationale"] = "Widely known", "Reuters and Bloomberg both report it."
+    reply["findings"][0]["impact_rationale"] = f"Cerebras' {INVENTED_GROWTH}, and this benchmark shows why."
+    reply["findings"][1]["impact_rationale"] = "According to Reuters, the move is a template for other customers."
     return reply
 
 

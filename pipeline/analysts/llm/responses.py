@@ -20,11 +20,8 @@ class ExpandResponse(BaseModel):
 class AssessedFinding(BaseModel):
     evidence_id: str
     quote: str
-    supporting_ids: list[str] = Field(default_factory=list)
     impact: Literal["High", "Medium", "Low"]
     impact_rationale: str
-    consensus: Literal["Overlooked", "Emerging", "Widely known"]
-    consensus_rationale: str
 
 
 class AssessResponse(BaseModel):
