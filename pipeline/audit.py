@@ -41,7 +41,9 @@ _ATTRIBUTION = re.compile(
 _NOT_NAMES = frozenset({
     "it", "this", "that", "they", "we", "he", "she", "these", "those", "some", "one", "both", "each", "many", "most",
     "analysts", "others", "investors", "critics", "sources", "reports", "observers", "experts", "commentators",
-    "management", "company", "report", "model", "evidence", "source",
+    "management", "company", "report", "model", "evidence", "source", "customers", "users", "developers", "executives",
+    "engineers", "researchers", "economists", "officials", "insiders", "people", "vendors", "suppliers", "partners",
+    "rivals", "competitors", "buyers", "operators", "hyperscalers", "skeptics", "bulls", "bears", "press", "media",
 })
 
 #: What replaces a prose item the audit emptied.

@@ -207,3 +207,12 @@ def test_an_unverified_snippet_supports_nothing(made):
     })
     flagged = {(s.section, tuple(s.unsupported)) for s in audited_report(claimed, results).audit.flagged}
     assert flagged == {("analysis", ("2.5 million",)), ("impact", ("2.5 million",))}
+
+
+def test_a_publisher_counts_only_where_a_statement_is_attributed_to_it(made):
+    report, results = made
+    prose = report.model_copy(update={"analysis": [
+        "Customers said the move was about speed. Business Wire reported the IPO. The Information reported a deal."
+    ]})
+    (flagged,) = audited_report(prose, results).audit.flagged
+    assert flagged.unsupported == ["The Information"]
