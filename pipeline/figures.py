@@ -2,7 +2,8 @@
 
 ``$10bn``, ``$10 billion`` and ``$10,000 million`` are one value; so are ``2,522`` and ``2522``,
 ``21x``, ``21×`` and ``21 times``, ``87%`` and ``87 percent``; ``10-60%`` is two percentages; dates
-are read to (year, month, day). Only figures written in digits are read ("three times" is not).
+are read to (year, month, day). Only figures written in digits are read ("three times" is not), and
+not digits that are part of a name or a compound word (``H100``, ``gpt-oss-120B``, ``10-K``, ``5-year``).
 
 A library would be preferable, but none measured serves: quantulum3 takes two seconds to load its
 units and about 75 ms per 2 KB passage, reads ``$10bn`` as "dollar barn newton" and skips ``21x``;
@@ -58,7 +59,7 @@ _FIGURE = re.compile(
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
     (?:\s?(?P<money>dollars|euros|pounds)\b)?
     (?P<tail>\s?(?:%|percent\b|per\s?cent\b|pct\b)|\s?(?:x|×)(?![\w])|\s?(?:times|-fold|fold)\b)?
-    (?![\w])
+    (?![\w]|-[A-Za-z])                                  # nor one that starts a name or word: 10-K, 5-year
     """
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")

@@ -48,7 +48,7 @@ def test_different_figures_do_not_match(written, other):
 def test_ranges_are_two_figures_with_one_unit_and_names_are_not_figures():
     assert [(f.kind, f.value) for f in extract("margins of 10-60%")] == [("percent", 10.0), ("percent", 60.0)]
     assert [(f.kind, f.value) for f in extract("$115-$125 per share")] == [("money", 115.0), ("money", 125.0)]
-    assert extract("gpt-oss-120B on H100 and B300, Q3 FY2027") == []
+    assert extract("gpt-oss-120B on H100 and B300, Q3 FY2027, in its 10-K") == []
     assert [f.kind for f in extract("by 2027, at 2,522 t/s")] == ["year", "number"]
 
 
