@@ -8,33 +8,16 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import UsageError
-
-
-class ModelPrice(BaseModel):
-    """US dollars per million tokens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    input: float
-    output: float
-    search_per_1k: float = Field(default=0.0, ge=0, description="grounded web searches (Gemini), per thousand")
-
-
-def _default_prices() -> dict[str, ModelPrice]:
-    """Gemini Developer API list prices (paid tier, November 2026). Thinking tokens bill as output,
-    tool-use prompt tokens as input; Gemini 3 bills each Google search it runs."""
-    return {
-        "gemini-3.8-flash": ModelPrice(input=0.75, output=3.75, search_per_1k=14.0),
-        "gemini-3-flash": ModelPrice(input=0.50, output=3.00, search_per_1k=14.0),
-    }
+from pipeline.prices import ModelPrice, default_prices, price_on
 
 
 OutputMode = Literal["structured", "json", "text"]
@@ -59,7 +42,11 @@ class Settings(BaseModel):
         default_factory=lambda: {"gemini": 1_000_000, "openai": 128_000, "anthropic": 200_000, "ollama": 8_192},
         description="context budget by provider or full model name (the longest matching key wins)",
     )
-    prices: dict[str, ModelPrice] = Field(default_factory=_default_prices, description="by model name prefix")
+    prices: dict[str, list[ModelPrice]] = Field(
+        default_factory=default_prices,
+        description="price rows by model-name prefix, each from its ``since`` date; a model named here replaces "
+        "the shipped rows for that name, the other shipped rows stay",
+    )
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: {"ollama": "json"},
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
@@ -72,8 +59,18 @@ class Settings(BaseModel):
     def output_mode_for(self, model: str) -> OutputMode:
         return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
 
-    def price_for(self, model: str) -> ModelPrice | None:
-        return self.prices[key] if (key := _longest_prefix(self.prices, model)) else None
+    def price_for(self, model: str, day: date) -> ModelPrice | None:
+        """The price in force on ``day`` for the most specific prefix of ``model``."""
+        return price_on(self.prices[key], day) if (key := _longest_prefix(self.prices, model)) else None
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _rows_over_defaults(cls, value: object) -> object:
+        """One table (``[prices."m"]``) is one row; the file's models are laid over the shipped ones."""
+        if not isinstance(value, dict):
+            return value
+        rows = {name: [row] if isinstance(row, dict) else row for name, row in value.items()}
+        return {**default_prices(), **rows}
 
 
 def _longest_prefix(table: dict[str, object], model: str) -> str | None:
