@@ -190,7 +190,22 @@ def groundbrief() -> None:
     check      check a hand-edited draft; refresh it with new research; diff two versions
     schedule   write the briefings due before each earnings date on a watchlist
     batch      write one briefing per row of a CSV file
+    models     the known Gemini models with their list prices and the dates they apply from
     """
 
 
 groundbrief.add_command(generate_report, name="generate")
+
+
+@groundbrief.command(name="models")
+def list_models() -> None:
+    """List the priced models (the known Gemini models and any from the settings file), each list price
+    with the date it applies from; the row in force today is marked."""
+    from pipeline.errors import GroundbriefError
+    from pipeline.prices import price_table
+    from pipeline.settings import load_settings
+
+    try:
+        click.echo(price_table(load_settings().prices, date.today()))
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None

@@ -2,8 +2,7 @@
 
 Prices change on announced dates. For example, Gemini 3.8 Flash's introductory price ends on
 2026-12-31. A model therefore has a list of rows, and the row in force on the day the calls are made
-prices them. The shipped rows are the Gemini Developer API's paid-tier list prices. Each row says
-where it was read. A user's ``[prices]`` in the settings file adds rows or replaces the rows of a
+prices them. The shipped rows are the Gemini Developer API's paid-tier list prices. A user's ``[prices]`` in the settings file adds rows or replaces the rows of a
 model, by model-name prefix.
 """
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.models import TokenUsage
 
 PRICING_URL = "https://ai.google.dev/gemini-api/docs/pricing"
+SEARCH_UNITS = {"query": "unique queries", "prompt": "grounded prompts"}
 
 
 class ModelPrice(BaseModel):
@@ -33,7 +33,7 @@ class ModelPrice(BaseModel):
         default="query",
         description="what a search charge counts: each unique non-empty query (Gemini 3) or each grounded prompt (2.5)",
     )
-    source: str = Field(default="", description="where the price was read")
+    note: str = Field(default="", description="what a reader of the price should know, e.g. that it is introductory")
 
     def cost(self, usage: TokenUsage) -> float:
         """US dollars for ``usage``. Cached tokens are part of the prompt, billed at the cached rate."""
@@ -53,8 +53,7 @@ def billed_searches(queries: list[str] | tuple[str, ...] | None, unit: str = "qu
     return len(unique)
 
 
-_LIST = f"Gemini Developer API pricing ({PRICING_URL})"
-_INTRO = f"{_LIST}: introductory price through 2026-12-31"
+_INTRO = "introductory price, through 2026-12-31"
 
 
 def default_prices() -> dict[str, list[ModelPrice]]:
@@ -64,18 +63,18 @@ def default_prices() -> dict[str, list[ModelPrice]]:
     gemini_2_5_search = {"search_per_1k": 35.0, "search_unit": "prompt"}
     return {
         "gemini-3.8-flash": [
-            ModelPrice(since=date(2026, 9, 2), input=0.75, cached_input=0.075, output=3.75, source=_INTRO, **gemini_3_search),
+            ModelPrice(since=date(2026, 9, 2), input=0.75, cached_input=0.075, output=3.75, note=_INTRO, **gemini_3_search),
             ModelPrice(
                 since=date(2027, 1, 1), input=1.50, cached_input=0.15, output=7.50, **gemini_3_search,
-                source=f"{_LIST}: standard price from 2027-01-01 (the cached rate assumed at a tenth of input, as for 3.6 Flash)",
+                note="standard price; the cached rate is assumed at a tenth of input, as for 3.6 Flash",
             ),
         ],
-        "gemini-3.6-flash": [ModelPrice(input=1.50, cached_input=0.15, output=7.50, source=_LIST, **gemini_3_search)],
-        "gemini-3.5-flash-lite": [ModelPrice(input=0.30, cached_input=0.03, output=2.50, source=_LIST, **gemini_3_search)],
-        "gemini-3-flash": [ModelPrice(input=0.50, output=3.00, source=_LIST, **gemini_3_search)],
-        "gemini-2.5-pro": [ModelPrice(input=1.25, output=10.00, source=_LIST, **gemini_2_5_search)],
-        "gemini-2.5-flash-lite": [ModelPrice(input=0.10, output=0.40, source=_LIST, **gemini_2_5_search)],
-        "gemini-2.5-flash": [ModelPrice(input=0.30, output=2.50, source=_LIST, **gemini_2_5_search)],
+        "gemini-3.6-flash": [ModelPrice(input=1.50, cached_input=0.15, output=7.50, **gemini_3_search)],
+        "gemini-3.5-flash-lite": [ModelPrice(input=0.30, cached_input=0.03, output=2.50, **gemini_3_search)],
+        "gemini-3-flash": [ModelPrice(input=0.50, output=3.00, **gemini_3_search)],
+        "gemini-2.5-pro": [ModelPrice(input=1.25, output=10.00, **gemini_2_5_search)],
+        "gemini-2.5-flash-lite": [ModelPrice(input=0.10, output=0.40, **gemini_2_5_search)],
+        "gemini-2.5-flash": [ModelPrice(input=0.30, output=2.50, **gemini_2_5_search)],
     }
 
 
@@ -88,16 +87,22 @@ def price_on(rows: list[ModelPrice], day: date) -> ModelPrice | None:
 def price_table(prices: dict[str, list[ModelPrice]], today: date) -> str:
     """What ``groundbrief models`` prints: every priced model, each row with its dates, the current one marked."""
     lines = [
-        "| model | from | input $/M | cached input $/M | output $/M | Google Search | in force |",
-        "|---|---|---|---|---|---|---|",
+        "| model | from | input $/M | cached input $/M | output $/M | Google Search | in force | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for model in sorted(prices):
         current = price_on(prices[model], today)
         for row in sorted(prices[model], key=lambda row: row.since or date.min):
             cached = "—" if row.cached_input is None else f"{row.cached_input:g}"
-            search = f"${row.search_per_1k:g} per 1,000 {row.search_unit}s" if row.search_per_1k else "—"
+            search = f"${row.search_per_1k:g} per 1,000 {SEARCH_UNITS[row.search_unit]}" if row.search_per_1k else "—"
             since = row.since.isoformat() if row.since else "—"
             marker = "yes" if row is current else ""
-            lines.append(f"| {model} | {since} | {row.input:g} | {cached} | {row.output:g} | {search} | {marker} |")
-    sources = sorted({row.source for rows in prices.values() for row in rows if row.source})
-    return "\n".join([*lines, "", "Sources: " + "; ".join(sources) if sources else "Sources: your settings file"])
+            lines.append(
+                f"| {model} | {since} | {row.input:g} | {cached} | {row.output:g} | {search} | {marker} | {row.note} |"
+            )
+    return "\n".join([
+        *lines,
+        "",
+        f"US dollars, paid tier, prompts up to 200k tokens, as listed at {PRICING_URL}; a [prices] table in "
+        "the settings file adds or replaces rows. A cached input price of — means cached tokens are priced as input.",
+    ])
