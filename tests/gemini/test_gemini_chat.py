@@ -152,7 +152,7 @@ def test_gateway_base_url_from_the_environment_is_used(monkeypatch):
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://llm-gateway.example.com/google")
-    gateway = "POST https://llm-gateway.example.com/google/v1/models/gemini-flash-latest:generateContent"
+    gateway = "POST https://llm-gateway.example.com/google/v1beta/models/gemini-flash-latest:generateContent"
     with pytest.raises(CannotOverwriteExistingCassetteException, match=re.escape(gateway)):
         expand()
 

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -141,15 +142,29 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path, monkeypatch):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing was called. Model: gemini-3.8-flash; search: web" in result.stdout
-    assert "| search (gemini-3.8-flash) | 12 | 36 |" in result.stdout
-    total = re.search(r"\| total \| (\d+) \| (\d+) \| [\d,]+ \| [\d,]+ \| \$(\d+\.\d+) \|", result.stdout)
-    assert total and int(total.group(1)) == 15 and float(total.group(3)) > 0
+    assert "| search (gemini-3.8-flash) | 12 | 24 | 36 |" in result.stdout
+    total = re.search(
+        r"\| total \| (\d+) \| (\d+) \| (\d+) \| [\d,]+ \| [\d,]+ \| \$(\d+\.\d+) \| \$(\d+\.\d+) \| \$(\d+\.\d+) \|",
+        result.stdout,
+    )
+    assert total and int(total.group(1)) == 15
+    tokens, searches, cost = (float(total.group(n)) for n in (4, 5, 6))
+    assert searches == pytest.approx(24 * 14.0 / 1000) and cost == pytest.approx(tokens + searches, abs=1e-4)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("as_of", "row"), [("2026-11-24", "$0.75/M in ($0.075 cached), $3.75/M out"), ("2027-01-04", "$1.5/M in ($0.15 cached), $7.5/M out")])
+def test_dry_run_prices_at_the_list_price_in_force_and_says_from_when(as_of, row):
+    """Gemini 3.8 Flash's introductory price ends on 2026-12-31: a report dated after it is priced at the
+    standard row; one dated before today at today's (the calls are made today)."""
+    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--as-of", as_of])
+    day = max(as_of, date.today().isoformat())
+    assert f"prices in force on {day}: gemini-3.8-flash {row}" in result.stdout
 
 
 def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--dry-run"])
-    assert result.exit_code == 0 and "| total | 0 | 0 | 0 | 0 | $0.0000 |" in result.stdout
+    assert result.exit_code == 0 and "| total | 0 | 0 | 0 | 0 | 0 | $0.0000 | $0.0000 | $0.0000 |" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,46 @@
+"""Model names reach the API version that serves them: a ``-latest`` alias is called on ``v1beta``
+(``v1``, the SDK's default, has no aliases and answers 404), or refused before any call."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import UsageError
+from pipeline.providers.gemini import GeminiChat, api_version_for
+from tests.gemini.scenarios import MODEL, expand, gemini_requests
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("expand.yaml")
+def test_a_latest_alias_is_sent_to_v1beta(vcr):
+    assert MODEL.endswith("-latest")
+    expand()
+    assert [request.path for request in vcr.requests] == [f"/v1beta/models/{MODEL}:generateContent"]
+    assert len(gemini_requests(vcr)) == 1
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("unknown_model.yaml")
+def test_a_model_version_goes_to_the_sdks_default_api_version(vcr):
+    with pytest.raises(UsageError):
+        expand("gemini-0-flash")
+    assert [request.path for request in vcr.requests] == ["/v1/models/gemini-0-flash:generateContent"]
+
+
+@pytest.mark.block_network
+def test_a_latest_alias_with_the_api_version_forced_to_v1_is_refused_at_once(monkeypatch):
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1")
+    with pytest.raises(UsageError, match=r"^gemini-flash-latest is an alias that Gemini API version v1 does not serve; "
+                       r"name a model version \(e\.g\. --model gemini-3\.8-flash\) or unset GOOGLE_GENAI_API_VERSION$"):
+        GeminiChat("gemini-flash-latest")
+
+
+@pytest.mark.parametrize(("version", "model", "expected"), [
+    ("", "gemini-flash-latest", "v1beta"),
+    ("v1beta", "gemini-flash-latest", None),  # the user's choice, already one that serves aliases
+    ("", "gemini-3.8-flash", None),
+    ("", "gemini-2.5-flash-lite", None),
+])
+def test_api_version_for_each_name(monkeypatch, version, model, expected):
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", version)
+    assert api_version_for(model) == expected
