@@ -134,7 +134,18 @@ def generate_report(
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
+        console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def _partial_summary(report) -> str:
+    """What a partial report (exit 3) is missing, on stderr even with --quiet: each failure on one line."""
+    from pipeline.models import GapKind
+    from pipeline.providers.secrets import one_line
+
+    failed = [gap for gap in report.gaps if gap.kind == GapKind.FAILURE]
+    lines = [f"  {gap.title}: {one_line(gap.text, 240)}" for gap in failed]
+    return "\n".join([f"Partial report: {len(failed)} part(s) failed and are listed under Contradictions and Gaps:", *lines])
 
 
 def _first_error(error) -> str:

@@ -119,9 +119,12 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
 @pytest.mark.default_cassette("report.yaml")
 def test_partial_run_is_written_and_exits_3(tmp_path):
     args = ["Cerebras vs NVIDIA", "--model", MODEL, "--window", "3m", "--as-of", "2026-11-24", "--queries", "3", "--out", str(tmp_path)]
-    result = CliRunner().invoke(generate_report, args)
+    result = CliRunner().invoke(generate_report, [*args, "--quiet"])
     assert result.exit_code == EXIT_PARTIAL, result.output
     assert Path(result.stdout.strip()).exists()
+    failed = result.stderr.splitlines()  # said even with --quiet
+    assert failed[0] == "Partial report: 1 part(s) failed and are listed under Contradictions and Gaps:"
+    assert failed[1].startswith('  Failed search: The search "') and "503 UNAVAILABLE" in failed[1]
 
 
 @pytest.mark.vcr

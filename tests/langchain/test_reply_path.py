@@ -81,6 +81,8 @@ def test_a_reply_cut_off_twice_fails_clearly_with_both_calls_counted(provider):
     model, reply = provider
     reply(CUT_OFF, CUT_OFF)
     chat = LangChainChat(model)
-    with pytest.raises(ModelOutputError, match="invalid output for the expand stage twice: reply: Invalid JSON"):
+    with pytest.raises(ModelOutputError, match="invalid output for the expand stage twice: reply: Invalid JSON") as raised:
         LLMAnalyst(chat).expand(make_request("Groq vs NVIDIA", query_count=4))
-    assert chat.usage.calls == 2 and chat.usage.prompt_tokens > 0 and chat.usage.output_tokens > 0
+    usage = chat.usage
+    assert usage.calls == 2 and usage.prompt_tokens > 0 and usage.output_tokens > 0
+    assert f"the two calls used {usage.prompt_tokens + usage.output_tokens:,} tokens" in str(raised.value)
