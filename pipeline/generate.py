@@ -47,7 +47,9 @@ def research(
     for problem in registry().problems:
         warn(problem)
     kind = registry().search_kind(model, corpus, search)
-    options = BackendOptions(model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn)
+    options = BackendOptions(
+        model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn, progress=on_stage
+    )
     backends = registry().backends(options, kind)
     cache = StageCache(cache_root / "stages" if use_cache else None, warn)
     try:

@@ -26,7 +26,11 @@ OutputMode = Literal["structured", "json", "text"]
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concurrency: int = Field(default=6, ge=1, le=32, description="model or web calls in flight at once")
+    concurrency: int = Field(
+        default=16, ge=1, le=32,
+        description="most model calls in flight at once: a report's grounded searches all start together up to "
+        "this many (one round for the default 12 queries), and a 429 halves it until calls succeed again",
+    )
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
     retry_initial_delay: float = Field(default=1.0, ge=0, description="first backoff in seconds, doubling per retry")

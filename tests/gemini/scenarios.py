@@ -356,12 +356,12 @@ def expand(model: str = MODEL):
     return LLMAnalyst(GeminiChat(model)).expand(REQUEST)
 
 
-def grounded_search(queries: list[int]):
+def grounded_search(queries: list[int], progress=lambda text: None):
     from pipeline.models import SearchQuery
     from pipeline.registry import BackendOptions, registry
     from pipeline.resources import cache_dir
 
-    searcher = registry().backends(BackendOptions(model=MODEL, cache_root=cache_dir())).searcher
+    searcher = registry().backends(BackendOptions(model=MODEL, cache_root=cache_dir(), progress=progress)).searcher
     return searcher.search(REQUEST, [SearchQuery(text=QUERIES[i][0]) for i in queries])
 
 

@@ -149,3 +149,14 @@ def test_recorded_requests_ask_for_grounding_in_plain_text(vcr):
     assert body["tools"] == [{"googleSearch": {}}] and "responseSchema" not in body["generationConfig"]
     prompt = body["contents"][0]["parts"][0]["text"]
     assert QUERIES[0][0] in prompt and "between 2026-08-24 and 2026-11-24" in prompt
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("grounded_search.yaml")
+def test_progress_counts_searches_and_page_fetches_as_they_finish():
+    told: list[str] = []
+    grounded_search([0], progress=told.append)
+    cited = len({BENCHMARKS.chunks[i][0] for s in BENCHMARKS.supports for i in s.chunks})
+    assert told[-1] == f"search 1/1, pages {cited}/{cited}"
+    assert told[0] == "search 0/1, pages 0/1"  # an answer's pages start before its search is counted done
+    assert [int(text.split()[1].split("/")[0]) for text in told] == sorted(int(text.split()[1].split("/")[0]) for text in told)
