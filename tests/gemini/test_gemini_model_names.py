@@ -7,16 +7,22 @@ import pytest
 
 from pipeline.errors import UsageError
 from pipeline.providers.gemini import GeminiChat, api_version_for
-from tests.gemini.scenarios import MODEL, expand, gemini_requests
+from tests.gemini.scenarios import LIVE_MODEL, MODEL, expand
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("malformed_json_repaired.yaml")
+def test_a_latest_alias_is_sent_to_v1beta(vcr):
+    assert MODEL.endswith("-latest")
+    expand()
+    assert [request.path for request in vcr.requests] == [f"/v1beta/models/{MODEL}:generateContent"] * 2
 
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette("expand.yaml")
-def test_a_latest_alias_is_sent_to_v1beta(vcr):
-    assert MODEL.endswith("-latest")
-    expand()
-    assert [request.path for request in vcr.requests] == [f"/v1beta/models/{MODEL}:generateContent"]
-    assert len(gemini_requests(vcr)) == 1
+def test_the_re_recordable_scenarios_name_a_model_version_on_v1(vcr):
+    expand(LIVE_MODEL)
+    assert [request.path for request in vcr.requests] == [f"/v1/models/{LIVE_MODEL}:generateContent"]
 
 
 @pytest.mark.vcr

@@ -24,6 +24,7 @@ from tests.gemini.scenarios import (
     REDIRECTS,
     gemini_replies,
     gemini_requests,
+    live_report,
     page_texts,
     report,
 )
@@ -63,7 +64,7 @@ def check_report_against_its_cassette(result, cassette) -> tuple[Report, str]:
 @pytest.mark.vcr
 @pytest.mark.default_cassette("report_live.yaml")
 def test_report_from_gemini_with_grounding(tmp_path, vcr):
-    report_, _ = check_report_against_its_cassette(report(tmp_path), vcr)
+    report_, _ = check_report_against_its_cassette(live_report(tmp_path), vcr)
     assert not report_.metadata.partial
 
 
@@ -130,9 +131,9 @@ def test_partial_run_is_written_and_exits_3(tmp_path):
 @pytest.mark.vcr
 @pytest.mark.default_cassette("report_live.yaml")  # a complete run: a partial one is retried, not replayed
 def test_cached_rerun_costs_nothing(tmp_path, vcr):
-    first = report(tmp_path).report
+    first = live_report(tmp_path).report
     played = vcr.play_count
-    again = report(tmp_path).report
+    again = live_report(tmp_path).report
     assert vcr.play_count == played
     assert all(stage.cached for stage in again.metadata.stages)
     assert again.metadata.usage.calls == 0 and again.metadata.usage.estimated_cost_usd == 0

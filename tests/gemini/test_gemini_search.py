@@ -13,6 +13,7 @@ from tests.gemini.scenarios import (
     BENCHMARKS,
     BUSINESSWIRE,
     CEREBRAS_BLOG,
+    LIVE_MODEL,
     QUERIES,
     SEARCH_LINK,
     gemini_replies,
@@ -31,7 +32,7 @@ def _response(reply: dict) -> types.GenerateContentResponse:
 @pytest.mark.vcr
 @pytest.mark.default_cassette("search_live.yaml")
 def test_every_verified_passage_is_verbatim_from_its_page_and_every_statement_has_a_source(vcr):
-    results = grounded_search([0])
+    results = grounded_search([0], LIVE_MODEL)
     pages = page_texts(vcr)
     (reply,) = gemini_replies(vcr)
     answer = grounded_answer(_response(reply))
