@@ -138,20 +138,19 @@ class _Progress:
         self._lock = threading.Lock()
 
     def search_done(self, research: Callable[[SearchQuery], GroundedAnswer]) -> Callable[[SearchQuery], GroundedAnswer]:
-        def counted(query: SearchQuery) -> GroundedAnswer:
-            try:
-                return research(query)
-            finally:
-                self._moved("_done")
-
-        return counted
+        return self._counted(research, "_done")
 
     def counting(self, fetch: Callable[[str], Page]) -> Callable[[str], Page]:
-        def counted(url: str) -> Page:
+        return self._counted(fetch, "_fetched")
+
+    def _counted(self, work: Callable, counter: str) -> Callable:
+        """``work``, counted under ``counter`` when it finishes, however it finishes."""
+
+        def counted(item):
             try:
-                return fetch(url)
+                return work(item)
             finally:
-                self._moved("_fetched")
+                self._moved(counter)
 
         return counted
 

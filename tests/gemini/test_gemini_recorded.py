@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pipeline.errors import ModelCallError, UsageError
 from pipeline.providers.gemini import GeminiChat, QuotaExhausted, daily_quota, retry_delay
 from pipeline.search.grounding import GeminiGrounding, segment_text
+from tests.gemini.conftest import VCR_CONFIG
 
 RECORDED = Path(__file__).resolve().parents[1] / "cassettes" / "gemini" / "recorded"
 PROMPT = "What happened in AI inference chips this week?"
@@ -30,12 +31,7 @@ def vcr_cassette_dir() -> str:
 
 @pytest.fixture
 def vcr_config() -> dict:
-    return {
-        "filter_headers": ["x-goog-api-key", "authorization"],
-        "filter_query_parameters": ["key"],
-        "match_on": ["method", "scheme", "host", "port", "path"],
-        "decode_compressed_response": True,
-    }
+    return {**VCR_CONFIG, "match_on": ["method", "scheme", "host", "port", "path"]}
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """One reply path on every provider and output mode: thinking and fences stripped, strict parsing (a JSON
 cut off is an error, never completed), one repair round, then a clear failure with the tokens counted.
+And a local endpoint that isn't running is said at once, with how to start it.
 
 Local servers answer in each provider's wire format from a script: OpenAI's chat completion (its
 default structured mode, where the SDK's own parser used to raise first) and Ollama's NDJSON stream
@@ -9,12 +10,13 @@ default structured mode, where the SDK's own parser used to raise first) and Oll
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.errors import ModelOutputError
+from pipeline.errors import ModelOutputError, UsageError
 from pipeline.providers.langchain_chat import LangChainChat
 from tests.conftest import make_request
 from tests.echo_server import echo_server
@@ -86,3 +88,22 @@ def test_a_reply_cut_off_twice_fails_clearly_with_both_calls_counted(provider):
     usage = chat.usage
     assert usage.calls == 2 and usage.prompt_tokens > 0 and usage.output_tokens > 0
     assert f"the two calls used {usage.prompt_tokens + usage.output_tokens:,} tokens" in str(raised.value)
+
+
+@pytest.mark.parametrize(("model", "variable", "hint"), [
+    (scenarios.OLLAMA, "OLLAMA_HOST", "start it with `ollama serve`"),
+    (scenarios.OPENAI, "OPENAI_BASE_URL", "start the local server"),
+])
+def test_a_local_endpoint_that_is_not_running_fails_at_once_naming_it(monkeypatch, model, variable, hint):
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv(variable, url)
+    started = time.perf_counter()
+    with pytest.raises(UsageError, match=f"^nothing answers at {url} for {model} \\(connection refused\\): {re.escape(hint)}"):
+        _expand(model)
+    assert time.perf_counter() - started < 3
