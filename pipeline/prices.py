@@ -105,4 +105,6 @@ def price_table(prices: dict[str, list[ModelPrice]], today: date) -> str:
         "",
         f"US dollars, paid tier, prompts up to 200k tokens, as listed at {PRICING_URL}; a [prices] table in "
         "the settings file adds or replaces rows. A cached input price of — means cached tokens are priced as input.",
+        "Aliases such as gemini-flash-latest are called on API version v1beta (v1 has none) and priced as the "
+        "model version the API reports for them.",
     ])
