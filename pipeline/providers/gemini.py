@@ -90,6 +90,10 @@ def retry_delay(body: bytes | str | dict | None) -> float | None:
     return None
 
 
+class QuotaExhausted(GroundbriefError):
+    """A per-day quota is used up: no retry can help today, so the run stops (exit 1)."""
+
+
 def daily_quota(body: dict | None) -> str | None:
     """The per-day quota a 429 names in its ``google.rpc.QuotaFailure`` (``GenerateRequestsPerDay…``), if any:
     waiting minutes for it is pointless, it resets at midnight Pacific time."""
@@ -277,10 +281,6 @@ class GeminiChat:
         with self._lock:
             self._usage = self._usage + spent
             self._version = response.model_version or self._version
-
-
-class QuotaExhausted(GroundbriefError):
-    """A per-day quota is used up: no retry can help today, so the run stops (exit 1)."""
 
 
 def answer_parts(response: Any) -> list[str]:

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel
 
 from pipeline.errors import ModelCallError, UsageError
-from pipeline.providers.gemini import GeminiChat, QuotaExhausted, daily_quota, retry_delay
+from pipeline.providers.gemini import GeminiChat, QuotaExhausted, daily_quota, quota_reset, retry_delay
 from pipeline.search.grounding import GeminiGrounding, segment_text
 from tests.gemini.conftest import VCR_CONFIG
 
@@ -190,3 +190,12 @@ def test_a_per_day_violation_wins_over_the_retry_delay_beside_it():
     assert retry_delay(body) == 36.0
     assert daily_quota(body) == "GenerateRequestsPerDayPerProjectPerModel-FreeTier, limit 20"
     assert daily_quota(_recorded("quota_per_minute_429.yaml")) is None
+
+
+def test_a_per_day_quota_resets_at_midnight_in_los_angeles():
+    from datetime import datetime, timezone
+
+    assert quota_reset(datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)) == (
+        "at midnight Pacific time (2026-12-02 08:00 UTC, in 12 h 0 min)"
+    )
+    assert quota_reset(datetime(2026, 7, 1, 6, 30, tzinfo=timezone.utc)).startswith("at midnight Pacific time (2026-07-01 07:00 UTC")
