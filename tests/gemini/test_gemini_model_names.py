@@ -50,3 +50,11 @@ def test_a_latest_alias_with_the_api_version_forced_to_v1_is_refused_at_once(mon
 def test_api_version_for_each_name(monkeypatch, version, model, expected):
     monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", version)
     assert api_version_for(model) == expected
+
+
+@pytest.mark.block_network
+def test_a_missing_gemini_key_is_named_before_any_call(monkeypatch):
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(UsageError, match=r"^Gemini is not set up: .*Set GEMINI_API_KEY \(or GOOGLE_API_KEY\)"):
+        GeminiChat("gemini-3.8-flash")
