@@ -1,5 +1,6 @@
 """Model names reach the API version that serves them: a ``-latest`` alias is called on ``v1beta``
-(``v1``, the SDK's default, has no aliases and answers 404), or refused before any call."""
+(``v1``, the SDK's default, has no aliases and answers 404), or refused before any call. A missing key
+is named before any call too."""
 
 from __future__ import annotations
 
