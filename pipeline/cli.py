@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.errors import EXIT_PARTIAL
 from pipeline.options import request_options, research_options
-
-EXIT_PARTIAL = 3
 
 EXAMPLES = """
 \b
