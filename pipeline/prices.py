@@ -59,22 +59,20 @@ _INTRO = "introductory price, through 2026-12-31"
 def default_prices() -> dict[str, list[ModelPrice]]:
     """The shipped list prices: paid tier, prompts up to 200k tokens. The free search allowance is not
     deducted. Where no cached-input price was found, cached tokens are priced as input (an upper bound)."""
-    gemini_3_search = {"search_per_1k": 14.0, "search_unit": "query"}
-    gemini_2_5_search = {"search_per_1k": 35.0, "search_unit": "prompt"}
     return {
         "gemini-3.8-flash": [
-            ModelPrice(since=date(2026, 9, 2), input=0.75, cached_input=0.075, output=3.75, note=_INTRO, **gemini_3_search),
+            ModelPrice(since=date(2026, 9, 2), input=0.75, cached_input=0.075, output=3.75, note=_INTRO, search_per_1k=14.0),
             ModelPrice(
-                since=date(2027, 1, 1), input=1.50, cached_input=0.15, output=7.50, **gemini_3_search,
+                since=date(2027, 1, 1), input=1.50, cached_input=0.15, output=7.50, search_per_1k=14.0,
                 note="standard price; the cached rate is assumed at a tenth of input, as for 3.6 Flash",
             ),
         ],
-        "gemini-3.6-flash": [ModelPrice(input=1.50, cached_input=0.15, output=7.50, **gemini_3_search)],
-        "gemini-3.5-flash-lite": [ModelPrice(input=0.30, cached_input=0.03, output=2.50, **gemini_3_search)],
-        "gemini-3-flash": [ModelPrice(input=0.50, output=3.00, **gemini_3_search)],
-        "gemini-2.5-pro": [ModelPrice(input=1.25, output=10.00, **gemini_2_5_search)],
-        "gemini-2.5-flash-lite": [ModelPrice(input=0.10, output=0.40, **gemini_2_5_search)],
-        "gemini-2.5-flash": [ModelPrice(input=0.30, output=2.50, **gemini_2_5_search)],
+        "gemini-3.6-flash": [ModelPrice(input=1.50, cached_input=0.15, output=7.50, search_per_1k=14.0)],
+        "gemini-3.5-flash-lite": [ModelPrice(input=0.30, cached_input=0.03, output=2.50, search_per_1k=14.0)],
+        "gemini-3-flash": [ModelPrice(input=0.50, output=3.00, search_per_1k=14.0)],
+        "gemini-2.5-pro": [ModelPrice(input=1.25, output=10.00, search_per_1k=35.0, search_unit="prompt")],
+        "gemini-2.5-flash-lite": [ModelPrice(input=0.10, output=0.40, search_per_1k=35.0, search_unit="prompt")],
+        "gemini-2.5-flash": [ModelPrice(input=0.30, output=2.50, search_per_1k=35.0, search_unit="prompt")],
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.errors import UsageError
 from pipeline.prices import ModelPrice, default_prices, price_on
-
 
 OutputMode = Literal["structured", "json", "text"]
 
@@ -77,7 +77,7 @@ class Settings(BaseModel):
         return {**default_prices(), **rows}
 
 
-def _longest_prefix(table: dict[str, object], model: str) -> str | None:
+def _longest_prefix(table: Mapping[str, object], model: str) -> str | None:
     """The most specific key of ``table`` that ``model`` starts with."""
     return max((key for key in table if model.startswith(key)), key=len, default=None)
 

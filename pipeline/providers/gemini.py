@@ -17,15 +17,15 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from pipeline.errors import GroundbriefError, ModelCallError, UsageError
 from pipeline.models import TokenUsage
-from pipeline.providers.secrets import one_line, redact
 from pipeline.prices import billed_searches
+from pipeline.providers.secrets import one_line, redact
 from pipeline.providers.usage import AdaptiveLimit, Pricing, backoff, estimate_cost
 from pipeline.settings import Settings, config_path, load_settings
 
@@ -94,7 +94,7 @@ class QuotaExhausted(GroundbriefError):
     """A per-day quota is used up: no retry can help today, so the run stops (exit 1)."""
 
 
-def daily_quota(body: dict | None) -> str | None:
+def daily_quota(body: Any) -> str | None:
     """The per-day quota a 429 names in its ``google.rpc.QuotaFailure`` (``GenerateRequestsPerDay…``), if any:
     waiting minutes for it is pointless, it resets at midnight Pacific time."""
     try:
@@ -114,14 +114,14 @@ def quota_reset(now: datetime | None = None) -> str:
     """When a per-day quota resets: the next midnight in Los Angeles, said in UTC and as time from now."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         pacific = now.astimezone(ZoneInfo("America/Los_Angeles"))
     except ZoneInfoNotFoundError:  # no time-zone database on this system
         return "at midnight Pacific time"
     midnight = (pacific + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     hours, minutes = divmod(round((midnight - pacific).total_seconds() / 60), 60)
-    return f"at midnight Pacific time ({midnight.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC, in {hours} h {minutes} min)"
+    return f"at midnight Pacific time ({midnight.astimezone(UTC):%Y-%m-%d %H:%M} UTC, in {hours} h {minutes} min)"
 
 
 def unfinished(response: Any) -> str | None:

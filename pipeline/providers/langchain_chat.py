@@ -15,15 +15,15 @@ import json
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from pipeline.errors import ModelCallError, UsageError
+from pipeline.models import TokenUsage
 from pipeline.providers.secrets import one_line, redact
 from pipeline.providers.usage import Pricing, backoff, estimate_cost
-from pipeline.models import TokenUsage
 from pipeline.settings import OutputMode, Settings, load_settings
 
 #: Providers with a ``groundbrief[...]`` extra, and the package each one imports.
@@ -224,7 +224,7 @@ def _openai_format(schema: type[BaseModel]) -> dict[str, Any]:
     dict: given the class itself, the SDK parses the reply and raises before the shared repair."""
     from openai.lib._parsing import type_to_response_format_param
 
-    return dict(type_to_response_format_param(schema))
+    return cast(dict[str, Any], type_to_response_format_param(schema))
 
 
 def _reply_text(message: Any) -> str:

@@ -9,6 +9,7 @@ match on method, host and path only.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -193,9 +194,9 @@ def test_a_per_day_violation_wins_over_the_retry_delay_beside_it():
 
 
 def test_a_per_day_quota_resets_at_midnight_in_los_angeles():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assert quota_reset(datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)) == (
+    assert quota_reset(datetime(2026, 12, 1, 20, 0, tzinfo=UTC)) == (
         "at midnight Pacific time (2026-12-02 08:00 UTC, in 12 h 0 min)"
     )
-    assert quota_reset(datetime(2026, 7, 1, 6, 30, tzinfo=timezone.utc)).startswith("at midnight Pacific time (2026-07-01 07:00 UTC")
+    assert quota_reset(datetime(2026, 7, 1, 6, 30, tzinfo=UTC)).startswith("at midnight Pacific time (2026-07-01 07:00 UTC")
