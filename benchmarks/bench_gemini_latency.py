@@ -9,8 +9,8 @@ model calls. The report is generated at L = 0 and at L. The target is
 wall(L) − wall(0) ≤ 1.3 × (serial model rounds) × L, with one round for each stage that calls the
 model (expand, search, assess, synthesize). The server also counts the rounds it actually saw: for
 each stage, the calls divided by the most that were in flight at once, rounded up. Nothing is cached.
-The token counts in the server's ``usageMetadata`` are a quarter of each text's characters, so the
-cost column shows only how the run prices what it is told. docs/gemini.md gives the cost estimate.
+The server's ``usageMetadata`` counts a quarter of each text's characters as tokens: this measures
+time, not cost (benchmarks/RESULTS.md gives the cost estimate of a default report).
 """
 
 from __future__ import annotations

@@ -126,7 +126,8 @@ def generate_report(
         usage = report.metadata.usage
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
+            searches = f", {usage.searches} searches billed" if usage.searches else ""
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
