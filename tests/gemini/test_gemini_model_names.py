@@ -59,3 +59,14 @@ def test_a_missing_gemini_key_is_named_before_any_call(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(UsageError, match=r"^Gemini is not set up: .*Set GEMINI_API_KEY \(or GOOGLE_API_KEY\)"):
         GeminiChat("gemini-3.8-flash")
+
+
+def test_no_cassette_sends_an_alias_to_v1():
+    """Every recorded or scripted request for a ``-latest`` alias went to ``v1beta``."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "cassettes" / "gemini"
+    uris = [uri for path in root.rglob("*.yaml") for uri in re.findall(r"uri: (\S+:generateContent)", path.read_text())]
+    aliases = [uri for uri in uris if re.search(r"/models/[^/:]+-latest:", uri)]
+    assert aliases and all("/v1beta/" in uri for uri in aliases)
