@@ -4,6 +4,9 @@ is named before any call too."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from pipeline.errors import UsageError
@@ -63,9 +66,6 @@ def test_a_missing_gemini_key_is_named_before_any_call(monkeypatch):
 
 def test_no_cassette_sends_an_alias_to_v1():
     """Every recorded or scripted request for a ``-latest`` alias went to ``v1beta``."""
-    import re
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1] / "cassettes" / "gemini"
     uris = [uri for path in root.rglob("*.yaml") for uri in re.findall(r"uri: (\S+:generateContent)", path.read_text())]
     aliases = [uri for uri in uris if re.search(r"/models/[^/:]+-latest:", uri)]
