@@ -146,8 +146,10 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
 
 
 def _price_text(model: str, price: ModelPrice | None) -> str:
-    if model.startswith("ollama:"):
-        return f"{model} runs locally ($0)"
+    from pipeline.providers.langchain_chat import endpoint, is_loopback
+
+    if ":" in model and is_loopback(endpoint(model.partition(":")[0])):
+        return f"{model} runs on this machine ($0)"
     if price is None:
         return f"{model} has no price in settings (shown as $0)"
     cached = f" (${price.cached_input:g} cached)" if price.cached_input is not None else ""

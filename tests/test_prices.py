@@ -62,3 +62,13 @@ def test_groundbrief_models_lists_every_price_row_with_its_date(tmp_path, monkey
     assert "$14 per 1,000 unique queries" in rows[0] and "introductory" in rows[0]
     assert "| my-gateway-model | 2026-05-01 | 1 |" in result.stdout
     assert "| gemini-2.5-pro | — | 1.25 | — | 10 | $35 per 1,000 grounded prompts |" in result.stdout
+
+
+def test_a_dry_run_on_a_local_model_prices_it_at_nothing(monkeypatch):
+    from pipeline.cli import generate_report
+
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "ollama:qwen2.5:7b", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "prices in force on" in result.stdout and "ollama:qwen2.5:7b runs on this machine ($0)" in result.stdout
+    assert "| total | 4 | 0 | 0 |" in result.stdout and result.stdout.count("$0.0000 | $0.0000 | $0.0000 |") == 4
