@@ -21,10 +21,10 @@ class Pricing:
     """Prices from ``settings`` by model name, in force on ``day`` (the day the calls are made); a model
     without a price is said once, not billed as a silent $0."""
 
-    def __init__(self, settings: Settings, warn: Callable[[str], None] | None = None, day: date | None = None):
+    def __init__(self, settings: Settings, warn: Callable[[str], None] | None = None):
         self._settings = settings
         self._warn = warn or (lambda message: None)
-        self.day = day or date.today()
+        self.day = date.today()
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()
 

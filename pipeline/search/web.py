@@ -89,9 +89,9 @@ class GroundedSearcher:
         queries = [query for query in queries if query.text.strip()]
         counts = _Progress(len(queries), self.progress)
         with self.pages as pages, ThreadPoolExecutor(self.fetch_concurrency) as fetcher:
-            visits = _Once(fetcher, counts.counting(pages.fetch), counts.page_started)
+            visits = _Once(fetcher, counts.counted_fetch(pages.fetch), counts.page_started)
 
-            @counts.search_done
+            @counts.counted_search
             def research(query: SearchQuery) -> GroundedAnswer:
                 answer = self.model.ground(self.prompts.render("search.md.j2", query=query.text, request=request))
                 for chunk in answer.cited():
@@ -137,10 +137,10 @@ class _Progress:
         self._searches, self._done, self._pages, self._fetched = searches, 0, 0, 0
         self._lock = threading.Lock()
 
-    def search_done(self, research: Callable[[SearchQuery], GroundedAnswer]) -> Callable[[SearchQuery], GroundedAnswer]:
+    def counted_search(self, research: Callable[[SearchQuery], GroundedAnswer]) -> Callable[[SearchQuery], GroundedAnswer]:
         return self._counted(research, "_done")
 
-    def counting(self, fetch: Callable[[str], Page]) -> Callable[[str], Page]:
+    def counted_fetch(self, fetch: Callable[[str], Page]) -> Callable[[str], Page]:
         return self._counted(fetch, "_fetched")
 
     def _counted(self, work: Callable, counter: str) -> Callable:
