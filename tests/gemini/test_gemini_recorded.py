@@ -146,6 +146,20 @@ def test_a_search_cut_off_becomes_a_failed_search_in_the_report(vcr_cassette_dir
     assert failure.error.startswith("answer cut off: MAX_TOKENS") and results.evidence == []
 
 
+@pytest.mark.vcr("cached_prompt_gemini_2_5_flash.yaml")
+def test_cached_prompt_tokens_are_counted_and_billed_at_the_cached_price_from_the_settings(gemini_settings):
+    """A price row from the settings file (with a cached-input price) over the shipped one."""
+    from google.genai import types
+
+    gemini_settings('[prices."gemini-2.5-flash"]\ninput = 0.30\ncached_input = 0.03\noutput = 2.50\n')
+    chat = GeminiChat("gemini-2.5-flash")
+    chat.generate(PROMPT, types.GenerateContentConfig(), "expand")
+    usage = chat.usage
+    assert (usage.prompt_tokens, usage.cached_tokens, usage.output_tokens, usage.thought_tokens) == (17713, 17379, 68, 821)
+    fresh = 17713 - 17379
+    assert usage.estimated_cost_usd == pytest.approx(fresh * 0.30e-6 + 17379 * 0.03e-6 + (68 + 821) * 2.50e-6)
+
+
 @pytest.mark.vcr("unknown_model_404.yaml")
 def test_a_misspelt_model_is_a_one_line_usage_error_naming_it():
     with pytest.raises(UsageError) as raised:
