@@ -50,6 +50,7 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed 
 @click.option("--prompts", type=click.Path(path_type=Path, file_okay=False), help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones.")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
 @click.option("--templates", type=click.Path(path_type=Path, file_okay=False), help="Folder whose report.md.j2 replaces the built-in template.")
+@click.option("--since", type=click.Path(path_type=Path, dir_okay=False), metavar="PREVIOUS.md", help="An earlier briefing (as edited) to compare with: the Analysis opens with what changed since it.")
 @click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
 @click.option("--verbose/--quiet", "-v/-q", default=None, help="More detail (stage timings, cache hits) or only errors.")
@@ -68,6 +69,7 @@ def generate_report(
     prompts: Path | None,
     dry_run: bool,
     templates: Path | None,
+    since: Path | None,
     no_cache: bool,
     as_json: bool,
     verbose: bool | None,
@@ -108,6 +110,7 @@ def generate_report(
 
     status = console.status("Starting…") if verbose is not False and console.is_terminal else None
     try:
+        previous = _previous_briefing(since)
         if status:
             status.start()
         result = generate(
@@ -119,6 +122,7 @@ def generate_report(
             templates=templates,
             search=search,
             prompts=prompts,
+            since=previous,
             warn=warn,
             on_stage=(lambda stage: status.update(f"{stage.capitalize()}…")) if status else (lambda stage: None),
         )
@@ -143,6 +147,15 @@ def generate_report(
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _previous_briefing(path: Path | None):
+    """``--since``: read before any research, so a bad file costs nothing."""
+    if path is None:
+        return None
+    from pipeline.series import load_previous
+
+    return load_previous(path)
 
 
 def _first_error(error) -> str:

@@ -20,6 +20,7 @@ from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:
     from pipeline.analysts.gemini import RunPlan
+    from pipeline.series import PreviousBriefing
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,14 @@ def generate_report(
     search: str | None = None,
     prompts: Path | None = None,
     name: str | None = None,
+    since: PreviousBriefing | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
     """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
+    With ``since``, the Analysis opens with what changed since that briefing (``pipeline.series``).
     """
     ensure_writable(out_dir)
     if templates is not None and not templates.is_dir():
@@ -82,6 +85,10 @@ def generate_report(
         request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
         warn=warn, on_stage=on_stage,
     )
+    if since is not None:
+        from pipeline.series import link_to_previous
+
+        report = link_to_previous(report, since)
     on_stage("render")
     try:
         markdown = render_markdown(report, templates)

@@ -78,11 +78,15 @@ def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, s
     """
     from datetime import UTC, datetime
 
+    from pipeline.schedule.calendar import load_calendar
     from pipeline.schedule.due import plan_watchlist
     from pipeline.schedule.watchlist import load_watchlist
 
     with _clear_errors():
-        plan = plan_watchlist(load_watchlist(watchlist), now=datetime.now(UTC), as_of=as_of)
+        loaded = load_watchlist(watchlist)
+        references = {loaded.calendar_of(company) for company in loaded.companies} - {None}
+        calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
+        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
         sys.exit(_execute(plan, watchlist, dry_run=dry_run, workers=workers, state_dir=state_dir, nothing_due=nothing))
 
@@ -124,6 +128,10 @@ def batch(
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, dry_run=dry_run, workers=workers, state_dir=state_dir,
                           nothing_due=f"No requests in {requests_csv}."))
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 @contextmanager

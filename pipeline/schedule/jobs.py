@@ -25,6 +25,8 @@ class Job:
     corpus: Path | None
     out_dir: Path
     name: str | None = None  # what the report's file name is made from; default: the question
+    origin: str = ""  # the calendar event the date comes from, if it does
+    earlier: tuple[str, ...] = ()  # keys of the briefings before this one in its series, nearest first
 
 
 class NoteKind(Enum):
@@ -32,6 +34,7 @@ class NoteKind(Enum):
     UPCOMING = "upcoming"
     NO_DATES = "no dates"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # a calendar date the watchlist overrides
 
 
 @dataclass(frozen=True)

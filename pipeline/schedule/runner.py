@@ -18,6 +18,7 @@ from pipeline.errors import GroundbriefError
 from pipeline.generate import GeneratedReport
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.state import RunRecord, StateDB, StateError, Status
+from pipeline.series import find_previous
 
 DEFAULT_WORKERS = 2
 
@@ -74,11 +75,15 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
         return Outcome(job, Result.SKIPPED, _skip_reason(claim.previous))
     attempt = claim.previous.attempts + 1 if claim.previous else 1
     log.info("start %s (attempt %d): %s", job.key, attempt, job.label)
+
+    def warn(message: str) -> None:
+        log.warning("%s: %s", job.key, message)
+
     started = time.monotonic()
     try:
         report = generate(
             job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
-            warn=lambda message: log.warning("%s: %s", job.key, message),
+            since=find_previous(state.done_reports(job.earlier), warn), warn=warn,
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on
         message = str(error) if isinstance(error, GroundbriefError) else f"{type(error).__name__}: {error}"

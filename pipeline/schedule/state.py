@@ -132,6 +132,11 @@ class StateDB:
         with self._transaction() as db:
             return _fetch(db, list(keys))
 
+    def done_reports(self, keys: Iterable[str]) -> list[str]:
+        """The report paths of those ``keys`` that are done, the most recently finished first."""
+        done = [record for record in self.records(keys).values() if record.status is Status.DONE and record.report_path]
+        return [record.report_path for record in sorted(done, key=lambda record: record.finished_at or record.started_at, reverse=True)]
+
     def _close_claim(self, key: str, token: str, status: Status, *, report_path: str | None = None,
                      error: str | None = None) -> None:
         with self._transaction() as db:

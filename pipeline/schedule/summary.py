@@ -25,7 +25,8 @@ def plan_table(jobs: list[Job], records: dict[str, RunRecord]) -> Table:
         table.add_column(column, overflow="fold")
     now = datetime.now(UTC)
     for number, job in enumerate(jobs, 1):
-        table.add_row(str(number), Text(job.label), Text(job.reason), Text(_state(records.get(job.key), now)))
+        why = job.reason + (f"; from {job.origin}" if job.origin else "")
+        table.add_row(str(number), Text(job.label), Text(why), Text(_state(records.get(job.key), now)))
     return table
 
 
