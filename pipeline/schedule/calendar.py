@@ -147,7 +147,7 @@ class IcsCalendar:
             day = _local_date(event.decoded("DTSTART"), zone)
             if names(summary) and start <= day <= end:
                 repeats = " (repeating)" if event.get("RECURRENCE-ID") is not None else ""
-                dates.append(EarningsDate(_quarter(summary), day, f'{self.name} event "{summary}"{repeats}'))
+                dates.append(EarningsDate(_quarter(summary), day, f'{_label(self.name)} event "{summary}"{repeats}'))
         return _one_per_day(dates)
 
 
@@ -180,7 +180,7 @@ class CsvCalendar:
     def dates_for(self, company: Company, start: date, end: date, zone: ZoneInfo | None) -> list[EarningsDate]:
         names = {company.ticker.casefold(), company.name.casefold()}
         return _one_per_day([
-            EarningsDate(quarter, day, f"{self.name} line {line}")
+            EarningsDate(quarter, day, f"{_label(self.name)} line {line}")
             for line, who, day, quarter in self.rows
             if who.casefold() in names and start <= day <= end
         ])
@@ -237,6 +237,11 @@ def _local_date(start: date | datetime, zone: ZoneInfo | None) -> date:
 def _one_per_day(dates: Iterable[EarningsDate]) -> list[EarningsDate]:
     """One date per day (the first event that day): two calendar entries for one report are one report."""
     return list({item.date: item for item in reversed(list(dates))}.values())[::-1]
+
+
+def _label(name: str) -> str:
+    """How an event's origin names its calendar: the file name (a URL is already shortened)."""
+    return name if name.startswith("https://") else Path(name).name
 
 
 def _first_line(error: BaseException) -> str:
