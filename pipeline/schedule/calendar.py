@@ -117,6 +117,7 @@ class IcsCalendar:
     def __init__(self, name: str, calendar: Any):
         self.name = name
         self.calendar = calendar
+        self.repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT") if "RRULE" in event or "RDATE" in event}
 
     @classmethod
     def parse(cls, name: str, text: str) -> IcsCalendar:
@@ -146,7 +147,7 @@ class IcsCalendar:
             summary = " ".join(str(event.get("SUMMARY", "")).split())
             day = _local_date(event.decoded("DTSTART"), zone)
             if names(summary) and start <= day <= end:
-                repeats = " (repeating)" if event.get("RECURRENCE-ID") is not None else ""
+                repeats = " (repeating)" if str(event.get("UID")) in self.repeating else ""
                 dates.append(EarningsDate(_quarter(summary), day, f'{_label(self.name)} event "{summary}"{repeats}'))
         return _one_per_day(dates)
 
@@ -235,8 +236,11 @@ def _local_date(start: date | datetime, zone: ZoneInfo | None) -> date:
 
 
 def _one_per_day(dates: Iterable[EarningsDate]) -> list[EarningsDate]:
-    """One date per day (the first event that day): two calendar entries for one report are one report."""
-    return list({item.date: item for item in reversed(list(dates))}.values())[::-1]
+    """In date order, one per day (the first event that day): two calendar entries for one report are one report."""
+    first: dict[date, EarningsDate] = {}
+    for item in dates:
+        first.setdefault(item.date, item)
+    return sorted(first.values(), key=lambda item: item.date)
 
 
 def _label(name: str) -> str:
