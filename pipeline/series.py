@@ -87,7 +87,7 @@ def _sentences(diff: ReportDiff, report: Report) -> str:
         sentences.append(_listed(_count(len(diff.added), "new finding"), [_named(e.finding) for e in diff.added]))
     if impact_changes:
         sentences.append(_listed(f"{_count(len(impact_changes), 'finding')} changed impact",
-                                 [f"{_quoted(c.new.finding)}, {' to '.join(c.changes['impact'])}" for c in impact_changes]))
+                                 [f"{_quoted(c.new.finding)}, from {' to '.join(c.changes['impact'])}" for c in impact_changes]))
     if diff.removed:
         where = _listed("", [_where(entry.finding) for entry in diff.removed]).removeprefix(": ")
         sentences.append(f"{_count(len(diff.removed), 'finding')} of that briefing no longer turned up ({where})")
