@@ -24,6 +24,7 @@ Examples:
   generate-report "Are Cerebras/Groq customers displacing NVIDIA in production?,Customer case studies; vendor blogs; arXiv,Cerebras Groq production displacement metrics"
   generate-report "Groq vs NVIDIA" --window 3m --as-of 2026-11-20 --queries 6
   generate-report "Cerebras vs NVIDIA" --corpus ~/research/chips --out ~/briefings --json
+  generate-report "Cerebras vs NVIDIA" --since reports/2026-11-18-cerebras-vs-nvidia.md
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
