@@ -179,7 +179,7 @@ def _execute(
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
     if dry_run:
-        output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs])))
+        output.print(summary.plan_table(plan.jobs, peek(database, [key for job in plan.jobs for key in (job.key, *job.earlier)])))
         return 0
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:

@@ -83,7 +83,7 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
     try:
         report = generate(
             job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
-            since=find_previous(state.done_reports(job.earlier), warn), warn=warn,
+            since=find_previous(state.done_reports(job.earlier), warn) if job.earlier else None, warn=warn,
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on
         message = str(error) if isinstance(error, GroundbriefError) else f"{type(error).__name__}: {error}"

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
-from pipeline.schedule.state import RunRecord, Status
+from pipeline.schedule.state import RunRecord, Status, done_reports
 
 _STYLES = {Result.DONE: "green", Result.PARTIAL: "yellow", Result.FAILED: "red", Result.SKIPPED: "dim"}
 
@@ -26,7 +27,9 @@ def plan_table(jobs: list[Job], records: dict[str, RunRecord]) -> Table:
     now = datetime.now(UTC)
     for number, job in enumerate(jobs, 1):
         why = job.reason + (f"; from {job.origin}" if job.origin else "")
-        table.add_row(str(number), Text(job.label), Text(why), Text(_state(records.get(job.key), now)))
+        record = records.get(job.key)
+        state = _state(record, now) + ("" if record and record.status is Status.DONE else _compared_with(job, records))
+        table.add_row(str(number), Text(job.label), Text(why), Text(state))
     return table
 
 
@@ -40,6 +43,13 @@ def _state(record: RunRecord | None, now: datetime) -> str:
     if record.is_abandoned(now):
         return f"abandoned by {record.owner}: will run again"
     return f"running in {record.owner}: skip"
+
+
+def _compared_with(job: Job, records: dict[str, RunRecord]) -> str:
+    """The earlier briefing of the series a new one will be compared with, if one is still there."""
+    previous = next((path for path in done_reports(records.get(key) for key in job.earlier if key in records)
+                     if Path(path).is_file()), None)
+    return f"; compared with {previous}" if previous else ""
 
 
 def outcome_table(outcomes: list[Outcome]) -> Table:

@@ -51,6 +51,8 @@ def test_the_t1_briefing_names_the_t7_date_and_the_finding_found_since(tmp_path)
     assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
     write_doc(tmp_path / "corpus", "helix.md", NEW_SENTENCE, title="Helix Bank moves inference to Groq",
               publisher="Test Wire", url="https://wire.example.com/helix", date="2026-11-21")
+    dry = run("schedule", watchlist, "--as-of", "2026-11-24", "--dry-run")
+    assert "compared with" in dry.stdout and "new: will run" in dry.stdout
     result = run("schedule", watchlist, "--as-of", "2026-11-24")
     assert result.exit_code == 0, result.output
 
