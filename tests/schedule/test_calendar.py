@@ -16,8 +16,7 @@ from pipeline.schedule.due import plan_watchlist
 from pipeline.schedule.jobs import NoteKind
 from pipeline.schedule.watchlist import load_watchlist
 from pipeline.errors import UsageError
-from tests.conftest import EXAMPLE_TITLE_LINE
-from tests.schedule.helpers import REPO, reports, run, write
+from tests.schedule.helpers import NVIDIA_WATCHLIST, REPO, reports, run, write
 
 CALENDARS = Path(__file__).resolve().parent / "calendars"
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -129,17 +128,9 @@ def test_a_calendar_that_is_not_text_or_is_missing(tmp_path):
         load_calendar(tmp_path / "gone.ics", pytest.fail)
 
 
-WATCHLIST = f"""\
-timezone = "America/New_York"
-lead_days = [7, 1, 0]
-out_dir = "reports"
-earnings_calendar = "earnings.ics"
-
-[[companies]]
-name = "NVIDIA"
-ticker = "NVDA"
-requests = ["{EXAMPLE_TITLE_LINE}"]
-"""
+# NVIDIA with no dates of its own: they come from earnings.ics beside the watchlist.
+WATCHLIST = NVIDIA_WATCHLIST.replace('earnings = [{ quarter = "Q3 FY2027", date = 2026-11-25 }]\n', "").replace(
+    'out_dir = "reports"\n', 'out_dir = "reports"\nearnings_calendar = "earnings.ics"\n')
 
 
 def calendar_watchlist(folder: Path, calendar: Path = CALENDARS / "google.ics", text: str = WATCHLIST) -> Path:
@@ -155,7 +146,8 @@ def test_a_company_without_dates_of_its_own_is_driven_by_the_calendar(tmp_path):
     assert "from earnings.ics event" in dry.stdout  # the table wraps the rest: "NVIDIA (NVDA) Q3 FY2027 earnings"
     result = run("schedule", path, "--as-of", "2026-11-24")
     assert result.exit_code == 0, result.output
-    assert reports(tmp_path / "reports") == ["2026-11-24-nvda-t-1-are-cerebras-groq-customers-publishing-training.md"]
+    assert reports(tmp_path / "reports") == ["2026-11-24-nvda-t-1-are-cerebras-groq-customers-publishing-training.md",
+                                             "2026-11-24-nvda-t-1-groq-vs-nvidia.md"]
 
 
 def test_a_calendar_per_company_overrides_the_watchlists(tmp_path):
@@ -165,7 +157,7 @@ def test_a_calendar_per_company_overrides_the_watchlists(tmp_path):
     assert watchlist.calendar_of(watchlist.companies[0]) == tmp_path / "nvda.ics"
     calendars = {str(tmp_path / "nvda.ics"): load_calendar(tmp_path / "nvda.ics", pytest.fail)}
     plan = plan_watchlist(watchlist, now=NOW, as_of=date(2026, 11, 18), calendars=calendars)
-    assert [job.label.split(" · ")[0] for job in plan.jobs] == ["NVDA Q3 FY27 T-7"]
+    assert [job.label.split(" · ")[0] for job in plan.jobs] == ["NVDA Q3 FY27 T-7"] * 2
     assert plan.jobs[0].origin == 'nvda.ics event "NVDA Q3 FY27 earnings call"'
 
 
@@ -203,7 +195,7 @@ def test_an_unusable_calendar_reference_is_a_watchlist_problem_on_its_line(tmp_p
     path = write(tmp_path / "watchlist.toml", WATCHLIST.replace('"earnings.ics"', value))
     result = run("schedule", path, "--dry-run")
     assert result.exit_code == 1
-    assert "line 4: earnings_calendar: " in result.stderr and message in result.stderr
+    assert "line 5: earnings_calendar: " in result.stderr and message in result.stderr
 
 
 def test_a_bad_calendar_stops_the_run_with_one_line(tmp_path):

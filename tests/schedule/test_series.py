@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from pipeline.cli import generate_report
 from pipeline.models import Report
 from pipeline.resources import sample_corpus_dir
-from tests.conftest import EXAMPLE_TITLE_LINE, write_doc
-from tests.schedule.helpers import run, write
+from tests.conftest import write_doc
+from tests.schedule.helpers import NVIDIA_WATCHLIST, run, write
 
 NEW_SENTENCE = ("Groq said Helix Bank moved 40% of its production inference traffic from NVIDIA H100 GPUs to GroqCloud, "
                 "cutting its cost per million tokens by 35%.")
@@ -22,19 +22,7 @@ NEW_SENTENCE = ("Groq said Helix Bank moved 40% of its production inference traf
 def series_watchlist(folder: Path) -> Path:
     corpus = folder / "corpus"
     shutil.copytree(sample_corpus_dir(), corpus)
-    return write(folder / "watchlist.toml", f"""\
-timezone = "America/New_York"
-lead_days = [7, 1, 0]
-window = "3m"
-out_dir = "reports"
-corpus = "corpus"
-
-[[companies]]
-name = "NVIDIA"
-ticker = "NVDA"
-earnings = [{{ quarter = "Q3 FY2027", date = 2026-11-25 }}]
-requests = ["{EXAMPLE_TITLE_LINE}"]
-""")
+    return write(folder / "watchlist.toml", NVIDIA_WATCHLIST.replace('out_dir = "reports"', 'out_dir = "reports"\ncorpus = "corpus"'))
 
 
 def analysis(path: Path) -> list[str]:
@@ -56,7 +44,7 @@ def test_the_t1_briefing_names_the_t7_date_and_the_finding_found_since(tmp_path)
     result = run("schedule", watchlist, "--as-of", "2026-11-24")
     assert result.exit_code == 0, result.output
 
-    t7, t1 = sorted((tmp_path / "reports").glob("*.md"))
+    t7, t1 = sorted((tmp_path / "reports").glob("*are-cerebras*.md"))
     assert "t-7" in t7.name and "t-1" in t1.name
     since, opening = analysis(t1)[:2]
     assert since.startswith("Since the November 18, 2026 briefing: 1 new finding: \"Groq said Helix Bank moved 40% of its")
@@ -77,7 +65,7 @@ def test_an_edited_previous_briefing_is_the_one_compared_with(tmp_path):
     """The editor raised an impact and deleted a finding in the T-7 draft: the T-1 briefing sees their version."""
     watchlist = series_watchlist(tmp_path)
     assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
-    (t7,) = (tmp_path / "reports").glob("*.md")
+    (t7,) = (tmp_path / "reports").glob("*are-cerebras*.md")
     report = stored(t7)
     first, deleted = report.findings[0], report.findings[-1]
     text = t7.read_text(encoding="utf-8")
@@ -88,7 +76,7 @@ def test_an_edited_previous_briefing_is_the_one_compared_with(tmp_path):
     t7.write_text(raised[:block_start] + raised[block_end:], encoding="utf-8")
 
     assert run("schedule", watchlist, "--as-of", "2026-11-24").exit_code == 0
-    t1 = next(path for path in (tmp_path / "reports").glob("*t-1*.md"))
+    (t1,) = (tmp_path / "reports").glob("*t-1-are-cerebras*.md")
     since = analysis(t1)[0]
     assert since.startswith("Since the November 18, 2026 briefing: 1 new finding")
     assert "1 finding changed impact" in since and f"to {first.impact.value}" in since
@@ -104,18 +92,18 @@ def test_a_deleted_previous_briefing_is_passed_over_for_the_one_before(tmp_path)
     for path in (tmp_path / "reports").glob("2026-11-24-*"):
         path.unlink()
     assert run("schedule", watchlist, "--as-of", "2026-11-25").exit_code == 0
-    (t0,) = (tmp_path / "reports").glob("*t-0*.md")
+    (t0,) = (tmp_path / "reports").glob("*t-0-are-cerebras*.md")
     assert analysis(t0)[0].startswith("Since the November 18, 2026 briefing: ")
 
 
 def test_an_unreadable_previous_briefing_is_a_warning_and_the_briefing_still_goes_out(tmp_path):
     watchlist = series_watchlist(tmp_path)
     assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
-    (t7,) = (tmp_path / "reports").glob("*.md")
+    (t7,) = (tmp_path / "reports").glob("*are-cerebras*.md")
     t7.write_text("# Notes\nnot a report any more\n", encoding="utf-8")
     result = run("schedule", watchlist, "--as-of", "2026-11-24")
-    assert result.exit_code == 0 and "1 done" in result.stdout
-    (t1,) = (tmp_path / "reports").glob("*t-1*.md")
+    assert result.exit_code == 0 and "2 done" in result.stdout
+    (t1,) = (tmp_path / "reports").glob("*t-1-are-cerebras*.md")
     assert analysis(t1)[0].startswith("As NVIDIA prepares")
     log = (tmp_path / "log" / "schedule.log").read_text(encoding="utf-8")
     assert "not compared with the previous briefing: " in log and str(t7) in log
