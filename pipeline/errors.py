@@ -7,3 +7,11 @@ class GroundbriefError(Exception):
 
 class UsageError(GroundbriefError):
     """Bad input: a topic, option, corpus, or output folder the tool can't work with."""
+
+
+class ModelCallError(GroundbriefError):
+    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
+
+
+class ModelOutputError(GroundbriefError):
+    """The model's reply did not validate, even after one repair attempt."""

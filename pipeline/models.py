@@ -337,8 +337,9 @@ class RunMetadata(Model):
     warnings: list[str] = Field(default_factory=list)
     partial: bool = False
     requested_model: str | None = Field(default=None, description="the --model the report was made with")
-    search: Literal["corpus", "web"] | None = None
+    search: str | None = Field(default=None, description="the search kind: corpus, web or a plugin's")
     corpus: str | None = Field(default=None, description="the corpus folder searched; None: the sample corpus")
+    templates: str | None = Field(default=None, description="the --templates folder the report was rendered with")
 
     @property
     def cache_hits(self) -> int:

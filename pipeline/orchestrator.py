@@ -1,6 +1,6 @@
 """The whole flow in one place: expand → search → assess → synthesize, then assemble the report.
 
-Rendering and writing files are separate (``pipeline.render``, ``pipeline.output``) so a report
+Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
 """
 

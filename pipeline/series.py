@@ -17,7 +17,7 @@ from pipeline.baseline import fold
 from pipeline.drafts.diff import ReportDiff, diff_reports
 from pipeline.drafts.files import read_draft, require_report
 from pipeline.errors import GroundbriefError
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.models import Finding, ImpactChange, Report, SeriesChanges, SeriesLink, Source
 
 EXCERPT_CHARS = 100

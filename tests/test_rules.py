@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.expand import expand_queries, find_entities
-from pipeline.analysts.rules.signals import figure_key, figures, sentence_spans
+from pipeline.analysts.rules.signals import figure_key, figures
+from pipeline.text import sentence_spans
 from pipeline.models import Evidence, GapKind, SearchResults, Source
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 

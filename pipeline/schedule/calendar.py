@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import UsageError
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.inputs import read_text_file
 from pipeline.resources import cache_dir
 

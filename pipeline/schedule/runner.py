@@ -83,6 +83,7 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
     try:
         report = generate(
             job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
+            search=job.search, prompts=job.prompts, templates=job.templates, use_cache=job.use_cache,
             since=find_previous(state.done_reports(job.earlier), warn) if job.earlier else None, warn=warn,
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on

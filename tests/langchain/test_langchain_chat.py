@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.analysts.langchain_chat import LangChainChat
-from pipeline.analysts.llm import LLMAnalyst, ModelCallError
+from pipeline.providers.langchain_chat import LangChainChat
+from pipeline.analysts.llm import LLMAnalyst
+from pipeline.errors import ModelCallError
 from pipeline.errors import UsageError
 from pipeline.models import GapKind, Report
 from pipeline.resources import sample_corpus_dir

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.backends import MODELS_HELP
+from pipeline.registry import models_help
 from pipeline.errors import UsageError
 from pipeline.schedule.problems import ProblemsError
 from pipeline.schedule.watchlist import load_watchlist
@@ -51,7 +51,7 @@ def test_every_problem_is_reported_together_by_line(tmp_path):
     assert problems(tmp_path, BROKEN) == [
         "line 1: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as America/New_York",
         "line 2: unknown key 'lead_day'; did you mean 'lead_days'?",
-        f"line 3: model: unknown model 'gpt-9'; available: {MODELS_HELP}",
+        f"line 3: model: unknown model 'gpt-9'; available: {models_help()}",
         "line 9: companies[0].earnings[0].date: Input should be a valid date or datetime, day value is outside "
         "expected range (got '2026-11-31')",
         "line 11: companies[0].earnings[2].date: duplicate earnings date 2026-11-25, already on line 10",

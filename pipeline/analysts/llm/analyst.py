@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import GroundbriefError
-from pipeline.formatting import format_date
+from pipeline.errors import ModelCallError, ModelOutputError
+from pipeline.report.formatting import format_date
 from pipeline.models import (
     Assessment,
     Consensus,
@@ -30,8 +30,9 @@ from pipeline.models import (
     TokenUsage,
 )
 from pipeline.analysts.llm.packing import count_tokens, pack
-from pipeline.analysts.llm.prompts import PromptBook
-from pipeline.analysts.llm.secrets import one_line
+from pipeline.prompts import PromptBook
+from pipeline.providers.base import ChatModel
+from pipeline.providers.secrets import one_line
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.quotes import locate_quote
 
@@ -44,38 +45,6 @@ MAX_PUBLISHER_CHARS = 120
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
-
-
-class ModelOutputError(GroundbriefError):
-    """The model's reply did not validate, even after one repair attempt."""
-
-
-class ModelCallError(GroundbriefError):
-    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
-
-
-class ChatModel(Protocol):
-    """What a provider backend implements: one JSON-returning call, plus what it has spent."""
-
-    @property
-    def identity(self) -> str:
-        """Provider and model, for cache keys: ``gemini:gemini-3-flash``."""
-        ...
-
-    @property
-    def model_label(self) -> str:
-        """The exact model version the provider reports, for the report's Model line."""
-        ...
-
-    @property
-    def context_tokens(self) -> int: ...
-
-    @property
-    def usage(self) -> TokenUsage: ...
-
-    def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
-        """The model's raw reply to ``prompt``, asked to follow ``schema`` (JSON)."""
-        ...
 
 
 class LLMAnalyst:

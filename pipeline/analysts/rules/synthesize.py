@@ -11,8 +11,9 @@ import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
+from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
 
 
@@ -103,7 +104,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
         skeptic: dict[str, set[str]] = defaultdict(set)
         for item in evidence:
             label = item.source.publisher or item.source.domain
-            for span in signals.sentence_spans(item.text):
+            for span in sentence_spans(item.text):
                 sentence = item.text[span.start : span.end]
                 if not signals.mentions(sentence, entity):
                     continue
