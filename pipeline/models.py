@@ -222,9 +222,9 @@ class Finding(Model):
     """A key finding: a verbatim snippet, its provenance, and the analyst's two judgements."""
 
     snippet: str
-    date_label: str
-    source_label: str
     sources: list[Source]
+    date_label: str = Field(default="", description="set for every backend by the orchestrator (pipeline.gaps)")
+    source_label: str = Field(default="", description="set for every backend by the orchestrator (pipeline.gaps)")
     impact: Impact
     impact_rationale: str
     consensus: str

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.analysts.llm import LLMAnalyst, clean_reply
 from pipeline.errors import ModelOutputError
+from pipeline.gaps import labelled
 from pipeline.prompts import fence
 from pipeline.models import Assessment, EarningsEvent, Evidence, SearchResults, Source, TokenUsage
 from tests.conftest import make_request
@@ -108,7 +109,7 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
         _finding(evidence_id="E7"),
     ]})
     assessment = LLMAnalyst(FakeChatModel({"assess": [reply]})).assess(make_request(), results)
-    verified, unverified = assessment.findings
+    verified, unverified = (labelled(f) for f in assessment.findings)
     assert verified.verified and verified.snippet in PASSAGE
     assert [s.publisher for s in verified.sources] == ["Wire", "Analyst"] and verified.corroboration == 2
     assert verified.date_label == "November 1, 2026"

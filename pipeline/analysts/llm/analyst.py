@@ -14,7 +14,6 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import ModelCallError, ModelOutputError
-from pipeline.report.formatting import format_date
 from pipeline.models import (
     Assessment,
     Consensus,
@@ -178,15 +177,8 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
         other = by_id.get(supporting)
         if other and other.source.publisher_key not in {s.publisher_key for s in sources}:
             sources.append(other.source)
-    published = cited.source.published
-    undated = (
-        "Undated (the source carries no publication date)" if cited.verified
-        else "Undated (the page could not be read to find its date)"
-    )
     return Finding(
         snippet=verbatim or assessed.quote,
-        date_label=format_date(published) if published else undated,
-        source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=Impact(assessed.impact),
         impact_rationale=assessed.impact_rationale,

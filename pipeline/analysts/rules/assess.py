@@ -221,9 +221,6 @@ def _finding(candidate: Candidate, publishers: int) -> Finding:
     consensus, consensus_rationale = _consensus(source, candidate.corroborators, publishers)
     return Finding(
         snippet=candidate.snippet,
-        date_label=format_date(source.published) if source.published
-        else "Undated (the source document carries no publication date)",
-        source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=impact,
         impact_rationale=_impact_rationale(candidate),

@@ -154,33 +154,6 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
             text=f"No retrieved passage mentions {_names(uncovered)}, so the comparison is one-sided.",
             kind=GapKind.COVERAGE,
         ))
-    single = [f for f in findings if f.corroboration <= 1]
-    if single:
-        publishers = _names(sorted({f.source_label for f in single}))  # single-source: the label is the source
-        gaps.append(Gap(
-            title="Single-source claims",
-            text=f"{len(single)} of {len(findings)} key findings rest on one publisher ({publishers}); "
-            "confirm them independently before relying on them.",
-            kind=GapKind.SINGLE_SOURCE,
-        ))
-    undated = [f for f in findings if f.sources[0].published is None]
-    if undated:
-        cited = sorted({f.sources[0].publisher or f.sources[0].domain for f in undated})
-        gaps.append(Gap(
-            title="Undated evidence",
-            text=f"{len(undated)} key finding{'s' if len(undated) > 1 else ''} cite"
-            f"{'' if len(undated) > 1 else 's'} an undated source ({_names(cited)}); "
-            "how current the claim is cannot be checked.",
-            kind=GapKind.UNDATED,
-        ))
-    if results.out_of_window:
-        gaps.append(Gap(
-            title="Outside the time window",
-            text=f"{results.out_of_window} matching document{'s were' if results.out_of_window > 1 else ' was'} "
-            f"dated before {format_date(request.window_start)} or after {format_date(request.as_of)} and "
-            f"excluded by the {request.window.phrase} window.",
-            kind=GapKind.WINDOW,
-        ))
     return gaps
 
 
