@@ -37,17 +37,17 @@ def load_previous(path: Path) -> PreviousBriefing:
     return PreviousBriefing(path=path, report=require_report(read_draft(path)))
 
 
-def find_previous(report_paths: Iterable[str | None], warn: Callable[[str], None]) -> PreviousBriefing | None:
+def find_previous(report_paths: Iterable[str], warn: Callable[[str], None]) -> PreviousBriefing | None:
     """The first of ``report_paths`` (most recent first) that is still there and readable as a report.
 
     A deleted briefing is passed over; one that can't be read any more is named in a warning, and the
     new briefing goes out without the comparison rather than not at all.
     """
-    for text in report_paths:
-        if not text or not Path(text).is_file():
+    for path in map(Path, report_paths):
+        if not path.is_file():
             continue
         try:
-            return load_previous(Path(text))
+            return load_previous(path)
         except GroundbriefError as error:
             warn(f"not compared with the previous briefing: {error}")
             return None
@@ -59,7 +59,7 @@ def link_to_previous(report: Report, previous: PreviousBriefing) -> Report:
     diff = diff_reports(previous.report, report)
     since = previous.report.request.as_of
     summary = f"Since the {format_date(since)} briefing: {_sentences(diff, report)}"
-    link = SeriesLink(previous_path=str(previous.path), previous_date=since, changes=_changes(diff), summary=summary)
+    link = SeriesLink(previous_path=str(previous.path.resolve()), previous_date=since, changes=_changes(diff), summary=summary)
     return report.model_copy(update={"analysis": [summary, *report.analysis], "series": link})
 
 
@@ -68,10 +68,10 @@ def _changes(diff: ReportDiff) -> SeriesChanges:
         new_findings=[entry.finding.snippet for entry in diff.added],
         dropped_findings=[entry.finding.snippet for entry in diff.removed],
         impact_changes=[
-            ImpactChange(snippet=change.new.finding.snippet, before=before, after=after)
+            ImpactChange(snippet=change.new.finding.snippet, before=change.changes["impact"][0],
+                         after=change.changes["impact"][1])
             for change in diff.changed
             if "impact" in change.changes
-            for before, after in [change.changes["impact"]]
         ],
         new_sources=diff.sources_added,
         dropped_sources=diff.sources_removed,
@@ -84,12 +84,12 @@ def _sentences(diff: ReportDiff, report: Report) -> str:
     new_sources = [source for source in report.sources if source.url in diff.sources_added]
     sentences = []
     if diff.added:
-        sentences.append(_listed(_count(len(diff.added), "new finding"), [_named(e.finding) for e in diff.added]))
+        sentences.append(f"{_count(len(diff.added), 'new finding')}: {_listed([_named(e.finding) for e in diff.added])}")
     if impact_changes:
-        sentences.append(_listed(f"{_count(len(impact_changes), 'finding')} changed impact",
-                                 [f"{_quoted(c.new.finding)}, from {' to '.join(c.changes['impact'])}" for c in impact_changes]))
+        changes = [f"{_quoted(c.new.finding)}, from {' to '.join(c.changes['impact'])}" for c in impact_changes]
+        sentences.append(f"{_count(len(impact_changes), 'finding')} changed impact: {_listed(changes)}")
     if diff.removed:
-        where = _listed("", [_where(entry.finding) for entry in diff.removed]).removeprefix(": ")
+        where = _listed([_where(entry.finding) for entry in diff.removed])
         sentences.append(f"{_count(len(diff.removed), 'finding')} of that briefing no longer turned up ({where})")
     if new_sources:
         sentences.append(f"{_count(len(new_sources), 'new source')}: {', '.join(_publishers(new_sources))}")
@@ -98,14 +98,15 @@ def _sentences(diff: ReportDiff, report: Report) -> str:
     return ". ".join([sentences[0], *(s[:1].upper() + s[1:] for s in sentences[1:])]) + "."
 
 
-def _listed(lead: str, items: list[str]) -> str:
-    """``lead: a; b; c; and 2 more``."""
+def _listed(items: list[str]) -> str:
+    """``a; b; c; and 2 more``: the first few named, the rest counted."""
     more = f"; and {len(items) - LISTED} more" if len(items) > LISTED else ""
-    return f"{lead}: {'; '.join(items[:LISTED])}{more}"
+    return "; ".join(items[:LISTED]) + more
 
 
 def _named(finding: Finding) -> str:
-    return f"{_quoted(finding)} ({finding.source_label}, {finding.impact.value} impact)"
+    what = _quoted(finding) if finding.verified else "an unverified model statement"
+    return f"{what} ({finding.source_label}, {finding.impact.value} impact)"
 
 
 def _quoted(finding: Finding) -> str:

@@ -142,3 +142,42 @@ def test_a_report_json_without_a_series_reads_and_writes_as_before(tmp_path):
     data = json.loads(Path(result.stdout.strip()).with_suffix(".json").read_text(encoding="utf-8"))
     assert "series" not in data
     assert Report.model_validate(data).series is None
+
+
+def test_the_paragraph_names_a_few_counts_the_rest_and_never_quotes_an_unverified_statement():
+    from pipeline.generate import research
+    from pipeline.series import PreviousBriefing, link_to_previous
+    from tests.conftest import make_request
+
+    report = research(make_request("Cerebras vs NVIDIA"))
+    assert len(report.findings) >= 5
+    gone = report.findings[0].model_copy(update={"snippet": "A claim only the earlier briefing made.",
+                                                 "source_label": "Old Wire", "date_label": "May 1, 2026"})
+    previous = report.model_copy(update={"findings": [gone, *report.findings[4:]], "sources": report.sources[:1]})
+    unverified = report.findings[3].model_copy(update={"verified": False, "source_label": "Model Wire"})
+    current = report.model_copy(update={"findings": [*report.findings[:3], unverified, *report.findings[4:]]})
+
+    linked = link_to_previous(current, PreviousBriefing(Path("earlier.md"), previous))
+    summary = linked.analysis[0]
+    assert summary == linked.series.summary and linked.analysis[1:] == report.analysis
+    assert summary.startswith(f"Since the {report.request.as_of:%B} {report.request.as_of.day}, "
+                              f"{report.request.as_of.year} briefing: 4 new findings: \"")
+    assert "; and 1 more. " in summary  # three named, the fourth (the unverified one) counted
+    assert unverified.snippet[:30] not in summary
+    assert "1 finding of that briefing no longer turned up (Old Wire, May 1, 2026)" in summary
+    assert linked.series.changes.dropped_findings == [gone.snippet]
+    assert len(linked.series.changes.new_findings) == 4
+
+
+def test_an_unverified_new_finding_is_named_not_quoted():
+    from pipeline.generate import research
+    from pipeline.series import PreviousBriefing, link_to_previous
+    from tests.conftest import make_request
+
+    report = research(make_request("Cerebras vs NVIDIA"))
+    unverified = report.findings[0].model_copy(update={"verified": False, "source_label": "Model Wire"})
+    current = report.model_copy(update={"findings": [unverified, *report.findings[1:]]})
+    previous = report.model_copy(update={"findings": report.findings[1:]})
+    summary = link_to_previous(current, PreviousBriefing(Path("earlier.md"), previous)).analysis[0]
+    assert "1 new finding: an unverified model statement (Model Wire, " in summary
+    assert unverified.snippet[:30] not in summary
