@@ -33,6 +33,7 @@ from pipeline.inputs import read_text_file
 from pipeline.resources import cache_dir
 
 FETCH_TIMEOUT_SECONDS = 10.0
+MAX_CALENDAR_BYTES = 20 * 1024 * 1024  # a whole exported personal calendar, years of it
 FRESH_FOR_SECONDS = 6 * 3600  # a fetched calendar is used for this long before it is fetched again
 SAME_REPORT = timedelta(days=45)  # a company reports once a quarter: two dates closer than this are one report
 DEFAULT_QUARTER = "quarterly"  # an event that names no quarter: "prepares to report its quarterly earnings"
@@ -76,7 +77,7 @@ def load_calendar(reference: str | Path, warn: Callable[[str], None]) -> Calenda
     if is_url(reference):
         name, text = display_url(str(reference)), _fetched(str(reference), warn)
     else:
-        name, text = str(reference), read_text_file(Path(reference), "earnings calendar")
+        name, text = str(reference), read_text_file(Path(reference), "calendar", max_bytes=MAX_CALENDAR_BYTES)
     suffix = Path(urlsplit(str(reference)).path).suffix.lower()
     if text.lstrip().upper().startswith("BEGIN:VCALENDAR") or suffix in (".ics", ".ical"):
         return IcsCalendar.parse(name, text)
@@ -259,7 +260,7 @@ def _fetched(url: str, warn: Callable[[str], None]) -> str:
 
     copy = cache_dir() / "calendars" / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}.ics"
     if copy.is_file() and time.time() - copy.stat().st_mtime < FRESH_FOR_SECONDS:
-        return read_text_file(copy, "earnings calendar")
+        return read_text_file(copy, "calendar", max_bytes=MAX_CALENDAR_BYTES)
     try:
         response = httpx.get(url, timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True)
         response.raise_for_status()
@@ -270,7 +271,10 @@ def _fetched(url: str, warn: Callable[[str], None]) -> str:
             raise CalendarError(f"{display_url(url)}: can't fetch the calendar ({problem})") from None
         when = datetime.fromtimestamp(copy.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         warn(f"{display_url(url)}: can't fetch the calendar ({problem}); using the copy fetched {when}")
-        return read_text_file(copy, "earnings calendar")
+        return read_text_file(copy, "calendar", max_bytes=MAX_CALENDAR_BYTES)
+    if len(response.content) > MAX_CALENDAR_BYTES:
+        raise CalendarError(f"{display_url(url)}: {len(response.content):,} bytes is too large for a calendar "
+                            f"(the limit is {MAX_CALENDAR_BYTES:,})")
     _store(copy, text, warn)
     return text
 

@@ -122,7 +122,7 @@ def test_a_bad_calendar_is_one_line_naming_the_file(tmp_path, name, text, messag
 def test_a_calendar_that_is_not_text_or_is_missing(tmp_path):
     binary = tmp_path / "cal.ics"
     binary.write_bytes(b"BEGIN:VCALENDAR\x00\xff")
-    with pytest.raises(UsageError, match="cal.ics: a binary file, not a earnings calendar|cal.ics: a binary file"):
+    with pytest.raises(UsageError, match="cal.ics: a binary file, not a calendar"):
         load_calendar(binary, pytest.fail)
     with pytest.raises(UsageError, match="no such file"):
         load_calendar(tmp_path / "gone.ics", pytest.fail)
