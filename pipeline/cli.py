@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.errors import EXIT_PARTIAL
 from pipeline.options import request_options, research_options
-
-EXIT_PARTIAL = 3
 
 EXAMPLES = """
 \b
@@ -115,7 +114,7 @@ def generate_report(
             templates=templates,
             search=search,
             prompts=prompts,
-            since=previous,
+            amend=previous.link if previous else None,
             warn=warn,
             on_stage=(lambda stage: status.update(f"{stage.capitalize()}…")) if status else (lambda stage: None),
         )

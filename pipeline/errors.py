@@ -1,4 +1,7 @@
-"""Errors that reach the user as one clear line and a non-zero exit."""
+"""Errors that reach the user as one clear line and a non-zero exit, and the exit statuses."""
+
+#: Written, but some searches or model calls failed (the report says which).
+EXIT_PARTIAL = 3
 
 
 class GroundbriefError(Exception):

@@ -18,7 +18,6 @@ from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:
     from pipeline.plan import RunPlan
-    from pipeline.series import PreviousBriefing
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,15 @@ def generate_report(
     search: str | None = None,
     prompts: Path | None = None,
     name: str | None = None,
-    since: PreviousBriefing | None = None,
+    amend: Callable[[Report], Report] | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
     """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
-    With ``since``, the Analysis opens with what changed since that briefing (``pipeline.series``).
+    ``amend`` changes the researched report before it is rendered: a briefing series
+    (``pipeline.series``) opens the Analysis with what changed since the previous briefing.
     """
     ensure_writable(out_dir)
     if templates is not None and not templates.is_dir():
@@ -89,10 +89,8 @@ def generate_report(
     if templates is not None:
         made_with = {"templates": str(templates.expanduser().resolve())}
         report = report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
-    if since is not None:
-        from pipeline.series import link_to_previous
-
-        report = link_to_previous(report, since)
+    if amend is not None:
+        report = amend(report)
     on_stage("render")
     markdown = render_markdown(report, templates)
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"

@@ -31,6 +31,18 @@ class PreviousBriefing:
     path: Path
     report: Report
 
+    def link(self, report: Report) -> Report:
+        """``report`` with the what-changed paragraph opening its Analysis, and the link recorded.
+
+        Passed to ``generate_report(amend=…)``, which applies it before rendering.
+        """
+        diff = diff_reports(self.report, report)
+        since = self.report.request.as_of
+        summary = f"Since the {format_date(since)} briefing: {_sentences(diff, report)}"
+        link = SeriesLink(previous_path=str(self.path.resolve()), previous_date=since, changes=_changes(diff),
+                          summary=summary)
+        return report.model_copy(update={"analysis": [summary, *report.analysis], "series": link})
+
 
 def load_previous(path: Path) -> PreviousBriefing:
     """Read ``path`` as a report draft; ``UsageError`` (one line, naming the file) if it can't be one."""
@@ -52,15 +64,6 @@ def find_previous(report_paths: Iterable[str], warn: Callable[[str], None]) -> P
             warn(f"not compared with the previous briefing: {error}")
             return None
     return None
-
-
-def link_to_previous(report: Report, previous: PreviousBriefing) -> Report:
-    """``report`` with the what-changed paragraph opening its Analysis, and the link recorded."""
-    diff = diff_reports(previous.report, report)
-    since = previous.report.request.as_of
-    summary = f"Since the {format_date(since)} briefing: {_sentences(diff, report)}"
-    link = SeriesLink(previous_path=str(previous.path.resolve()), previous_date=since, changes=_changes(diff), summary=summary)
-    return report.model_copy(update={"analysis": [summary, *report.analysis], "series": link})
 
 
 def _changes(diff: ReportDiff) -> SeriesChanges:

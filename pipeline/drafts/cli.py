@@ -96,7 +96,7 @@ def refresh(
     for line in result.summary.lines():
         click.echo(line)
     if result.report.metadata.partial:
-        from pipeline.cli import EXIT_PARTIAL
+        from pipeline.errors import EXIT_PARTIAL
 
         sys.exit(EXIT_PARTIAL)
 

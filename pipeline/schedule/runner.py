@@ -16,6 +16,7 @@ from enum import Enum
 
 from pipeline.errors import GroundbriefError
 from pipeline.generate import GeneratedReport
+from pipeline.models import Report
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.state import RunRecord, StateDB, StateError, Status
 from pipeline.series import find_previous
@@ -84,7 +85,7 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
         report = generate(
             job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
             search=job.search, prompts=job.prompts, templates=job.templates, use_cache=job.use_cache,
-            since=find_previous(state.done_reports(job.earlier), warn) if job.earlier else None, warn=warn,
+            amend=_series_link(job, state, warn), warn=warn,
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on
         message = str(error) if isinstance(error, GroundbriefError) else f"{type(error).__name__}: {error}"
@@ -95,6 +96,12 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
     partial = report.report.metadata.partial
     result, detail = (Result.PARTIAL, f"{path} (some searches failed)") if partial else (Result.DONE, str(path))
     return _closed(job, attempt, started, lambda: state.finish(job.key, claim.token, path), result, detail)
+
+
+def _series_link(job: Job, state: StateDB, warn: Callable[[str], None]) -> Callable[[Report], Report] | None:
+    """What opens the briefing's analysis: the changes since the latest earlier briefing of its series."""
+    previous = find_previous(state.done_reports(job.earlier), warn) if job.earlier else None
+    return previous.link if previous else None
 
 
 def _closed(job: Job, attempt: int, started: float, record: Callable[[], None], result: Result, detail: str) -> Outcome:

@@ -146,7 +146,7 @@ def test_a_report_json_without_a_series_reads_and_writes_as_before(tmp_path):
 
 def test_the_paragraph_names_a_few_counts_the_rest_and_never_quotes_an_unverified_statement():
     from pipeline.generate import research
-    from pipeline.series import PreviousBriefing, link_to_previous
+    from pipeline.series import PreviousBriefing
     from tests.conftest import make_request
 
     report = research(make_request("Cerebras vs NVIDIA"))
@@ -157,7 +157,7 @@ def test_the_paragraph_names_a_few_counts_the_rest_and_never_quotes_an_unverifie
     unverified = report.findings[3].model_copy(update={"verified": False, "source_label": "Model Wire"})
     current = report.model_copy(update={"findings": [*report.findings[:3], unverified, *report.findings[4:]]})
 
-    linked = link_to_previous(current, PreviousBriefing(Path("earlier.md"), previous))
+    linked = PreviousBriefing(Path("earlier.md"), previous).link(current)
     summary = linked.analysis[0]
     assert summary == linked.series.summary and linked.analysis[1:] == report.analysis
     assert summary.startswith(f"Since the {report.request.as_of:%B} {report.request.as_of.day}, "
@@ -171,13 +171,13 @@ def test_the_paragraph_names_a_few_counts_the_rest_and_never_quotes_an_unverifie
 
 def test_an_unverified_new_finding_is_named_not_quoted():
     from pipeline.generate import research
-    from pipeline.series import PreviousBriefing, link_to_previous
+    from pipeline.series import PreviousBriefing
     from tests.conftest import make_request
 
     report = research(make_request("Cerebras vs NVIDIA"))
     unverified = report.findings[0].model_copy(update={"verified": False, "source_label": "Model Wire"})
     current = report.model_copy(update={"findings": [unverified, *report.findings[1:]]})
     previous = report.model_copy(update={"findings": report.findings[1:]})
-    summary = link_to_previous(current, PreviousBriefing(Path("earlier.md"), previous)).analysis[0]
+    summary = PreviousBriefing(Path("earlier.md"), previous).link(current).analysis[0]
     assert "1 new finding: an unverified model statement (Model Wire, " in summary
     assert unverified.snippet[:30] not in summary

@@ -141,3 +141,12 @@ def test_the_shipped_example_watchlist_is_valid():
     watchlist = load_watchlist(REPO / "examples" / "watchlist.toml")
     assert [company.ticker for company in watchlist.companies] == ["NVDA"]
     assert watchlist.companies[0].requests[0].question.startswith("Are Cerebras/Groq customers")
+
+
+def test_a_gemini_watchlist_loads_without_a_key(tmp_path, monkeypatch):
+    """Naming a model checks the name only: the key is needed when a briefing runs, not to plan one."""
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = write(tmp_path / "w.toml", 'model = "gemini-3.8-flash"\n[[companies]]\nname = "NVIDIA"\nticker = "NVDA"\n'
+                 'requests = ["Cerebras vs NVIDIA"]\n')
+    assert load_watchlist(path).model == "gemini-3.8-flash"
