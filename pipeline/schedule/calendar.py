@@ -145,7 +145,7 @@ class IcsCalendar:
             raise CalendarError(f"{self.name}: a repeating event can't be expanded ({_first_line(error)})") from None
         dates = []
         for event in occurrences:
-            summary = " ".join(str(event.get("SUMMARY", "")).split())
+            summary = _summary(event)
             day = _local_date(event.decoded("DTSTART"), zone)
             if names(summary) and start <= day <= end:
                 repeats = " (repeating)" if str(event.get("UID")) in self.repeating else ""
@@ -207,7 +207,7 @@ def _check_events(name: str, text: str, events: list[Any]) -> None:
     starts = [number for number, line in enumerate(text.splitlines(), 1) if line.strip().upper() == "BEGIN:VEVENT"]
     for index, event in enumerate(events):
         where = f"line {starts[index]}: " if index < len(starts) else ""
-        summary = " ".join(str(event.get("SUMMARY", "")).split()) or "without a summary"
+        summary = _summary(event) or "without a summary"
         if event.get("DTSTART") is None:
             raise CalendarError(f'{name}: {where}event "{summary}" has no start date (DTSTART)')
         for key in ("DTSTART", "RRULE", "RDATE", "EXDATE"):
@@ -215,6 +215,12 @@ def _check_events(name: str, text: str, events: list[Any]) -> None:
             for value in values if isinstance(values, list) else [values]:
                 if isinstance(value, vBroken):
                     raise CalendarError(f'{name}: {where}event "{summary}" has an unreadable {key} ({str(value)!r})')
+
+
+def _summary(event: Any) -> str:
+    """The event's summary on one line, without control or bidi characters: it is printed to terminals."""
+    text = "".join(char if char.isprintable() else " " for char in str(event.get("SUMMARY", "")))
+    return " ".join(text.split())
 
 
 def _matcher(company: Company) -> Callable[[str], bool]:

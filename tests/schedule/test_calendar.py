@@ -90,6 +90,13 @@ def test_events_match_by_ticker_as_a_word_or_by_name(tmp_path):
     assert [day for _, day in dates(write(tmp_path / "m.ics", text))] == [date(2026, 11, 25), date(2026, 12, 4)]
 
 
+def test_a_summary_prints_without_control_or_bidi_characters(tmp_path):
+    text = ics("DTSTART;VALUE=DATE:20261125\r\nSUMMARY:NVDA \x1b[31mQ3\u202e earnings\r\n")
+    (found,) = load_calendar(write(tmp_path / "c.ics", text), pytest.fail).dates_for(
+        NVIDIA, date(2026, 11, 1), date(2026, 12, 1), None)
+    assert found.origin == 'c.ics event "NVDA [31mQ3 earnings"'
+
+
 def test_csv_calendar(tmp_path):
     text = "ticker,date,quarter\n# confirmed dates\nNVDA,2026-11-25,Q3 FY2027\nMRVL,2026-12-02,Q3 FY2027\n\nnvda,2027-02-24\n"
     assert dates(write(tmp_path / "dates.csv", text)) == [("Q3 FY2027", date(2026, 11, 25)), ("quarterly", date(2027, 2, 24))]
