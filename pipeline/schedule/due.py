@@ -8,7 +8,7 @@ flooding the desk with stale briefings. Dates past the report date are skipped w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pipeline.report.formatting import format_date
 from pipeline.models import EarningsEvent, ResearchRequest
 from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
-from pipeline.schedule.calendar import Calendar, EarningsDate, display_url, is_url, merge
+from pipeline.schedule.calendar import DEFAULT_QUARTER, SAME_REPORT, Calendar, EarningsDate, display_url, is_url, merge
 from pipeline.schedule.watchlist import MAX_LEAD_DAYS, Company, RequestSpec, Resolved, Watchlist
 
 
@@ -118,8 +118,9 @@ def _job(
 ) -> Job:
     """The report for ``spec`` at milestone ``due``; its window is counted back from ``today``.
 
-    ``earlier`` are the keys of the milestones before this one in the same series (same company,
-    request and report), nearest first: the briefing compared with is the latest of them done.
+    ``earlier`` are the keys the briefings before this one in its series (same company, request and
+    quarter) were recorded under: the earlier milestones of this date and, when the quarter is named,
+    those of a date it was moved from (within ``SAME_REPORT``). The latest of them done is compared with.
     """
     request = ResearchRequest(
         question=spec.question,
@@ -131,13 +132,18 @@ def _job(
         query_count=settings.query_count,
         earnings=EarningsEvent(company=company.name, quarter=event.quarter, report_date=event.date),
     )
-    identity = fingerprint(request, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
 
-    def key(lead: int) -> str:
-        return f"{company.ticker}:{event.date}:T-{lead}:{identity}"
+    def keys(report_date: date, leads: Iterable[int]) -> list[str]:
+        moved = request.model_copy(update={"earnings": request.earnings.model_copy(update={"report_date": report_date})})
+        identity = fingerprint(moved, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
+        return [f"{company.ticker}:{report_date}:T-{lead}:{identity}" for lead in leads]
 
+    earlier = keys(event.date, range(due.lead + 1, MAX_LEAD_DAYS + 1))
+    if event.quarter != DEFAULT_QUARTER:
+        for shift in range(1 - SAME_REPORT.days, SAME_REPORT.days):
+            earlier += keys(event.date + timedelta(days=shift), settings.lead_days) if shift else []
     return Job(
-        key=key(due.lead),
+        key=keys(event.date, [due.lead])[0],
         label=f"{company.ticker} {event.quarter} T-{due.lead} · {short_question(spec.question)}",
         reason=_reason(company, event, due),
         request=request,
@@ -146,7 +152,7 @@ def _job(
         out_dir=settings.out_dir,
         name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
         origin=event.origin,
-        earlier=tuple(key(lead) for lead in range(due.lead + 1, MAX_LEAD_DAYS + 1)),
+        earlier=tuple(earlier),
     )
 
 

@@ -181,3 +181,15 @@ def test_an_unverified_new_finding_is_named_not_quoted():
     summary = PreviousBriefing(Path("earlier.md"), previous).link(current).analysis[0]
     assert "1 new finding: an unverified model statement (Model Wire, " in summary
     assert unverified.snippet[:30] not in summary
+
+
+def test_a_moved_earnings_date_stays_in_the_series_of_its_quarter(tmp_path):
+    """The T-7 briefing was for November 25; the company then moved the report to the 26th."""
+    watchlist = series_watchlist(tmp_path)
+    assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
+    watchlist.write_text(watchlist.read_text(encoding="utf-8").replace("2026-11-25", "2026-11-26"), encoding="utf-8")
+    assert run("schedule", watchlist, "--as-of", "2026-11-25").exit_code == 0
+    (t1,) = (tmp_path / "reports").glob("2026-11-25-nvda-t-1-are-cerebras*.md")
+    since, opening = analysis(t1)[:2]
+    assert since.startswith("Since the November 18, 2026 briefing: ")
+    assert opening.startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 26, 2026")
