@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pipeline.controls import one_line
 from pipeline.errors import UsageError
 from pipeline.report.formatting import format_date
 from pipeline.inputs import read_text_file
@@ -218,9 +219,8 @@ def _check_events(name: str, text: str, events: list[Any]) -> None:
 
 
 def _summary(event: Any) -> str:
-    """The event's summary on one line, without control or bidi characters: it is printed to terminals."""
-    text = "".join(char if char.isprintable() else " " for char in str(event.get("SUMMARY", "")))
-    return " ".join(text.split())
+    """The event's summary on one line, without escape sequences or bidi controls: it is printed to terminals."""
+    return one_line(str(event.get("SUMMARY", "")))
 
 
 def _matcher(company: Company) -> Callable[[str], bool]:

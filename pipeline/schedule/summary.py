@@ -1,6 +1,7 @@
 """The tables an unattended run leaves in its mail or journal: what would run and why, what ran and how.
 
-Cells are ``Text``, never markup: questions and errors come from user files and must print as-is.
+Cells are ``Text``, never markup: questions and errors come from user files and must print as they
+are, less any terminal escapes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.controls import printable
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
 from pipeline.schedule.state import RunRecord, Status, done_reports
@@ -19,7 +21,7 @@ from pipeline.schedule.state import RunRecord, Status, done_reports
 _STYLES = {Result.DONE: "green", Result.PARTIAL: "yellow", Result.FAILED: "red", Result.SKIPPED: "dim"}
 
 
-def plan_table(jobs: list[Job], records: dict[str, RunRecord]) -> Table:
+def plan_table(jobs: list[Job], records: dict[str, RunRecord], *, redo: bool = False) -> Table:
     """``--dry-run``: each due report, why it is due, and what the state database says will happen."""
     table = Table(title="Due reports (dry run: nothing is run or recorded)", title_justify="left")
     for column in ("#", "Report", "Why", "State"):
@@ -28,16 +30,18 @@ def plan_table(jobs: list[Job], records: dict[str, RunRecord]) -> Table:
     for number, job in enumerate(jobs, 1):
         why = job.reason + (f"; from {job.origin}" if job.origin else "")
         record = records.get(job.key)
-        state = _state(record, now) + ("" if record and record.status is Status.DONE else _compared_with(job, records))
-        table.add_row(str(number), Text(job.label), Text(why), Text(state))
+        state = _state(record, now, redo) + ("" if record and record.status is Status.DONE and not redo else _compared_with(job, records))
+        table.add_row(str(number), _text(job.label), _text(why), _text(state))
     return table
 
 
-def _state(record: RunRecord | None, now: datetime) -> str:
+def _state(record: RunRecord | None, now: datetime, redo: bool) -> str:
     if record is None:
         return "new: will run"
+    if record.status is Status.DONE and record.output_missing:
+        return f"done earlier, but {record.report_path} is gone: will run again"
     if record.status is Status.DONE:
-        return f"done earlier ({record.report_path}): skip"
+        return f"done earlier ({record.report_path}): " + ("will run again (--redo)" if redo else "skip")
     if record.status is Status.FAILED:
         return f"failed {record.attempts}×, last: {record.error}: will retry"
     if record.is_abandoned(now):
@@ -61,13 +65,17 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
     for number, outcome in enumerate(outcomes, 1):
         table.add_row(
             str(number),
-            Text(outcome.job.label),
+            _text(outcome.job.label),
             Text(outcome.result.value, style=_STYLES[outcome.result]),
             str(outcome.attempt or ""),
             f"{outcome.seconds:.1f} s" if outcome.attempt else "",
-            Text(outcome.detail),
+            _text(outcome.detail),
         )
     return table
+
+
+def _text(value: str) -> Text:
+    return Text(printable(value))
 
 
 def counts(outcomes: list[Outcome]) -> str:
