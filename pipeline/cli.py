@@ -131,6 +131,8 @@ def generate_report(
         for stage in report.metadata.stages:
             console.print(f"{stage.stage:<11} {stage.seconds * 1000:8.1f} ms  {'cached' if stage.cached else 'computed'}")
         console.print(f"{len(report.sources)} sources, {len(report.findings)} findings, {len(report.gaps)} gaps")
+        if report.audit:
+            console.print(f"{report.audit.figures_checked} figures checked, {report.audit.removed} unsupported removed")
         usage = report.metadata.usage
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens

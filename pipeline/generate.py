@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
-from pipeline.models import Report, ResearchRequest
+from pipeline.models import GapKind, Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
 from pipeline.prompts import PromptBook
@@ -55,6 +55,9 @@ def research(
         report = run_research(request, backends, cache, on_stage=on_stage)
     finally:
         cache.close()
+    for gap in report.gaps:
+        if gap.kind == GapKind.UNVERIFIED:
+            warn(gap.text)
     made_with: dict[str, object] = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
     shortfall = _query_shortfall(report)
     if shortfall:

@@ -273,6 +273,10 @@ class GapKind(str, Enum):
     WINDOW = "window"
     FAILURE = "failure"
     OMISSION = "omission"
+    WRITTEN = "written"  # by a model: the only kind whose prose the audit checks; the others are computed
+    UNUSABLE = "unusable"  # the model's output could not be used
+    UNVERIFIED = "unverified"  # no finding's quote could be found in its source
+    AUDIT = "audit"  # the prose audit removed statements
 
 
 class Gap(Model):
@@ -331,6 +335,39 @@ class Synthesis(Model):
     model: str | None = Field(
         default=None, description="the model version that wrote it, kept so a cached re-run reports it too"
     )
+
+
+#: Where in a report a sentence of its own prose is: the Analysis, a finding's rationale, a gap.
+ProseSection = Literal["analysis", "impact", "consensus", "gap"]
+
+
+class AuditedSentence(Model):
+    """A sentence of the report's own prose, and whether the evidence supports what it states."""
+
+    section: ProseSection
+    item: int = Field(ge=0, description="the paragraph, finding or gap it belongs to, counted from 0")
+    text: str
+    checked: list[str] = Field(default_factory=list, description="the figures and publishers it states")
+    unsupported: list[str] = Field(default_factory=list, description="those no evidence supports")
+    supported: bool = True
+    outcome: Literal["kept", "revised", "removed"] = "kept"
+    original: str | None = Field(default=None, exclude_if=_unset, description="the sentence before the model revised it")
+
+
+class ProseAudit(Model):
+    """What the prose audit checked in a report and what it did about unsupported statements."""
+
+    figures_checked: int = 0
+    sentences: list[AuditedSentence] = Field(default_factory=list)
+    revised: bool = Field(default=False, description="the model was asked once to rewrite unsupported sentences")
+
+    @property
+    def flagged(self) -> list[AuditedSentence]:
+        return [sentence for sentence in self.sentences if not sentence.supported]
+
+    @property
+    def removed(self) -> int:
+        return sum(sentence.outcome == "removed" for sentence in self.sentences)
 
 
 class TokenUsage(Model):
@@ -430,6 +467,9 @@ class Report(Model):
     )
     baseline: Baseline | None = Field(
         default=None, exclude_if=_unset, description="set by refresh; a generated report's is its own content"
+    )
+    audit: ProseAudit | None = Field(
+        default=None, exclude_if=_unset, description="the prose audit of a generated report; None in older reports"
     )
     series: SeriesLink | None = Field(
         default=None, exclude_if=_unset, description="the previous briefing compared with, and what changed since"

@@ -44,11 +44,8 @@ class ExpandResponse(BaseModel):
 class AssessedFinding(BaseModel):
     evidence_id: str
     quote: Quote
-    supporting_ids: list[str] = Field(default_factory=list)
     impact: Literal["High", "Medium", "Low"]
     impact_rationale: Reason
-    consensus: Literal["Overlooked", "Emerging", "Widely known"]
-    consensus_rationale: Text
 
 
 class AssessResponse(BaseModel):
@@ -63,3 +60,12 @@ class WrittenGap(BaseModel):
 class SynthesisResponse(BaseModel):
     analysis: list[Text] = Field(min_length=1)
     gaps: list[WrittenGap]
+
+
+class RevisedSentence(BaseModel):
+    id: str
+    text: Text
+
+
+class RevisionResponse(BaseModel):
+    sentences: list[RevisedSentence]
