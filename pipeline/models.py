@@ -423,6 +423,37 @@ class Baseline(Model):
     findings: list[str] = Field(description="keys of every finding groundbrief generated for this report")
 
 
+class ImpactChange(Model):
+    """A finding of the previous briefing whose impact is different now."""
+
+    snippet: str
+    before: str
+    after: str
+
+
+class SeriesChanges(Model):
+    """What changed between two briefings of a series, finding by finding (snippets) and by source (URLs)."""
+
+    new_findings: list[str] = Field(default_factory=list)
+    dropped_findings: list[str] = Field(default_factory=list)
+    impact_changes: list[ImpactChange] = Field(default_factory=list)
+    new_sources: list[str] = Field(default_factory=list)
+    dropped_sources: list[str] = Field(default_factory=list)
+
+
+class SeriesLink(Model):
+    """The briefing this one was compared with (a scheduled series, or ``--since``) and what changed.
+
+    ``summary`` is the paragraph that opens the Analysis: computed from ``changes``, never written by a
+    model, so a reader (or an audit) can tell it from the analyst's prose by this field.
+    """
+
+    previous_path: str
+    previous_date: date = Field(description="the as-of date of the previous briefing")
+    changes: SeriesChanges
+    summary: str
+
+
 class Report(Model):
     """A finished briefing: what was asked, what was found, what it means, and how it ran."""
 
@@ -441,4 +472,7 @@ class Report(Model):
     )
     audit: ProseAudit | None = Field(
         default=None, exclude_if=_unset, description="the prose audit of a generated report; None in older reports"
+    )
+    series: SeriesLink | None = Field(
+        default=None, exclude_if=_unset, description="the previous briefing compared with, and what changed since"
     )
