@@ -1,0 +1,169 @@
+"""Figures a sentence states, with their units: quantulum3 finds the quantities, price-parser reads money.
+
+A figure is a measurable claim: ``2,522 tokens per second``, ``$4.8 billion``, ``10-60%``, ``20x``.
+A range is one figure. Years, calendar dates, spans of days, product names (H100, gpt-oss-120B) and
+lone small numbers are not figures: they don't make a claim measurable. Each figure keeps its unit,
+so a comparison can insist on like for like (tokens/s against tokens/s, a share price against a
+share price).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Where quantulum3 knows no unit for a measure the industry states often.
+_CUSTOM_UNITS = {
+    "token per second": [
+        "token per second", "tokens per second", "tokens/s", "tokens/sec", "token/s", "tokens per sec", "tokens a second",
+    ],
+}
+_CURRENCIES = {"$": "USD", "US$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP"}
+_MAGNITUDES = {"trillion": 1e12, "tn": 1e12, "t": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9,
+               "million": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
+_CALENDAR_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"})
+_MONTH = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+$")
+# The second end of a range quantulum3 leaves out ("between $2 and $3 billion", "$115-$125").
+_RANGE_END = re.compile(
+    r"^\s*(?:-|–|—|to|and)\s*(?:US\$|[$€£])?\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand|bn|tn|mn|[tbmk])\b)?",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_PER = re.compile(r"^\s+per\s+((?:million\s+|thousand\s+|1m\s+)?[a-z]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One stated quantity: its verbatim text, its value (a range has low < high) and its unit."""
+
+    text: str
+    low: float
+    high: float
+    unit: str  # "USD", "%", "tokens/s", "x", a quantulum3 unit name, or "" for a bare number
+    start: int
+    end: int
+    per: str = ""  # what a price is per: "share", "million tokens"
+
+    @property
+    def key(self) -> str:
+        """The value whatever the notation: ``$4.8 billion`` = ``$4,800 million``, ``2,522`` = ``2522``."""
+        return f"{self.low:.6g}" if self.low == self.high else f"{self.low:.6g}-{self.high:.6g}"
+
+    @property
+    def measure(self) -> str:
+        """What the figure measures, for like-for-like comparison: its unit and what it is per."""
+        return f"{self.unit} per {self.per}" if self.per else self.unit
+
+    @property
+    def distinctive(self) -> bool:
+        """Specific enough that a match means the same fact (``2,522``, ``$4.8 billion``), not ``10x``."""
+        digits = sum(ch.isdigit() for ch in self.text)
+        return digits >= 3 or (digits >= 2 and self.unit not in ("", "x"))
+
+
+def figures(text: str) -> list[Figure]:
+    """The figures ``text`` states, in order."""
+    return list(_figures(text))
+
+
+@lru_cache(maxsize=4096)
+def _figures(text: str) -> tuple[Figure, ...]:
+    found: list[Figure] = []
+    for quantity in _parse(text):
+        start, end = quantity.span
+        if found and start < found[-1].end:
+            continue  # inside a range already read
+        figure = _figure(text, quantity, start, end)
+        if figure is not None:
+            found.append(figure)
+    return tuple(found)
+
+
+def _parse(text: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "classifier not installed": the rules need no disambiguation model
+        from quantulum3 import parser
+
+        _register_units()
+        return parser.parse(text)
+
+
+@lru_cache(maxsize=1)
+def _register_units() -> None:
+    from quantulum3 import load
+
+    load.add_custom_entity("throughput")
+    for name, surfaces in _CUSTOM_UNITS.items():
+        load.add_custom_unit(name=name, surfaces=surfaces, entity="throughput")
+
+
+def _figure(text: str, quantity, start: int, end: int) -> Figure | None:
+    if _inside_name(text, start, end) or _MONTH.search(text[:start]):
+        return None
+    unit_name = quantity.unit.name
+    if unit_name in _CALENDAR_UNITS or quantity.unit.entity.name == "time" and unit_name.rstrip("s") in _CALENDAR_UNITS:
+        return None
+    surface = text[start:end]
+    if not any(ch.isdigit() for ch in surface):
+        return None  # "three", "a dozen"
+    money = _money(text, start, end)
+    if money is not None:
+        return money
+    unit = _unit(quantity, surface)
+    low = high = float(quantity.value)
+    if quantity.uncertainty:
+        low, high = low - quantity.uncertainty, low + quantity.uncertainty
+    if not unit and (_is_year(surface) or sum(ch.isdigit() for ch in surface) < 2):
+        return None
+    return Figure(surface, low, high, unit, start, end)
+
+
+def _inside_name(text: str, start: int, end: int) -> bool:
+    """Part of a product or model name: H100, B200, gpt-oss-120B, K2.6."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or before in "-/." or (after.isalpha() and not text[start:end][-1].isalpha())
+
+
+def _is_year(surface: str) -> bool:
+    return bool(re.fullmatch(r"(?:19|20)\d\d", surface.strip()))
+
+
+def _unit(quantity, surface: str) -> str:
+    if quantity.unit.entity.name == "throughput":
+        return "tokens/s"
+    if surface.rstrip().endswith(("x", "×", "times")):
+        return "x"
+    if quantity.unit.name == "percentage":
+        return "%"
+    return "" if quantity.unit.name in ("dimensionless", "count") else quantity.unit.name
+
+
+def _money(text: str, start: int, end: int) -> Figure | None:
+    """An amount of money, a range of them read as one: ``$12–15 billion``, ``between $2 and $3 billion``."""
+    from price_parser import Price
+
+    surface = text[start:end]
+    if not re.search(r"US\$|[$€£]", surface):
+        return None
+    between = text[:start].lower().endswith("between ")
+    extra = _RANGE_END.match(text[end:])
+    if extra and (between or not extra.group().strip().lower().startswith("and")):
+        end += extra.end()
+        start -= len("between ") if between else 0
+    surface = text[start:end]
+    amounts = list(_AMOUNT.finditer(surface))
+    shared = _scale(surface[amounts[-1].end() :]) or 1.0  # "$12–15 billion": the billion applies to both ends
+    values = [float(m.group().replace(",", "")) * (_scale(surface[m.end() :]) or shared) for m in amounts]
+    currency = (Price.fromstring(surface).currency or "$").strip()
+    per = _PER.match(text[end:])
+    return Figure(surface, min(values), max(values), _CURRENCIES.get(currency, currency), start, end,
+                  per=per.group(1).lower() if per else "")
+
+
+def _scale(after: str) -> float:
+    """The magnitude word right after a number (``billion``, ``bn``, ``B``), or 0 when there is none."""
+    word = re.match(r"\s?([a-z]+)\b", after, re.IGNORECASE)
+    return _MAGNITUDES.get(word.group(1).lower(), 0.0) if word else 0.0
