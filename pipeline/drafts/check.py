@@ -15,7 +15,7 @@ from pipeline.baseline import same_claim
 from pipeline.drafts.model import Issue, ParsedDraft
 from pipeline.drafts.parse import SECTIONS
 from pipeline.drafts.sources import unmatched_names
-from pipeline.models import SAFE_URL_SCHEMES
+from pipeline.models import is_safe_link
 
 REQUIRED_FIELDS = ("Snippet", "Date", "Source", "Impact", "Consensus Check")
 SECTION_ORDER = list(SECTIONS.values())
@@ -112,8 +112,7 @@ def _links(parsed: ParsedDraft) -> list[Issue]:
             continue
         for match in _LINK_TARGET.finditer(line):
             target = match[1] if match[1] is not None else match[2]
-            scheme = target.split(":", 1)[0].lower() if ":" in target else ""
-            if scheme not in SAFE_URL_SCHEMES:
+            if not is_safe_link(target):
                 issues.append(_error(number, "link-scheme", f"links must be http(s) or file://, not {target[:60]!r}"))
     return issues
 

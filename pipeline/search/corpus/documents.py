@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.dates import dated
-from pipeline.models import SAFE_URL_SCHEMES, DateSource
+from pipeline.models import DateSource, is_safe_link
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -146,7 +146,7 @@ def _safe_url(value: object, path: Path) -> tuple[str, str | None]:
     text = _clean(value)
     if text:
         scheme = text.split(":", 1)[0].lower() if ":" in text else ""
-        if scheme in SAFE_URL_SCHEMES and scheme != "file" and " " not in text:
+        if is_safe_link(text) and scheme != "file" and " " not in text:
             return text, None
         return path.resolve().as_uri(), f"{path.name}: ignored unsafe or malformed url {text[:60]!r}"
     return path.resolve().as_uri(), None

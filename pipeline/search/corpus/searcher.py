@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import UsageError
-from pipeline.resources import code_digest
+from pipeline.resources import code_digest, sample_corpus_dir
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.search.corpus.index import CorpusIndex
 
@@ -52,7 +52,8 @@ class CorpusSearcher:
 
     @property
     def description(self) -> str:
-        return f"local corpus ({self.corpus})"
+        """The folder searched; the shipped sample by name, so no installation path enters a report."""
+        return "local corpus (the sample corpus)" if self.corpus == sample_corpus_dir().resolve() else f"local corpus ({self.corpus})"
 
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
         since, until = request.window_start, request.as_of
