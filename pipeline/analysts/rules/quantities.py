@@ -70,6 +70,8 @@ def figures(text: str) -> list[Figure]:
 
 @lru_cache(maxsize=4096)
 def _figures(text: str) -> tuple[Figure, ...]:
+    if not any(ch.isdigit() for ch in text):
+        return ()  # every figure has a digit; quantulum3 is the slow part of the rules
     found: list[Figure] = []
     for quantity in _parse(text):
         start, end = quantity.span
@@ -84,19 +86,32 @@ def _figures(text: str) -> tuple[Figure, ...]:
 def _parse(text: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "classifier not installed": the rules need no disambiguation model
-        from quantulum3 import parser
-
-        _register_units()
-        return parser.parse(text)
+        return _parser().parse(text)
 
 
 @lru_cache(maxsize=1)
-def _register_units() -> None:
-    from quantulum3 import load
+def _parser():
+    """quantulum3's parser, with the units it lacks.
 
-    load.add_custom_entity("throughput")
-    for name, surfaces in _CUSTOM_UNITS.items():
-        load.add_custom_unit(name=name, surfaces=surfaces, entity="throughput")
+    quantulum3 imports inflect, which wraps its methods in typeguard's ``@typechecked``: at import
+    that recompiles each of them, 1.5 to 3 seconds, most of a cold report. typeguard makes the
+    decorator a no-op under ``python -O`` (its checks are for development), so inflect is imported
+    here as it would be there; nothing else is checked or changed.
+    """
+    import typeguard
+
+    checked = typeguard.typechecked
+    typeguard.typechecked = lambda target=None, **options: target if target is not None else (lambda t: t)
+    try:
+        from quantulum3 import load, parser
+
+        load.add_custom_entity("throughput")
+        for name, surfaces in _CUSTOM_UNITS.items():
+            load.add_custom_unit(name=name, surfaces=surfaces, entity="throughput")
+        parser.parse("1 kg")  # loads the English rules, and with them inflect
+    finally:
+        typeguard.typechecked = checked
+    return parser
 
 
 def _figure(text: str, quantity, start: int, end: int) -> Figure | None:
