@@ -37,3 +37,14 @@ def write_doc(folder: Path, name: str, body: str, **meta) -> Path:
     path = folder / name
     path.write_text(f"---\n{front}---\n{body}\n" if meta else body, encoding="utf-8")
     return path
+
+
+def without_sample_citations(folder: Path) -> Path:
+    """A copy of the sample corpus whose documents no longer cite themselves, as a user's own
+    documents without a ``url`` would be."""
+    from pipeline.models import SAMPLE_CORPUS_LINK
+
+    for path in folder.iterdir():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(line for line in lines if SAMPLE_CORPUS_LINK not in line), encoding="utf-8")
+    return folder

@@ -14,7 +14,7 @@ from pipeline.generate import generate_report
 from pipeline.models import SAMPLE_CORPUS_LINK, Source, is_safe_link
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus.documents import load_document
-from tests.conftest import make_request
+from tests.conftest import make_request, without_sample_citations
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SAMPLE_REPORT = REPOSITORY / "reports" / "2026-11-24-cerebras-vs-nvidia.md"
@@ -49,10 +49,7 @@ def test_the_committed_sample_report_holds_no_machine_path_and_is_clean():
 
 
 def test_a_report_over_a_users_corpus_links_to_the_users_files(tmp_path):
-    corpus = Path(shutil.copytree(sample_corpus_dir(), tmp_path / "my corpus"))
-    for path in corpus.iterdir():  # documents of the user's own, without a url
-        text = path.read_text(encoding="utf-8")
-        path.write_text("\n".join(line for line in text.split("\n") if SAMPLE_CORPUS_LINK not in line), encoding="utf-8")
+    corpus = without_sample_citations(Path(shutil.copytree(sample_corpus_dir(), tmp_path / "my corpus")))
     written = generate_report(make_request(window="18m"), corpus=corpus, out_dir=tmp_path / "reports")
     local = [s.url for s in written.report.sources if not s.url.startswith("https://")]
     assert local and all(url.startswith(corpus.resolve().as_uri() + "/") for url in local)

@@ -78,8 +78,7 @@ class CorpusIndex:
         # Other processes (a scheduled batch, a second CLI run) may be syncing the same index:
         # wait for their write lock rather than failing.
         self._db = sqlite3.connect(database, timeout=120)
-        self._db.executescript(_SCHEMA)
-        self._reset_if_other_format()
+        self._create_or_rebuild()
 
     @staticmethod
     def database_for(corpus: Path, cache_root: Path) -> Path:
@@ -87,13 +86,17 @@ class CorpusIndex:
         digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:16]
         return cache_root / "index" / f"{digest}.sqlite3"
 
-    def _reset_if_other_format(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version != _INDEX_FORMAT:  # an index an older version built: rebuilt from the files
-            with self._db:
+    def _create_or_rebuild(self) -> None:
+        """A new index gets its tables; one an older version built is emptied and rebuilt from the
+        files. Under the write lock, so a process already syncing it never loses its tables."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version != _INDEX_FORMAT:
                 for table in ("documents", "skipped", "passages"):
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
 
     def close(self) -> None:
