@@ -25,12 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.analysts.llm import LLMAnalyst
 from pipeline.analysts.llm.packing import count_tokens
-from pipeline.analysts.llm.prompts import PromptBook
+from pipeline.prompts import PromptBook
 from pipeline.cache import StageCache
 from pipeline.models import ResearchRequest, TimeWindow, TokenUsage
 from pipeline.orchestrator import run_research
 from pipeline.search.pages import Page
-from pipeline.search.web import GroundedAnswer, GroundedSearcher, GroundedStatement, WebChunk
+from pipeline.search.grounding import GroundedAnswer, GroundedStatement, WebChunk
+from pipeline.search.web import GroundedSearcher
 from pipeline.stages import Backends
 
 _QUERY = re.compile(r"<<<QUERY \w+>>>\n(.*?)\n<<<END QUERY", re.DOTALL)

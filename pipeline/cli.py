@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.options import parse_date, parse_window
-
-EXIT_PARTIAL = 3
+from pipeline.errors import EXIT_PARTIAL
+from pipeline.options import request_options, research_options
 
 EXAMPLES = """
 \b
@@ -37,20 +36,12 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed 
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.argument("topic")
-@click.option("--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  [default: the sample corpus]")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
-@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD", help="Date the briefing is written for; the window ends here.  [default: today]")
-@click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]", help="How far back evidence may be dated, e.g. 90d or 3m.")
-@click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True, help="Number of search queries to expand the topic into.")
-@click.option("--focus", metavar="COMPANY", help="Company the others are measured against.  [default: the one after 'vs', else the last named]")
+@request_options
 @click.option("--hints", metavar="'A; B'", help="Source hints, separated by ';' (e.g. 'Customer case studies; arXiv').")
 @click.option("--keywords", metavar="'W1 W2'", help="Keywords that form one extra search angle.")
-@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes: offline-rules; gemini or gemini-… (needs GEMINI_API_KEY); or provider:model through LangChain, e.g. ollama:qwen2.5:7b, openai:gpt-4.1-mini.")
-@click.option("--search", type=click.Choice(["corpus", "web"]), help="Where evidence comes from; web is Google Search grounding through Gemini.  [default: web for a Gemini model without --corpus, else corpus]")
-@click.option("--prompts", type=click.Path(path_type=Path, file_okay=False), help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones.")
+@research_options()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
-@click.option("--templates", type=click.Path(path_type=Path, file_okay=False), help="Folder whose report.md.j2 replaces the built-in template.")
-@click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
 @click.option("--verbose/--quiet", "-v/-q", default=None, help="More detail (stage timings, cache hits) or only errors.")
 def generate_report(

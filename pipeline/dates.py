@@ -1,8 +1,5 @@
-"""Publication dates from a source's metadata, its page's date markup or its URL (htmldate), and
-the Date label that says where a date came from.
-
-A date the source states itself (front matter, meta tags, ``<time>`` markup) is shown as it is;
-one read from the URL (``/2026/01/16/``) says so: ``January 16, 2026 (from the URL)``.
+"""Publication dates from a source's metadata, its page's date markup or its URL (htmldate), with
+where each came from, so the Date label can say so (``January 16, 2026 (from the URL)``).
 """
 
 from __future__ import annotations
@@ -10,11 +7,9 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from pipeline.formatting import format_date
-from pipeline.models import DateSource, Source
+from pipeline.models import DateSource
 
 _EMPTY_PAGE = "<html><body></body></html>"
-_LABELS = {DateSource.URL: "from the URL"}
 
 
 def date_from_url(url: str) -> date | None:
@@ -42,14 +37,6 @@ def dated(published: date | None, url: str, html: str | bytes | None = None) -> 
         return from_url, DateSource.URL
     from_page = date_from_markup(html) if html else None
     return (from_page, DateSource.METADATA) if from_page is not None else (None, None)
-
-
-def date_label(source: Source) -> str | None:
-    """The Date line for a dated source, naming where a date it did not state came from."""
-    if source.published is None:
-        return None
-    where = _LABELS.get(source.date_source) if source.date_source else None
-    return f"{format_date(source.published)} ({where})" if where else format_date(source.published)
 
 
 def _find_date(html: bytes, url: str | None) -> str | None:

@@ -1,4 +1,7 @@
-"""Errors that reach the user as one clear line and a non-zero exit."""
+"""Errors that reach the user as one clear line and a non-zero exit, and the exit statuses."""
+
+#: Written, but some searches or model calls failed (the report says which).
+EXIT_PARTIAL = 3
 
 
 class GroundbriefError(Exception):
@@ -7,3 +10,11 @@ class GroundbriefError(Exception):
 
 class UsageError(GroundbriefError):
     """Bad input: a topic, option, corpus, or output folder the tool can't work with."""
+
+
+class ModelCallError(GroundbriefError):
+    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
+
+
+class ModelOutputError(GroundbriefError):
+    """The model's reply did not validate, even after one repair attempt."""

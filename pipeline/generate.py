@@ -7,19 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
-from pipeline.backends import DEFAULT_MODEL, check_model, resolve_backends, search_kind
+from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
 from pipeline.models import Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:
-    from pipeline.analysts.gemini import RunPlan
+    from pipeline.plan import RunPlan
 
 
 @dataclass(frozen=True)
@@ -46,13 +44,16 @@ def research(
     """
     _check_prompts(prompts)
     cache_root = cache_dir()
-    backends = resolve_backends(model, corpus, cache_root, warn, search=search, prompts=prompts)
+    for problem in registry().problems:
+        warn(problem)
+    kind = registry().search_kind(model, corpus, search)
+    options = BackendOptions(model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn)
+    backends = registry().backends(options, kind)
     cache = StageCache(cache_root / "stages" if use_cache else None, warn)
     try:
         report = run_research(request, backends, cache, on_stage=on_stage)
     finally:
         cache.close()
-    kind = search_kind(model, corpus, search)
     made_with = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
 
@@ -82,12 +83,11 @@ def generate_report(
         request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
         warn=warn, on_stage=on_stage,
     )
+    if templates is not None:
+        made_with = {"templates": str(templates.expanduser().resolve())}
+        report = report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
     on_stage("render")
-    try:
-        markdown = render_markdown(report, templates)
-    except jinja2.TemplateError as error:
-        where = f" ({error.filename}, line {error.lineno})" if getattr(error, "lineno", None) else ""
-        raise UsageError(f"report template error{where}: {error.message}") from None
+    markdown = render_markdown(report, templates)
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"
     path = write_report(out_dir, stem, markdown, report.model_dump_json(indent=2))
     return GeneratedReport(report=report, markdown_path=path)
@@ -102,12 +102,12 @@ def plan_report(
     prompts: Path | None = None,
 ) -> RunPlan:
     """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing."""
-    from pipeline.analysts.gemini import plan_run
+    from pipeline.plan import plan_run
 
-    check_model(model)
     _check_prompts(prompts)
-    web = search_kind(model, corpus, search) == "web"
-    return plan_run(request, model, analyst_calls=model != DEFAULT_MODEL, web=web, prompts=prompts)
+    analyst = registry().analyst_kind(model)
+    web = registry().search_kind(model, corpus, search) == "web"
+    return plan_run(request, model, analyst_calls=analyst.calls_model, web=web, prompts=prompts)
 
 
 def _check_prompts(prompts: Path | None) -> None:

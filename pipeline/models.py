@@ -242,9 +242,9 @@ class Finding(Model):
     """A key finding: a verbatim snippet, its provenance, and the analyst's two judgements."""
 
     snippet: str
-    date_label: str
-    source_label: str
     sources: list[Source]
+    date_label: str = Field(default="", description="set for every backend by the orchestrator (pipeline.gaps)")
+    source_label: str = Field(default="", description="set for every backend by the orchestrator (pipeline.gaps)")
     impact: Impact
     impact_rationale: str
     consensus: str
@@ -357,8 +357,9 @@ class RunMetadata(Model):
     warnings: list[str] = Field(default_factory=list)
     partial: bool = False
     requested_model: str | None = Field(default=None, description="the --model the report was made with")
-    search: Literal["corpus", "web"] | None = None
+    search: str | None = Field(default=None, description="the search kind: corpus, web or a plugin's")
     corpus: str | None = Field(default=None, description="the corpus folder searched; None: the sample corpus")
+    templates: str | None = Field(default=None, description="the --templates folder the report was rendered with")
 
     @property
     def cache_hits(self) -> int:

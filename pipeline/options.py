@@ -1,10 +1,20 @@
-"""Click option callbacks shared by every command that takes a date or a window."""
+"""Options shared by every command that researches: the same names, help and checks everywhere.
+
+``research_options`` are who thinks and where evidence comes from (``generate``, ``batch``,
+``refresh``); ``request_options`` shape the request (``generate``, ``batch``). ``refresh`` passes
+``defaults=False``: a missing option means "as the draft was made".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable)
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -25,3 +35,59 @@ def parse_window(ctx: click.Context, param: click.Parameter, value: str | None):
         return TimeWindow.parse(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _apply(command: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def research_options(*, defaults: bool = True) -> Callable[[F], F]:
+    """``--model``, ``--search``, ``--corpus``, ``--prompts``, ``--templates``, ``--no-cache``.
+
+    Model and search names are checked against the backend registry when the command runs, so a
+    plugin's backends are accepted like the built-in ones.
+    """
+    from pipeline.registry import DEFAULT_MODEL
+
+    unset = "  [default: as the draft was made]"
+
+    def decorate(command: F) -> F:
+        return _apply(command, [
+            click.option(
+                "--model", default=DEFAULT_MODEL if defaults else None, show_default=defaults, metavar="NAME",
+                help="Analyst that expands, assesses and synthesizes: offline-rules; gemini or gemini-… (needs "
+                     "GEMINI_API_KEY); or provider:model through LangChain, e.g. ollama:qwen2.5:7b, "
+                     "openai:gpt-4.1-mini." + ("" if defaults else unset)),
+            click.option(
+                "--search", metavar="KIND",
+                help="Where evidence comes from: corpus, or web (Google Search grounding through Gemini).  "
+                     "[default: web for a Gemini model without --corpus, else corpus]"),
+            click.option(
+                "--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  "
+                + ("[default: the sample corpus]" if defaults else "[default: the draft's]")),
+            click.option(
+                "--prompts", type=click.Path(path_type=Path, file_okay=False),
+                help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones."),
+            click.option(
+                "--templates", type=click.Path(path_type=Path, file_okay=False),
+                help="Folder whose report.md.j2 replaces the built-in template." + ("" if defaults else unset)),
+            click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results."),
+        ])
+
+    return decorate
+
+
+def request_options(command: F) -> F:
+    """``--as-of``, ``--window``, ``--queries``, ``--focus``: what every request of a run shares."""
+    return _apply(command, [
+        click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
+                     help="Date the briefing is written for; the window ends here.  [default: today]"),
+        click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]",
+                     help="How far back evidence may be dated, e.g. 90d or 3m."),
+        click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True,
+                     help="Number of search queries to expand each request into."),
+        click.option("--focus", metavar="COMPANY",
+                     help="Company the others are measured against.  [default: the one after 'vs', else the last named]"),
+    ])

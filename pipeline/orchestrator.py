@@ -1,6 +1,7 @@
-"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report.
+"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report
+with the labels and gaps every backend's report shares (``pipeline.gaps``).
 
-Rendering and writing files are separate (``pipeline.render``, ``pipeline.output``) so a report
+Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
 """
 
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from pipeline import __version__
 from pipeline.cache import StageCache
+from pipeline.gaps import evidence_gaps, labelled
 from pipeline.models import (
     Assessment,
     Report,
@@ -73,6 +75,7 @@ def run_research(
         lambda: analyst.assess(request, results),
         complete=lambda assessed: not assessed.partial,
     )
+    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
     synthesis = stage(
         "synthesize",
         analyst.identity,
@@ -86,7 +89,7 @@ def run_research(
         sources=results.sources,
         analysis=synthesis.analysis,
         findings=assessment.findings,
-        gaps=synthesis.gaps + assessment.omissions + [failure.as_gap() for failure in results.failures],
+        gaps=synthesis.gaps + assessment.omissions + evidence_gaps(request, results, assessment.findings),
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,
             search_backend=searcher.description,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.analysts.rules.signals import sentence_spans
+from pipeline.text import sentence_spans
 
 MIN_SIMILARITY = 90.0
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "–": "-", "—": "-"})

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from pipeline.analysts.rules import RuleAnalyst
-from pipeline.dates import date_from_url, date_label
+from pipeline.dates import date_from_url
+from pipeline.gaps import UNDATED, date_label, labelled
 from pipeline.models import DateSource, Evidence, SearchResults, Source
 from pipeline.search.corpus.documents import load_document
 from pipeline.search.corpus.index import CorpusIndex
@@ -82,7 +83,7 @@ def test_a_web_page_without_date_markup_is_dated_from_its_url():
     (Source(url=STORY, published=date(2026, 1, 16), date_source=DateSource.URL), "January 16, 2026 (from the URL)"),
     (Source(url=STORY, published=date(2026, 1, 16), date_source=DateSource.METADATA), "January 16, 2026"),
     (Source(url=STORY, published=date(2026, 1, 16)), "January 16, 2026"),
-    (Source(url=STORY), None),
+    (Source(url=STORY), UNDATED),
 ])
 def test_date_labels_say_where_a_date_came_from(source, expected):
     assert date_label(source) == expected
@@ -92,4 +93,4 @@ def test_a_finding_from_a_url_dated_page_is_no_longer_undated(tmp_path):
     source = Source(url=STORY, title="Deal", publisher="CNBC", published=date(2026, 1, 16), date_source=DateSource.URL)
     evidence = Evidence(text="OpenAI signed a deal worth more than $10 billion with Cerebras for inference capacity.", source=source, query="q")
     (finding,) = RuleAnalyst().assess(make_request("Cerebras vs NVIDIA"), SearchResults(evidence=[evidence], executed_queries=["q"])).findings
-    assert finding.date_label == "January 16, 2026 (from the URL)"
+    assert labelled(finding).date_label == "January 16, 2026 (from the URL)"

@@ -12,8 +12,10 @@ from datetime import date
 
 import pytest
 
-from pipeline.analysts.llm import LLMAnalyst, ModelOutputError, clean_reply
-from pipeline.analysts.llm.prompts import fence
+from pipeline.analysts.llm import LLMAnalyst, clean_reply
+from pipeline.errors import ModelOutputError
+from pipeline.gaps import labelled
+from pipeline.prompts import fence
 from pipeline.models import Assessment, EarningsEvent, Evidence, SearchResults, Source, TokenUsage
 from tests.conftest import make_request
 
@@ -107,7 +109,7 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
         _finding(evidence_id="E7"),
     ]})
     assessment = LLMAnalyst(FakeChatModel({"assess": [reply]})).assess(make_request(), results)
-    verified, unverified = assessment.findings
+    verified, unverified = (labelled(f) for f in assessment.findings)
     assert verified.verified and verified.snippet in PASSAGE
     assert [s.publisher for s in verified.sources] == ["Wire", "Analyst"] and verified.corroboration == 2
     assert verified.date_label == "November 1, 2026"
@@ -198,7 +200,7 @@ class FailingChatModel(FakeChatModel):
     """A fake whose assess calls fail as a backend's do after its retries run out."""
 
     def generate_json(self, prompt, schema, stage):
-        from pipeline.analysts.llm import ModelCallError
+        from pipeline.errors import ModelCallError
 
         self.prompts.append((stage, prompt))
         raise ModelCallError("503 UNAVAILABLE after 4 retries")
@@ -221,7 +223,7 @@ def test_quote_from_unverified_evidence_stays_unverified():
 
 def test_cost_prices_prompt_and_tool_tokens_as_input_and_thinking_as_output():
     """One formula for every backend (Gemini and LangChain both use it)."""
-    from pipeline.analysts.llm.usage import estimate_cost
+    from pipeline.providers.usage import estimate_cost
     from pipeline.settings import ModelPrice
 
     usage = TokenUsage(prompt_tokens=1_000_000, tool_tokens=500_000, output_tokens=200_000, thought_tokens=100_000)

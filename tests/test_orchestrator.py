@@ -42,12 +42,15 @@ def test_failed_search_is_a_gap_and_the_run_is_partial(tmp_path):
 def test_partial_run_writes_the_report_and_exits_3(tmp_path, monkeypatch):
     from pipeline import generate
     from pipeline.cli import generate_report
+    from pipeline.registry import Registry, register_builtins
 
-    def fake_backends(model, corpus, cache_root, warn, **choices):
-        return Backends(analyst=RuleAnalyst(), searcher=FakePartlyFailingSearcher())
-
-    monkeypatch.setattr(generate, "resolve_backends", fake_backends)
-    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--out", str(tmp_path), "--queries", "2"])
+    fake = Registry()
+    register_builtins(fake)
+    fake.add_searcher("partly-failing", lambda options: FakePartlyFailingSearcher(), "a fake that fails some searches")
+    monkeypatch.setattr(generate, "registry", lambda: fake)
+    result = CliRunner().invoke(
+        generate_report, ["Cerebras vs NVIDIA", "--out", str(tmp_path), "--queries", "2", "--search", "partly-failing"]
+    )
     assert result.exit_code == 3
     assert "Failed search" in (tmp_path / result.stdout.strip().rsplit("/", 1)[-1]).read_text()
 

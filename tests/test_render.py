@@ -5,9 +5,9 @@ from datetime import date, datetime, timezone
 
 from markdown_it import MarkdownIt
 
-from pipeline.formatting import format_timestamp, inline, paragraph, safe_url, unescape_inline
+from pipeline.report.formatting import format_timestamp, inline, paragraph, safe_url, unescape_inline
 from pipeline.models import Finding, Gap, Impact, Report, RunMetadata, Source
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE, make_request
 
 _LINE_KINDS = [

@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.expand import expand_queries, find_entities
-from pipeline.analysts.rules.signals import sentence_spans
+from pipeline.gaps import evidence_gaps, labelled
+from pipeline.text import sentence_spans
 from pipeline.models import Evidence, GapKind, SearchResults, Source
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
@@ -75,7 +76,7 @@ def test_impact_names_its_signals_and_consensus_counts_publishers():
         executed_queries=["q"],
     )
     findings = RuleAnalyst().assess(request, results).findings
-    top = findings[0]
+    top = labelled(findings[0])
     assert top.snippet == CLAIM
     assert top.impact.value == "High"
     for signal in ("quantified claim (2,522 tokens per second", "direct comparison with NVIDIA", "recent (November 1, 2026", "primary source (Business Wire)"):
@@ -93,7 +94,7 @@ def test_single_publisher_claim_is_overlooked_and_undated_is_marked():
     )
     (finding,) = RuleAnalyst().assess(request, results).findings
     assert finding.consensus == "Overlooked" and finding.corroboration == 1
-    assert finding.date_label.startswith("Undated (")
+    assert labelled(finding).date_label.startswith("Undated (")
     assert "undated" in finding.impact_rationale
 
 
@@ -115,10 +116,12 @@ def test_gaps_are_computed_from_the_evidence():
         out_of_window=2,
     )
     analyst = RuleAnalyst()
-    gaps = analyst.synthesize(request, results, analyst.assess(request, results)).gaps
-    kinds = {g.kind for g in gaps}
-    assert {GapKind.CONTRADICTION, GapKind.COVERAGE, GapKind.SINGLE_SOURCE, GapKind.UNDATED, GapKind.WINDOW} <= kinds
-    titles = {g.title: g.text for g in gaps}
+    assessment = analyst.assess(request, results)
+    gaps = analyst.synthesize(request, results, assessment).gaps
+    shared = evidence_gaps(request, results, assessment.findings)  # the orchestrator adds these for every backend
+    assert {GapKind.CONTRADICTION, GapKind.COVERAGE} <= {g.kind for g in gaps}
+    assert {GapKind.SINGLE_SOURCE, GapKind.UNDATED, GapKind.WINDOW} <= {g.kind for g in shared}
+    titles = {g.title: g.text for g in gaps + shared}
     assert "Groq" in titles["Companies without coverage"]
     assert "Skeptic Review" in titles["Conflicting views on Cerebras"]
     assert "2 matching documents" in titles["Outside the time window"]

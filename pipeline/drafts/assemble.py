@@ -16,11 +16,13 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.drafts import parse
+from pipeline.report import parse
+from pipeline.report.metadata import HiddenMetadata
 from pipeline.baseline import baseline_of, finding_key, fold
-from pipeline.drafts.model import Draft, Entry, FindingBlock, Issue, ParsedDraft, RequestOrigin, Severity
+from pipeline.drafts.model import ParsedDraft, RequestOrigin
+from pipeline.report.structure import Draft, Entry, FindingBlock, Issue, Severity
 from pipeline.drafts.sources import named_sources
-from pipeline.formatting import format_timestamp, safe_url, unescape_inline
+from pipeline.report.formatting import format_timestamp, safe_url, unescape_inline
 from pipeline.models import (
     Baseline,
     Consensus,
@@ -51,24 +53,6 @@ _LINK = re.compile(r"^\[(?P<label>(?:\\.|[^\]\\])*)\]\(\s*<?(?P<url>[^\s<>]*?)>?
 _BARE_URL = re.compile(r"^<?(?P<url>[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]+?)>?$")
 _ACTIVE_MARKDOWN = re.compile(r"(?<!\\)(\*\*?|`)\S(?:.*?\S)?(?<!\\)\1|(?<!\\)\[[^\]]*\]\(|(?<!\\)<[A-Za-z/!]")
 _WINDOW_PHRASE = re.compile(r"\blast (\d{1,4}) (day|week|month|year)s?\b", re.IGNORECASE)
-
-
-class HiddenMetadata(BaseModel):
-    """The hidden comment's payload; fields a later release adds are ignored, not errors."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    schema_version: int
-    request: ResearchRequest
-    model: str
-    search_backend: str
-    generated_at: datetime
-    tool_version: str
-    baseline: Baseline | None = None
-    publishers: dict[str, str] = {}
-    requested_model: str | None = None
-    search: Literal["corpus", "web"] | None = None
-    corpus: str | None = None
 
 
 def build(draft: Draft, companion: Report | None = None) -> ParsedDraft:
@@ -204,7 +188,7 @@ class _Builder:
         if self.hidden is not None:
             fields = self.hidden.model_dump(include={
                 "model", "search_backend", "generated_at", "tool_version", "schema_version",
-                "requested_model", "search", "corpus",
+                "requested_model", "search", "corpus", "templates",
             })
             extra = recorded.model_dump(include={"usage", "stages", "warnings", "partial"}) if recorded else {}
             metadata = RunMetadata(**fields, **extra)

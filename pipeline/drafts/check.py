@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from pipeline.baseline import same_claim
-from pipeline.drafts.model import Issue, ParsedDraft
-from pipeline.drafts.parse import SECTIONS
+from pipeline.drafts.model import ParsedDraft
+from pipeline.report.structure import Issue
+from pipeline.report.labels import SECTIONS
 from pipeline.drafts.sources import unmatched_names
 from pipeline.models import is_safe_link
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.options import parse_date, parse_window
+from pipeline.options import parse_date, parse_window, research_options
 
 EXIT_UNCHECKABLE = 2
 _FORMAT = click.option(
@@ -65,12 +65,11 @@ def check(draft: Path, output_format: str) -> None:
 @click.option("--window", callback=parse_window, metavar="N[d|w|m|y]", help="Change the evidence window.  [default: the draft's]")
 @click.option("--queries", "query_count", type=click.IntRange(1, 60), help="Change the number of search queries.  [default: the draft's]")
 @click.option("--topic", help="The request to research, for a draft whose metadata was deleted (as generate-report's TOPIC).")
-@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of documents to search.  [default: the one the draft was researched in]")
-@click.option("--model", help="Analyst that expands, assesses and synthesizes.  [default: the draft's]")
-@click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results.")
+@research_options(defaults=False)
 def refresh(
     draft: Path, as_of: date | None, window, query_count: int | None, topic: str | None,
-    corpus: Path | None, model: str | None, no_cache: bool,
+    model: str | None, search: str | None, corpus: Path | None, prompts: Path | None, templates: Path | None,
+    no_cache: bool,
 ) -> None:
     """Re-run DRAFT.md's research and write the merge as a new version beside it.
 
@@ -86,8 +85,8 @@ def refresh(
     from pipeline.errors import GroundbriefError
 
     options = RefreshOptions(
-        as_of=as_of, window=window, query_count=query_count, topic=topic,
-        model=model, corpus=corpus, use_cache=not no_cache,
+        as_of=as_of, window=window, query_count=query_count, topic=topic, model=model, search=search,
+        corpus=corpus, prompts=prompts, templates=templates, use_cache=not no_cache,
     )
     try:
         result = refresh_draft(draft, options, warn=lambda message: click.echo(f"warning: {message}", err=True))
@@ -97,7 +96,7 @@ def refresh(
     for line in result.summary.lines():
         click.echo(line)
     if result.report.metadata.partial:
-        from pipeline.cli import EXIT_PARTIAL
+        from pipeline.errors import EXIT_PARTIAL
 
         sys.exit(EXIT_PARTIAL)
 

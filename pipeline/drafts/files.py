@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from pipeline.drafts.assemble import build
 from pipeline.drafts.check import structural_errors
-from pipeline.drafts.model import DraftError, Issue, ParsedDraft
-from pipeline.drafts.parse import parse_markdown
+from pipeline.drafts.model import ParsedDraft
+from pipeline.report.structure import DraftError, Issue
+from pipeline.report.parse import parse_markdown
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import SCHEMA_VERSION, Report

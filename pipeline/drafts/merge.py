@@ -23,18 +23,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.backends import DEFAULT_MODEL
+from pipeline.registry import DEFAULT_MODEL
 from pipeline.baseline import analysis_digest, finding_key, fold, gaps_digest, take_match
 from pipeline.drafts.diff import preview
 from pipeline.drafts.files import read_draft, require_report
 from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import named_sources
 from pipeline.errors import UsageError
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.generate import research
 from pipeline.models import Baseline, Finding, Gap, GapKind, Report, ResearchRequest, RunMetadata, Source, TimeWindow
 from pipeline.output import ensure_writable, write_report
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 
 NEW = "New in refresh of {date}"
 NOT_FOUND = "Source not found in refresh of {date}"
@@ -51,7 +51,10 @@ class RefreshOptions:
     query_count: int | None = None
     topic: str | None = None
     model: str | None = None
+    search: str | None = None
     corpus: Path | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
     use_cache: bool = True
 
 
@@ -119,15 +122,31 @@ def refresh_draft(
         request,
         model=options.model or (recorded and recorded.requested_model) or DEFAULT_MODEL,
         corpus=corpus,
-        search=None if corpus else (recorded.search if recorded else None),
+        search=options.search or (None if corpus else (recorded.search if recorded else None)),
+        prompts=options.prompts,
         use_cache=options.use_cache,
         warn=warn,
         on_stage=on_stage,
     )
     merged, summary = merge(parsed, fresh)
     stem = _REFRESHED_STEM.sub("", path.stem) + "-refreshed"
-    written = write_report(path.parent, stem, render_markdown(merged), merged.model_dump_json(indent=2))
+    templates = options.templates or _recorded_templates(recorded, warn)
+    if templates is not None:
+        merged = merged.model_copy(update={"metadata": merged.metadata.model_copy(update={"templates": str(templates)})})
+    markdown = render_markdown(merged, templates)
+    written = write_report(path.parent, stem, markdown, merged.model_dump_json(indent=2))
     return Refreshed(path=written, report=merged, summary=summary)
+
+
+def _recorded_templates(recorded: RunMetadata | None, warn: Callable[[str], None]) -> Path | None:
+    """The ``--templates`` folder the draft was made with, so the refresh keeps its layout."""
+    if recorded is None or recorded.templates is None:
+        return None
+    folder = Path(recorded.templates)
+    if not folder.is_dir():
+        warn(f"the draft was rendered with templates from {folder}, which is gone; the built-in template is used")
+        return None
+    return folder
 
 
 def refresh_request(parsed: ParsedDraft, options: RefreshOptions) -> ResearchRequest:

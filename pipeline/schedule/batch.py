@@ -35,6 +35,10 @@ class BatchSettings:
     corpus: Path | None
     out_dir: Path
     focus: str | None
+    search: str | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
+    use_cache: bool = True
 
 
 def read_batch(path: Path, settings: BatchSettings) -> Plan:
@@ -127,7 +131,10 @@ def _job(path: Path, line: int, fields: list[str], settings: BatchSettings) -> J
         window=settings.window,
         query_count=settings.query_count,
     )
-    identity = fingerprint(request, settings.model, settings.corpus, settings.out_dir, exclude=set())
+    identity = fingerprint(
+        request, settings.model, settings.corpus, settings.out_dir, exclude=set(),
+        search=settings.search, prompts=settings.prompts,
+    )
     return Job(
         key=f"batch:{settings.as_of}:{identity}",
         label=f"line {line} · {short_question(request.question)}",
@@ -136,4 +143,8 @@ def _job(path: Path, line: int, fields: list[str], settings: BatchSettings) -> J
         model=settings.model,
         corpus=settings.corpus,
         out_dir=settings.out_dir,
+        search=settings.search,
+        prompts=settings.prompts,
+        templates=settings.templates,
+        use_cache=settings.use_cache,
     )

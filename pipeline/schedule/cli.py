@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline.options import parse_date, parse_window
+from pipeline.options import parse_date, request_options, research_options
 
 if TYPE_CHECKING:
     from pipeline.schedule.jobs import Plan
@@ -89,38 +89,35 @@ def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, s
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
 @click.argument("requests_csv", metavar="REQUESTS.csv", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
-              help="Date the briefings are written for; windows end here.  [default: today]")
-@click.option("--window", default="12m", show_default=True, callback=parse_window, metavar="N[d|w|m|y]",
-              help="How far back evidence may be dated, e.g. 90d or 3m.")
-@click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True,
-              help="Search queries per request.")
-@click.option("--focus", metavar="COMPANY", help="Company the others are measured against, for every row.")
-@click.option("--model", default="offline-rules", show_default=True, help="Analyst that expands, assesses and synthesizes.")
-@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of documents to search.  [default: the sample corpus]")
+@request_options
+@research_options()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder the reports are written to.")
 @_run_options
 def batch(
     requests_csv: Path, as_of: date | None, window: Any, query_count: int, focus: str | None, model: str,
-    corpus: Path | None, out_dir: Path, dry_run: bool, workers: int, state_dir: Path | None,
+    search: str | None, corpus: Path | None, prompts: Path | None, templates: Path | None, no_cache: bool,
+    out_dir: Path, dry_run: bool, workers: int, state_dir: Path | None,
 ) -> None:
     """Produce one report per row of REQUESTS.csv, a few at a time.
 
     Rows already produced for the same date and options are skipped, so a batch that was
     interrupted or partly failed is finished by running the same command again.
     """
+    from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
-    from pipeline.backends import check_model
+    def absolute(path: Path | None) -> Path | None:
+        """The same batch run from another folder (cron's is $HOME) is the same batch."""
+        return path.expanduser().resolve() if path else None
 
-    # Absolute paths: the same batch run from another folder (cron's is $HOME) is the same batch.
     settings = BatchSettings(
         as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
-        corpus=corpus.expanduser().resolve() if corpus else None, out_dir=out_dir.expanduser().resolve(), focus=focus,
+        corpus=absolute(corpus), out_dir=out_dir.expanduser().resolve(), focus=focus, search=search,
+        prompts=absolute(prompts), templates=absolute(templates), use_cache=not no_cache,
     )
     with _clear_errors():
-        check_model(model)
+        registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, dry_run=dry_run, workers=workers, state_dir=state_dir,
                           nothing_due=f"No requests in {requests_csv}."))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.models import EarningsEvent, ResearchRequest
 from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
 from pipeline.schedule.watchlist import Company, Earnings, RequestSpec, Resolved, Watchlist

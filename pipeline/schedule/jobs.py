@@ -25,6 +25,10 @@ class Job:
     corpus: Path | None
     out_dir: Path
     name: str | None = None  # what the report's file name is made from; default: the question
+    search: str | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
+    use_cache: bool = True
 
 
 class NoteKind(Enum):
@@ -50,14 +54,20 @@ class Plan:
     notes: list[Note]
 
 
-def fingerprint(request: ResearchRequest, model: str, corpus: Path | None, out_dir: Path, *, exclude: set[str]) -> str:
+def fingerprint(
+    request: ResearchRequest, model: str, corpus: Path | None, out_dir: Path, *, exclude: set[str],
+    search: str | None = None, prompts: Path | None = None,
+) -> str:
     """A short hash of everything that decides what a report says and where it goes.
 
     Editing a request, its window, model, corpus or output folder makes it a new report; ``exclude``
     drops fields that must not (a scheduled report's as-of date moves while its milestone doesn't).
     """
+    chosen = [request.model_dump(mode="json", exclude=exclude), model, str(corpus or ""), str(out_dir)]
+    if search or prompts:  # only then, so the keys of existing state stay the same
+        chosen += [search or "", str(prompts or "")]
     payload = json.dumps(
-        [request.model_dump(mode="json", exclude=exclude), model, str(corpus or ""), str(out_dir)],
+        chosen,
         sort_keys=True,
         separators=(",", ":"),
     )

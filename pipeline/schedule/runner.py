@@ -78,7 +78,7 @@ def _run_one(job: Job, state: StateDB, generate: Generate, log: logging.Logger) 
     try:
         report = generate(
             job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
-            warn=lambda message: log.warning("%s: %s", job.key, message),
+            search=job.search, prompts=job.prompts, templates=job.templates, use_cache=job.use_cache, warn=lambda message: log.warning("%s: %s", job.key, message),
         )
     except Exception as error:  # any failure is recorded for a retry; the other jobs carry on
         message = str(error) if isinstance(error, GroundbriefError) else f"{type(error).__name__}: {error}"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, ValidationInfo
 from pydantic import field_validator, model_validator
 
-from pipeline.backends import DEFAULT_MODEL, resolve_analyst
+from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
@@ -47,7 +47,7 @@ def _known_zone(name: str) -> str:
 
 def _known_model(name: str) -> str:
     try:
-        resolve_analyst(name)
+        check_model(name)
     except UsageError as error:
         raise ValueError(str(error)) from None
     return name

@@ -22,15 +22,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from pipeline.analysts.llm.analyst import ModelCallError
-from pipeline.analysts.llm.prompts import PromptBook
-from pipeline.analysts.rules.signals import sentence_spans
+from pipeline.errors import ModelCallError
 from pipeline.models import Evidence, QueryFailure, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
+from pipeline.prompts import PromptBook
 from pipeline.quotes import locate_quote
+from pipeline.search.grounding import GroundedAnswer, GroundedStatement, GroundingModel, WebChunk
+from pipeline.text import sentence_spans
 
 if TYPE_CHECKING:
     from pipeline.search.pages import Page
-    from pipeline.stages import Analyst
 
 #: Bumped when the evidence a grounded answer turns into changes, so cached searches are redone.
 EVIDENCE_VERSION = 1
@@ -40,51 +40,6 @@ _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or", "that", "the", "to", "was", "were", "with"])
-
-
-@dataclass(frozen=True)
-class WebChunk:
-    """A page a grounded answer drew on: usually a grounding-api-redirect link titled with the domain."""
-
-    uri: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class GroundedStatement:
-    """A stretch of the answer and the indices of the chunks that support it."""
-
-    text: str
-    chunks: tuple[int, ...]
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
-class GroundedAnswer:
-    """One grounded call's answer; ``chunks`` keeps the API's indices (``None`` for a non-web chunk)."""
-
-    text: str
-    searches: tuple[str, ...] = ()
-    chunks: tuple[WebChunk | None, ...] = ()
-    statements: tuple[GroundedStatement, ...] = ()
-
-    @property
-    def searched(self) -> bool:
-        return bool(self.searches or self.chunks)
-
-    def cited(self) -> list[WebChunk]:
-        """The chunks some statement cites, once each, in index order."""
-        indices = sorted({i for s in self.statements for i in s.chunks if 0 <= i < len(self.chunks)})
-        return [chunk for i in indices if (chunk := self.chunks[i]) is not None]
-
-
-class GroundingModel(Protocol):
-    """A model that answers with search grounding: Gemini, or the benchmark's sleeping fake."""
-
-    @property
-    def identity(self) -> str: ...
-
-    def ground(self, prompt: str) -> GroundedAnswer: ...
 
 
 class PageSource(Protocol):
@@ -138,22 +93,21 @@ class GroundedSearcher:
         return _results(request, outcomes, pages_read)
 
 
-def web_searcher(analyst: Analyst, cache_root: Path, prompts: Path | None, warn: Callable[[str], None]) -> GroundedSearcher:
-    """The searcher for ``--search web``: a Gemini analyst's model and prompts, with its own token
-    ledger so the orchestrator can add search tokens to any analyst's."""
-    from pipeline.analysts.gemini import GeminiChat
-    from pipeline.analysts.llm import LLMAnalyst
+def web_searcher(
+    gemini_model: str | None, cache_root: Path, prompts: Path | None, warn: Callable[[str], None]
+) -> GroundedSearcher:
+    """The searcher for ``--search web``: Gemini (``gemini_model``, default: the one in settings) with
+    its own token ledger, so the orchestrator can add search tokens to any analyst's."""
+    from pipeline.providers.gemini import GeminiChat
+    from pipeline.search.grounding import GeminiGrounding
     from pipeline.search.pages import PageFetcher
     from pipeline.settings import load_settings
 
     settings = load_settings()
-    chat = getattr(analyst, "chat", None)
-    model = GeminiChat(chat.model if isinstance(chat, GeminiChat) else None, settings, warn)
-    book = analyst.prompts if isinstance(analyst, LLMAnalyst) else PromptBook(prompts)
     return GroundedSearcher(
-        model,
+        GeminiGrounding(GeminiChat(gemini_model, settings, warn)),
         PageFetcher(cache_root / "web", settings, warn),
-        book,
+        PromptBook(prompts),
         concurrency=settings.concurrency,
         fetch_concurrency=settings.fetch_concurrency,
     )

@@ -10,10 +10,10 @@ import pytest
 
 from pipeline.drafts.files import parse_report, parse_text, read_draft
 from pipeline.inputs import MAX_INPUT_BYTES
-from pipeline.drafts.model import DraftError
+from pipeline.report.structure import DraftError
 from pipeline.errors import UsageError
 from pipeline.models import Impact
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE
 from tests.drafts.conftest import edit, edit_field, finding_blocks, first_finding, generated, relabel_impact
 

@@ -366,3 +366,27 @@ def test_partial_research_flags_nothing_says_so_and_exits_3(draft, monkeypatch):
     result = refresh(draft)  # the same research, complete: the finding is flagged
     assert result.exit_code == 0, result.output
     assert "1 flagged" in result.output and "research was partial" not in result.output
+
+
+def test_refresh_renders_with_the_templates_the_draft_was_made_with(corpus, tmp_path):
+    """A report made with --templates keeps its layout when refreshed; the built-in template would drop it."""
+    from pipeline.generate import generate_report
+    from pipeline.resources import resource_dir
+    from tests.conftest import make_request
+
+    templates = tmp_path / "house-style"
+    templates.mkdir()
+    built_in = (resource_dir("templates") / "report.md.j2").read_text(encoding="utf-8")
+    house_style = "+ [{{ (source.label or source.domain) | inline }}]"  # sources as "+" bullets, still readable back
+    assert built_in.count("- [{{ (source.label or source.domain) | inline }}]") == 1
+    (templates / "report.md.j2").write_text(
+        built_in.replace("- [{{ (source.label or source.domain) | inline }}]", house_style), encoding="utf-8"
+    )
+    made = generate_report(make_request(), corpus=corpus, out_dir=tmp_path / "reports", templates=templates)
+    assert "\n+ [" in made.markdown_path.read_text(encoding="utf-8")
+    assert made.report.metadata.templates == str(templates.resolve())
+
+    result = refresh(made.markdown_path, "--corpus", str(corpus))
+    assert result.exit_code == 0, result.output
+    refreshed = Path(result.output.split("\n", 1)[0])
+    assert "\n+ [" in refreshed.read_text(encoding="utf-8") and "\n- [" not in refreshed.read_text(encoding="utf-8")

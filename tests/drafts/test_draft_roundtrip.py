@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.drafts.files import parse_report, parse_text
-from pipeline.drafts.model import DraftError
+from pipeline.report.structure import DraftError
 from pipeline.models import (
     Baseline,
     Consensus,
@@ -22,7 +22,7 @@ from pipeline.models import (
     Source,
     TimeWindow,
 )
-from pipeline.render import render_markdown
+from pipeline.report.render import render_markdown
 
 # Any text, including markdown, HTML, quotes and unicode; values that fold to nothing are kept out of
 # lists whose blank items have no line of their own (an empty analysis paragraph is just blank lines).

@@ -350,18 +350,18 @@ class Scenario:
 
 
 def expand(model: str = MODEL):
-    from pipeline.analysts.gemini import GeminiChat
+    from pipeline.providers.gemini import GeminiChat
     from pipeline.analysts.llm import LLMAnalyst
 
     return LLMAnalyst(GeminiChat(model)).expand(REQUEST)
 
 
 def grounded_search(queries: list[int]):
-    from pipeline.backends import resolve_backends
     from pipeline.models import SearchQuery
+    from pipeline.registry import BackendOptions, registry
     from pipeline.resources import cache_dir
 
-    searcher = resolve_backends(MODEL, None, cache_dir(), lambda message: None).searcher
+    searcher = registry().backends(BackendOptions(model=MODEL, cache_root=cache_dir())).searcher
     return searcher.search(REQUEST, [SearchQuery(text=QUERIES[i][0]) for i in queries])
 
 

@@ -156,7 +156,7 @@ def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     ("args", "message"),
     [
         (["--search", "web", "--corpus", "."], "--corpus and --search web exclude each other"),
-        (["--search", "bing"], "Invalid value for '--search'"),
+        (["--search", "bing"], "unknown search 'bing'; choose one of: corpus, web"),
         (["--prompts", "/nonexistent/prompts", "--dry-run"], "prompts folder /nonexistent/prompts does not exist"),
     ],
 )

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from google.genai import types
 
-from pipeline.analysts.gemini import grounded_answer
+from pipeline.search.grounding import grounded_answer
 from pipeline.search.web import supporting_passage
 from tests.gemini.scenarios import (
     BENCHMARKS,

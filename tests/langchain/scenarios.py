@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from pipeline.analysts.langchain_chat import LangChainChat
+from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.analysts.llm import LLMAnalyst
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.generate import GeneratedReport, generate_report

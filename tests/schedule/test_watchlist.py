@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.backends import MODELS_HELP
+from pipeline.registry import models_help
 from pipeline.errors import UsageError
 from pipeline.schedule.problems import ProblemsError
 from pipeline.schedule.watchlist import load_watchlist
@@ -51,7 +51,7 @@ def test_every_problem_is_reported_together_by_line(tmp_path):
     assert problems(tmp_path, BROKEN) == [
         "line 1: timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as America/New_York",
         "line 2: unknown key 'lead_day'; did you mean 'lead_days'?",
-        f"line 3: model: unknown model 'gpt-9'; available: {MODELS_HELP}",
+        f"line 3: model: unknown model 'gpt-9'; available: {models_help()}",
         "line 9: companies[0].earnings[0].date: Input should be a valid date or datetime, day value is outside "
         "expected range (got '2026-11-31')",
         "line 11: companies[0].earnings[2].date: duplicate earnings date 2026-11-25, already on line 10",
@@ -141,3 +141,12 @@ def test_the_shipped_example_watchlist_is_valid():
     watchlist = load_watchlist(REPO / "examples" / "watchlist.toml")
     assert [company.ticker for company in watchlist.companies] == ["NVDA"]
     assert watchlist.companies[0].requests[0].question.startswith("Are Cerebras/Groq customers")
+
+
+def test_a_gemini_watchlist_loads_without_a_key(tmp_path, monkeypatch):
+    """Naming a model checks the name only: the key is needed when a briefing runs, not to plan one."""
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = write(tmp_path / "w.toml", 'model = "gemini-3.8-flash"\n[[companies]]\nname = "NVIDIA"\nticker = "NVDA"\n'
+                 'requests = ["Cerebras vs NVIDIA"]\n')
+    assert load_watchlist(path).model == "gemini-3.8-flash"

@@ -1,5 +1,5 @@
 """The LLM analyst shared by every model backend: prompts, packing, validation, quote checks."""
 
-from pipeline.analysts.llm.analyst import ChatModel, LLMAnalyst, ModelCallError, ModelOutputError, clean_reply
+from pipeline.analysts.llm.analyst import LLMAnalyst, clean_reply
 
-__all__ = ["ChatModel", "LLMAnalyst", "ModelCallError", "ModelOutputError", "clean_reply"]
+__all__ = ["LLMAnalyst", "clean_reply"]

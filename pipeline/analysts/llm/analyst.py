@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import GroundbriefError
-from pipeline.formatting import format_date
+from pipeline.errors import ModelCallError, ModelOutputError
 from pipeline.models import (
     Assessment,
     Consensus,
@@ -30,8 +29,9 @@ from pipeline.models import (
     TokenUsage,
 )
 from pipeline.analysts.llm.packing import count_tokens, pack
-from pipeline.analysts.llm.prompts import PromptBook
-from pipeline.analysts.llm.secrets import one_line
+from pipeline.prompts import PromptBook
+from pipeline.providers.base import ChatModel
+from pipeline.providers.secrets import one_line
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.quotes import locate_quote
 
@@ -44,38 +44,6 @@ MAX_PUBLISHER_CHARS = 120
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
-
-
-class ModelOutputError(GroundbriefError):
-    """The model's reply did not validate, even after one repair attempt."""
-
-
-class ModelCallError(GroundbriefError):
-    """A model call failed after the backend's retries (timeouts, 429/5xx that didn't clear)."""
-
-
-class ChatModel(Protocol):
-    """What a provider backend implements: one JSON-returning call, plus what it has spent."""
-
-    @property
-    def identity(self) -> str:
-        """Provider and model, for cache keys: ``gemini:gemini-3-flash``."""
-        ...
-
-    @property
-    def model_label(self) -> str:
-        """The exact model version the provider reports, for the report's Model line."""
-        ...
-
-    @property
-    def context_tokens(self) -> int: ...
-
-    @property
-    def usage(self) -> TokenUsage: ...
-
-    def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
-        """The model's raw reply to ``prompt``, asked to follow ``schema`` (JSON)."""
-        ...
 
 
 class LLMAnalyst:
@@ -209,15 +177,8 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
         other = by_id.get(supporting)
         if other and other.source.publisher_key not in {s.publisher_key for s in sources}:
             sources.append(other.source)
-    published = cited.source.published
-    undated = (
-        "Undated (the source carries no publication date)" if cited.verified
-        else "Undated (the page could not be read to find its date)"
-    )
     return Finding(
         snippet=verbatim or assessed.quote,
-        date_label=format_date(published) if published else undated,
-        source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=Impact(assessed.impact),
         impact_rationale=assessed.impact_rationale,

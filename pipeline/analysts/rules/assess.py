@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pipeline.analysts.rules import signals
+from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.dates import date_label
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
 
 MAX_FINDINGS = 6
@@ -61,7 +61,7 @@ def _unique_passages(evidence: list[Evidence]) -> list[Evidence]:
 
 def _candidates(evidence: Evidence, entities: Entities) -> list[Candidate]:
     text = evidence.text
-    spans = signals.sentence_spans(text)
+    spans = sentence_spans(text)
     found: list[Candidate] = []
     for i, span in enumerate(spans):
         sentence = text[span.start : span.end]
@@ -186,7 +186,7 @@ def _states_same(snippet: str, text: str) -> bool:
 
     return any(
         fuzz.token_sort_ratio(snippet, text[s.start : s.end]) >= _SIMILAR_STATEMENT
-        for s in signals.sentence_spans(text)
+        for s in sentence_spans(text)
         if s.end - s.start >= MIN_SNIPPET_CHARS
     )
 
@@ -225,8 +225,6 @@ def _finding(candidate: Candidate, publishers: int) -> Finding:
     consensus, consensus_rationale = _consensus(source, candidate.corroborators, publishers)
     return Finding(
         snippet=candidate.snippet,
-        date_label=date_label(source) or "Undated (the source document carries no publication date)",
-        source_label=", ".join(s.publisher or s.domain for s in sources),
         sources=sources,
         impact=impact,
         impact_rationale=_impact_rationale(candidate),

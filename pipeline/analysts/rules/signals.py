@@ -12,9 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.analysts.rules.quantities import Figure, figures
-
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])")
+from pipeline.text import sentence_spans
 
 _COMPARISON = re.compile(
     r"(?i)\b(?:than|versus|vs\.?|compar\w*|outperform\w*|beat\w*|faster|cheaper|slower|"
@@ -60,33 +58,6 @@ WIRE_SERVICES = frozenset(
     {"business wire", "pr newswire", "globenewswire", "sec", "u.s. securities and exchange commission"}
 )
 PRIMARY_DOMAINS = frozenset({"businesswire.com", "prnewswire.com", "globenewswire.com", "sec.gov"})
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
-def sentence_spans(text: str) -> list[Span]:
-    """Sentence boundaries in ``text``; slicing ``text`` with them gives verbatim sentences."""
-    spans: list[Span] = []
-    for block in re.finditer(r"[^\n]+", text):
-        start = block.start()
-        for boundary in _SENTENCE_END.finditer(block.group()):
-            spans.append(Span(start, block.start() + boundary.start() + len(boundary.group().rstrip())))
-            start = block.start() + boundary.end()
-        spans.append(Span(start, block.end()))
-    return [_trim(text, s) for s in spans if text[s.start : s.end].strip()]
-
-
-def _trim(text: str, span: Span) -> Span:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
+from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.formatting import format_date
+from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
 
 
@@ -103,7 +104,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
         skeptic: dict[str, set[str]] = defaultdict(set)
         for item in evidence:
             label = item.source.publisher or item.source.domain
-            for span in signals.sentence_spans(item.text):
+            for span in sentence_spans(item.text):
                 sentence = item.text[span.start : span.end]
                 if not signals.mentions(sentence, entity):
                     continue
@@ -152,33 +153,6 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
             title="Companies without coverage",
             text=f"No retrieved passage mentions {_names(uncovered)}, so the comparison is one-sided.",
             kind=GapKind.COVERAGE,
-        ))
-    single = [f for f in findings if f.corroboration <= 1]
-    if single:
-        publishers = _names(sorted({f.source_label for f in single}))  # single-source: the label is the source
-        gaps.append(Gap(
-            title="Single-source claims",
-            text=f"{len(single)} of {len(findings)} key findings rest on one publisher ({publishers}); "
-            "confirm them independently before relying on them.",
-            kind=GapKind.SINGLE_SOURCE,
-        ))
-    undated = [f for f in findings if f.sources[0].published is None]
-    if undated:
-        cited = sorted({f.sources[0].publisher or f.sources[0].domain for f in undated})
-        gaps.append(Gap(
-            title="Undated evidence",
-            text=f"{len(undated)} key finding{'s' if len(undated) > 1 else ''} cite"
-            f"{'' if len(undated) > 1 else 's'} an undated source ({_names(cited)}); "
-            "how current the claim is cannot be checked.",
-            kind=GapKind.UNDATED,
-        ))
-    if results.out_of_window:
-        gaps.append(Gap(
-            title="Outside the time window",
-            text=f"{results.out_of_window} matching document{'s were' if results.out_of_window > 1 else ' was'} "
-            f"dated before {format_date(request.window_start)} or after {format_date(request.as_of)} and "
-            f"excluded by the {request.window.phrase} window.",
-            kind=GapKind.WINDOW,
         ))
     return gaps
 

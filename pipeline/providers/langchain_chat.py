@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline.analysts.llm import ModelCallError
-from pipeline.analysts.llm.secrets import one_line, redact
-from pipeline.analysts.llm.usage import Pricing, backoff, estimate_cost
-from pipeline.errors import UsageError
+from pipeline.errors import ModelCallError, UsageError
+from pipeline.providers.secrets import one_line, redact
+from pipeline.providers.usage import Pricing, backoff, estimate_cost
 from pipeline.models import TokenUsage
 from pipeline.settings import OutputMode, Settings, load_settings
 

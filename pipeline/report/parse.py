@@ -14,32 +14,21 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.drafts.model import Draft, DraftError, Entry, FindingBlock, Issue, Severity
-from pipeline.formatting import unescape_inline
 from pipeline.models import SCHEMA_VERSION
-
-#: Section names as the format writes them, by the case-free name a heading may carry.
-SECTIONS = {
-    "search queries used": "## Search Queries Used",
-    "sources referenced": "## Sources Referenced",
-    "analysis": "## Analysis",
-    "key findings": "**Key Findings:**",
-    "contradictions and gaps": "**Contradictions and Gaps:**",
-}
-QUERIES, SOURCES, ANALYSIS, FINDINGS, GAPS = SECTIONS.values()
-FINDING_FIELDS = {
-    "snippet": "Snippet",
-    "date": "Date",
-    "source": "Source",
-    "sources": "Source",
-    "impact": "Impact",
-    "consensus check": "Consensus Check",
-    "consensus": "Consensus Check",
-    "status": "Status",
-}
-#: What the template writes under Key Findings when there are none.
-NO_FINDINGS = "No finding met the bar: no retrieved passage made a measurable or commercial claim."
-OFFER_LABEL = "regenerated analysis"
+from pipeline.report.formatting import unescape_inline
+from pipeline.report.labels import (
+    ANALYSIS,
+    FINDING_FIELDS,
+    FINDINGS,
+    GAPS,
+    METADATA_MARKER,
+    NO_FINDINGS,
+    OFFER_LABEL,
+    QUERIES,
+    SECTIONS,
+    SOURCES,
+)
+from pipeline.report.structure import Draft, DraftError, Entry, FindingBlock, Issue, Severity
 
 _TITLE = re.compile(r"^\s*#{1,2}\s*Research Query:\s*(?P<value>.*)$", re.IGNORECASE)
 _NAME = r"(?P<name>[A-Za-z][A-Za-z \t]*?)"
@@ -52,7 +41,7 @@ _ANY_HEADING = re.compile(r"^\s*#{1,6}\s")
 _RULE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 _BULLET = re.compile(r"^[ \t]*(?:[*+-]|\d{1,3}[.)])(?:[ \t]+(?P<content>.*))?$")
 FIELD = re.compile(r"^\*\*(?P<label>(?:\\.|[^*\\])*?)(?::\*\*|\*\*\s*:)\s*(?P<value>.*)$")
-_METADATA = re.compile(r"^<!--\s*groundbrief:report\b(?P<body>.*)$")
+_METADATA = re.compile(rf"^<!--\s*{re.escape(METADATA_MARKER)}\b(?P<body>.*)$")
 _COMMENT = re.compile(r"^<!--")
 _BLOCK_MARKER = re.compile(r"^(?:[-+*>]\s|\d{1,3}[.)]\s|#)")
 

@@ -1,0 +1,128 @@
+"""The dry run: the model calls, searches and page fetches a run would make, with a token and cost
+estimate, worked out without calling anything (no key needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.models import ResearchRequest, TokenUsage
+from pipeline.providers.usage import estimate_cost
+from pipeline.settings import ModelPrice, load_settings
+
+
+#: What a dry run assumes where only real calls could tell (tokens per item).
+PLAN_ASSUMPTIONS = {
+    "expanded query": 30,
+    "grounded answer": 700,
+    "grounded search context": 1_000,
+    "searches per grounded call": 2,
+    "pages per grounded call": 3,
+    "passages per query": 4,
+    "passage": 70,
+    "assessed finding": 150,
+    "finding in synthesis": 90,
+    "synthesis": 900,
+}
+
+
+@dataclass(frozen=True)
+class PlannedStage:
+    """The calls one stage will make, with estimates of their tokens and cost."""
+
+    stage: str
+    calls: int
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    tool_tokens: int = 0
+    searches: int = 0
+    fetches: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What ``--dry-run`` prints: the planned calls and an estimate of tokens and cost."""
+
+    model: str
+    search: str
+    stages: list[PlannedStage]
+    prices: str
+
+    @property
+    def total(self) -> PlannedStage:
+        fields = ("calls", "prompt_tokens", "output_tokens", "tool_tokens", "searches", "fetches", "cost_usd")
+        return PlannedStage("total", **{name: sum(getattr(s, name) for s in self.stages) for name in fields})
+
+    def table(self) -> str:
+        rows = ["| stage | model calls | page fetches | prompt tokens | output tokens | est. cost |", "|---|---|---|---|---|---|"]
+        for stage in [*self.stages, self.total]:
+            rows.append(
+                f"| {stage.stage} | {stage.calls} | {stage.fetches} | {stage.prompt_tokens + stage.tool_tokens:,} | "
+                f"{stage.output_tokens:,} | ${stage.cost_usd:.4f} |"
+            )
+        assumed = ", ".join(f"{name} {value:,}" for name, value in PLAN_ASSUMPTIONS.items())
+        return "\n".join([
+            f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; prices: {self.prices}.",
+            "",
+            *rows,
+            "",
+            "Prompts are counted with tiktoken (cl100k) as rendered for this request; replies, search context and "
+            f"evidence are assumed ({assumed}); thinking tokens are not estimated. Cached stages cost nothing.",
+        ])
+
+
+def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: bool, prompts: Path | None) -> RunPlan:
+    """The calls a run would make for ``request``, estimated without calling anything (no key needed)."""
+    from pipeline.analysts.llm.analyst import MAX_ASSESS_CALLS, MAX_FINDINGS, RESERVED_OUTPUT_TOKENS
+    from pipeline.analysts.llm.packing import count_tokens
+    from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
+    from pipeline.prompts import PromptBook
+
+    settings = load_settings()
+    name = settings.gemini_model if model == "gemini" else model
+    grounder = name if name.startswith("gemini-") else settings.gemini_model
+    book, assumed, count = PromptBook(prompts), PLAN_ASSUMPTIONS, request.query_count
+
+    def planned(stage: str, on: str, calls: int, prompt: int, output: int, **extra: int) -> PlannedStage:
+        usage = TokenUsage(prompt_tokens=prompt, output_tokens=output, tool_tokens=extra.get("tool_tokens", 0))
+        cost = estimate_cost(usage, settings.price_for(on), extra.get("searches", 0))
+        return PlannedStage(stage, calls, prompt, output, cost_usd=cost, **extra)
+
+    stages: list[PlannedStage] = []
+    if analyst_calls:
+        prompt = count_tokens(book.render("expand.md.j2", ExpandResponse, request=request))
+        stages.append(planned("expand", name, 1, prompt, count * assumed["expanded query"]))
+    if web:
+        prompt = count_tokens(book.render("search.md.j2", query=f"{request.question} {request.window.phrase}", request=request))
+        stages.append(planned(
+            f"search ({grounder})", grounder, count, count * prompt, count * assumed["grounded answer"],
+            tool_tokens=count * assumed["grounded search context"],
+            searches=count * assumed["searches per grounded call"], fetches=count * assumed["pages per grounded call"],
+        ))
+    if analyst_calls:
+        overhead = count_tokens(
+            book.render("assess.md.j2", AssessResponse, request=request, evidence=[], max_findings=MAX_FINDINGS)
+        )
+        evidence = count * assumed["passages per query"] * (assumed["passage"] + 40)
+        budget = max(1, settings.context_for(name) - RESERVED_OUTPUT_TOKENS - overhead)
+        calls = min(MAX_ASSESS_CALLS, -(-evidence // budget))
+        stages.append(planned("assess", name, calls, calls * overhead + evidence, MAX_FINDINGS * assumed["assessed finding"]))
+        prompt = count_tokens(
+            book.render("synthesize.md.j2", SynthesisResponse, request=request, queries=[], failures=[], findings=[])
+        )
+        findings = MAX_FINDINGS * assumed["finding in synthesis"]
+        stages.append(planned("synthesize", name, 1, prompt + findings, assumed["synthesis"]))
+    priced = sorted({on for on in ((name,) if analyst_calls else ()) + ((grounder,) if web else ())})
+    return RunPlan(
+        model=name,
+        search="web (Google Search grounding)" if web else "corpus",
+        stages=stages,
+        prices="; ".join(_price_text(on, settings.price_for(on)) for on in priced) or "none needed",
+    )
+
+
+def _price_text(model: str, price: ModelPrice | None) -> str:
+    if price is None:
+        return f"{model} has no price in settings (shown as $0)"
+    return f"{model} ${price.input:g}/M in, ${price.output:g}/M out, ${price.search_per_1k:g} per 1,000 searches"

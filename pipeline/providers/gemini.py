@@ -1,0 +1,219 @@
+"""Gemini through google-genai: the ``ChatModel`` behind the shared LLM analyst, and the raw calls
+web search makes with Google Search grounding (``pipeline.search.grounding``).
+
+The SDK is imported inside functions only, so the embedded default never loads it. The SDK reads
+its own environment: the key (``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``), an API gateway or proxy
+(``GOOGLE_GEMINI_BASE_URL``) and Vertex AI (``GOOGLE_GENAI_USE_VERTEXAI`` with a project); nothing
+here names an endpoint. Each ``GeminiChat`` keeps its own token ledger: the analyst has one, and
+``--search web`` builds another for its grounded calls (``pipeline.search.web.web_searcher``); the
+orchestrator adds the searcher's ledger to the analyst's, counting a ledger they share only once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.errors import GroundbriefError, ModelCallError, UsageError
+from pipeline.models import TokenUsage
+from pipeline.providers.secrets import one_line, redact
+from pipeline.providers.usage import Pricing, backoff, estimate_cost
+from pipeline.settings import Settings, config_path, load_settings
+
+MODELS_URL = "https://ai.google.dev/gemini-api/docs/models"
+RETRIED_STATUSES = [408, 429, 500, 502, 503, 504]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+def gemini_client(settings: Settings) -> Any:
+    """The SDK client, with the call timeout from settings and one attempt per request: ``GeminiChat``
+    retries itself, because the SDK's backoff ignores a 429's ``RetryInfo`` (googleapis/python-genai#1875)."""
+    from google import genai
+    from google.auth.exceptions import GoogleAuthError
+    from google.genai import types
+
+    options = types.HttpOptions(
+        timeout=round(settings.timeout_seconds * 1000),
+        retry_options=types.HttpRetryOptions(attempts=1),  # set, so the SDK leaves transport errors to us too
+    )
+    try:
+        return genai.Client(http_options=options)
+    except (ValueError, GoogleAuthError) as error:  # no key, or Vertex AI without a project or credentials
+        raise UsageError(
+            f"Gemini is not set up: {redact(str(error))} Set GEMINI_API_KEY (or GOOGLE_API_KEY), or "
+            "GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION."
+        ) from None
+
+
+def retry_delay(body: bytes | str | dict | None) -> float | None:
+    """Seconds from a ``google.rpc.RetryInfo`` detail in an error body (``"retryDelay": "1.5s"``),
+    given as the raw body or as the parsed JSON (``APIError.details``)."""
+    try:
+        payload = json.loads(body) if isinstance(body, (bytes, str)) else body
+        details = payload["error"].get("details") or []
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    for detail in details:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            match = _DURATION.match(str(detail.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None
+
+
+class GeminiChat:
+    """``ChatModel`` on Gemini, plus the grounded call web search makes, with this instance's token ledger.
+
+    Retries are made here: 408, 429 and 5xx responses and transport errors are tried again up to
+    ``max_retries`` times with exponential backoff, and a 429 waits at least the ``retryDelay`` its
+    ``RetryInfo`` asks for (up to ``retry_info_max_delay``). Nothing waits after the last attempt.
+    """
+
+    def __init__(
+        self, model: str | None = None, settings: Settings | None = None, warn: Callable[[str], None] | None = None
+    ):
+        self._settings = settings or load_settings()
+        self.model = self._settings.gemini_model if model in (None, "gemini") else model
+        self.context_tokens = self._settings.context_for(self.model)
+        self._client = gemini_client(self._settings)
+        self._pricing = Pricing(self._settings, warn)
+        self._lock = threading.Lock()
+        self._usage = TokenUsage()
+        self._version: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return f"gemini:{self.model}"
+
+    @property
+    def model_label(self) -> str:
+        """The ``modelVersion`` the API last reported; the requested name until a call is made."""
+        return self._version or self.model
+
+    @property
+    def usage(self) -> TokenUsage:
+        return self._usage
+
+    def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
+        from google.genai import types
+
+        config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=schema)
+        return "".join(answer_parts(self.generate(prompt, config, stage)))
+
+    def generate(self, prompt: str, config: Any, stage: str) -> Any:
+        """The SDK's ``GenerateContentResponse`` for ``prompt`` with ``config``, retried and counted."""
+        from google.auth.exceptions import GoogleAuthError
+        from google.genai import errors
+
+        attempt = 1
+        while True:
+            last = attempt >= self._attempts
+            try:
+                response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
+            except errors.APIError as error:
+                if last or error.code not in RETRIED_STATUSES:
+                    raise self._failure(error, stage) from None
+                self._wait(attempt, retry_delay(error.details) if error.code == 429 else None)
+            except GoogleAuthError as error:  # Vertex AI without Application Default Credentials
+                raise UsageError(f"Vertex AI has no usable credentials: {redact(str(error))}") from None
+            except _transport_errors() as error:
+                if last:
+                    raise ModelCallError(
+                        f"the {stage} call to {self.model} failed after {self._attempts} attempts: "
+                        f"{type(error).__name__} {one_line(redact(str(error)))}".strip()
+                    ) from None
+                self._wait(attempt, None)
+            except ValueError as error:  # not the API's JSON: e.g. a gateway's login or error page with 200
+                raise ModelCallError(
+                    f"the {stage} call to {self.model} got a reply that is not the Gemini API's JSON "
+                    f"({type(error).__name__}: {one_line(redact(str(error)), 200)}); if GOOGLE_GEMINI_BASE_URL "
+                    "names a gateway, check that it forwards to the Gemini API"
+                ) from None
+            else:
+                self._record(response)
+                return response
+            attempt += 1
+
+    def _wait(self, attempt: int, told: float | None) -> None:
+        """Before retry ``attempt``: the backoff, or longer when the server said how long (capped)."""
+        delay = backoff(self._settings, attempt)
+        if told:
+            delay = max(delay, min(told, self._settings.retry_info_max_delay))
+        time.sleep(delay)
+
+    @property
+    def _attempts(self) -> int:
+        return self._settings.max_retries + 1
+
+    def _failure(self, error: Any, stage: str) -> GroundbriefError:
+        """Keys and model names are the user's to fix (exit 1); what the retries couldn't clear fails this call."""
+        detail = one_line(redact(f"{error.code} {error.status or ''}: {error.message or ''}".replace(" :", ":")))
+        if error.code == 404:
+            default = Settings.model_fields["gemini_model"].default
+            return UsageError(
+                f"Gemini has no model {self.model!r} for generateContent ({detail}). Choose a current model "
+                f"with --model (e.g. --model {default}) or set gemini_model in {config_path()}; the models "
+                f"are listed at {MODELS_URL}"
+            )
+        if error.code in (401, 403) or (error.code == 400 and "API_KEY" in json.dumps(error.details, default=str)):
+            return UsageError(
+                f"Gemini refused the credentials ({detail}); check GEMINI_API_KEY or GOOGLE_API_KEY "
+                "(or your Vertex AI login)"
+            )
+        if error.code == 400:
+            return UsageError(f"Gemini rejected the {stage} request for {self.model} ({detail})")
+        after = f" after {self._attempts} attempts" if error.code in RETRIED_STATUSES else ""
+        return ModelCallError(f"the {stage} call to {self.model} failed{after}: {detail}")
+
+    def _record(self, response: Any) -> None:
+        metadata = response.usage_metadata
+        spent = TokenUsage(
+            calls=1,
+            prompt_tokens=(metadata and metadata.prompt_token_count) or 0,
+            output_tokens=(metadata and metadata.candidates_token_count) or 0,
+            thought_tokens=(metadata and metadata.thoughts_token_count) or 0,
+            tool_tokens=(metadata and metadata.tool_use_prompt_token_count) or 0,
+        )
+        searches = len(search_queries(response))
+        price = self._pricing.price(response.model_version or self.model, self.model)
+        spent.estimated_cost_usd = estimate_cost(spent, price, searches)
+        with self._lock:
+            self._usage = self._usage + spent
+            self._version = response.model_version or self._version
+
+
+def answer_parts(response: Any) -> list[str]:
+    """The answer's text parts, without thoughts (the SDK's ``.text`` warns about non-text parts)."""
+    candidate = response.candidates[0] if response.candidates else None
+    if not candidate or not candidate.content or not candidate.content.parts:
+        return []
+    return [part.text for part in candidate.content.parts if part.text and not part.thought]
+
+
+def search_queries(response: Any) -> set[str]:
+    """The distinct web searches a grounded call ran: Google bills each unique, non-empty query once."""
+    candidate = response.candidates[0] if response.candidates else None
+    metadata = candidate and candidate.grounding_metadata
+    return {q.strip() for q in (metadata and metadata.web_search_queries) or [] if q and q.strip()}
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """Timeouts and connection failures of whichever HTTP library the SDK chose."""
+    import httpx
+
+    kinds: list[type[Exception]] = [httpx.TransportError]
+    try:
+        import httpx2
+
+        kinds.append(httpx2.TransportError)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
