@@ -14,6 +14,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import ModelCallError, ModelOutputError
+from pipeline.report.formatting import format_date
 from pipeline.models import (
     Assessment,
     Consensus,
@@ -190,8 +191,12 @@ def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
 
 
 def _finding_text(finding: Finding) -> str:
+    """A finding as the synthesize prompt lists it; its date without the label's "(from the URL)",
+    which is for the reader."""
+    published = finding.sources[0].published if finding.sources else None
+    when = format_date(published) if published else finding.date_label
     return (
-        f'"{finding.snippet}" ({finding.source_label}; {finding.date_label}; impact {finding.impact.value}; '
+        f'"{finding.snippet}" ({finding.source_label}; {when}; impact {finding.impact.value}; '
         f"consensus {finding.consensus})"
     )
 

@@ -23,7 +23,7 @@ _CUSTOM_UNITS = {
 _CURRENCIES = {"$": "USD", "US$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP"}
 _MAGNITUDES = {"trillion": 1e12, "tn": 1e12, "t": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9,
                "million": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
-_CALENDAR_UNITS = frozenset({"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"})
+_CALENDAR_UNITS = frozenset({"day", "week", "month", "year", "decade", "century"})
 _MONTH = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+$")
 # The second end of a range quantulum3 leaves out ("between $2 and $3 billion", "$115-$125").
 _RANGE_END = re.compile(
@@ -101,7 +101,7 @@ def _parser():
     import typeguard
 
     checked = typeguard.typechecked
-    typeguard.typechecked = lambda target=None, **options: target if target is not None else (lambda t: t)
+    setattr(typeguard, "typechecked", _unchecked)  # noqa: B010 — typed as the real decorator
     try:
         from quantulum3 import load, parser
 
@@ -110,16 +110,20 @@ def _parser():
             load.add_custom_unit(name=name, surfaces=surfaces, entity="throughput")
         parser.parse("1 kg")  # loads the English rules, and with them inflect
     finally:
-        typeguard.typechecked = checked
+        setattr(typeguard, "typechecked", checked)  # noqa: B010
     return parser
+
+
+def _unchecked(target=None, **options):
+    """``@typechecked`` as typeguard makes it under ``python -O``: the target unchanged."""
+    return target if target is not None else (lambda function: function)
 
 
 def _figure(text: str, quantity, start: int, end: int) -> Figure | None:
     if _inside_name(text, start, end) or _MONTH.search(text[:start]):
         return None
-    unit_name = quantity.unit.name
-    if unit_name in _CALENDAR_UNITS or quantity.unit.entity.name == "time" and unit_name.rstrip("s") in _CALENDAR_UNITS:
-        return None
+    if quantity.unit.name in _CALENDAR_UNITS:
+        return None  # "the next 60 to 90 days": a horizon, not a measured claim
     surface = text[start:end]
     if not any(ch.isdigit() for ch in surface):
         return None  # "three", "a dozen"
