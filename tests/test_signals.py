@@ -36,6 +36,7 @@ BENCHMARK = ("The strongest data point found was the Artificial Analysis benchma
     ("Analyst coverage over the next 60 to 90 days could narrow its market.", []),
     ("Inference could be 80% of AI compute by 2027, with 850,000 cores and 40GB of memory per wafer.",
      [("80%", "%"), ("850,000", ""), ("40GB", "gigabyte")]),
+    ("Groq raised 640 million dollars, and Cerebras $1.1 billion.", [("640 million dollars", "USD"), ("$1.1 billion", "USD")]),
     ("Cerebras claims responses 20x faster than GPUs; Groq claims 21× and 87 percent lower latency.",
      [("20x", "x"), ("21×", "x"), ("87 percent", "%")]),
 ])
@@ -101,6 +102,11 @@ def test_like_for_like_figures_for_both_companies_are_a_direct_comparison():
     finding = _only_finding(BENCHMARK)
     assert ("direct comparison with NVIDIA (2,522 tokens per second for Cerebras against 1,038 tokens/s for NVIDIA)"
             in finding.impact_rationale)
+
+
+def test_the_same_money_measure_for_two_companies_is_a_direct_comparison():
+    finding = _only_finding("Cerebras's 2025 revenue of $510 million is small next to NVIDIA's data-center revenue of $115 billion.")
+    assert "direct comparison with NVIDIA ($510 million for Cerebras against $115 billion for NVIDIA)" in finding.impact_rationale
 
 
 def test_money_and_throughput_for_two_companies_are_not_like_for_like():

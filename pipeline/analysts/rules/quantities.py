@@ -157,6 +157,8 @@ def _unit(quantity, surface: str) -> str:
         return "x"
     if quantity.unit.name == "percentage":
         return "%"
+    if quantity.unit.entity.name == "currency":  # "640 million dollars"
+        return getattr(quantity.unit, "currency_code", None) or quantity.unit.name
     return "" if quantity.unit.name in ("dimensionless", "count") else quantity.unit.name
 
 

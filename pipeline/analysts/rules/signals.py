@@ -70,20 +70,25 @@ class OwnedFigure:
 
 
 def figures_by_company(text: str, companies: list[str]) -> list[OwnedFigure]:
-    """Each figure of ``text`` with the one company its clause is about; a clause naming no company
-    is about the one named before it in the sentence, a clause naming several is about none."""
+    """Each figure of ``text`` with the company it is stated for: the one named last before it in its
+    clause, else the first named after it there ("1,038 tokens/s for NVIDIA"), else the one the
+    sentence was last about; a figure no company is named for belongs to none."""
     owned: list[OwnedFigure] = []
     stated = figures(text)
     for sentence in sentence_spans(text):
-        company: str | None = None
+        about: str | None = None
         start = sentence.start
         breaks = [m.start() + sentence.start for m in _CLAUSE_BREAK.finditer(text[sentence.start : sentence.end])]
         for end in [*breaks, sentence.end]:
             clause = text[start:end]
-            named = [c for c in companies if mentions(clause, c)]
-            company = named[0] if len(named) == 1 else None if named else company
-            if company:
-                owned += [OwnedFigure(f, company, clause) for f in stated if start <= f.start < end]
+            named = sorted((m.start() + start, c) for c in companies for m in _mention(c).finditer(clause))
+            for figure in (f for f in stated if start <= f.start < end):
+                before = [c for at, c in named if at < figure.start]
+                after = [c for at, c in named if at > figure.start]
+                company = before[-1] if before else after[0] if after else about
+                if company:
+                    owned.append(OwnedFigure(figure, company, clause))
+            about = named[-1][1] if named else about
             start = end
     return owned
 
@@ -121,7 +126,11 @@ def bullish_words(text: str) -> list[str]:
 
 
 def mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?i)(?<!\w){re.escape(name)}(?!\w)", text) is not None
+    return _mention(name).search(text) is not None
+
+
+def _mention(name: str) -> re.Pattern:
+    return re.compile(rf"(?i)(?<!\w){re.escape(name)}(?!\w)")
 
 
 def _in_context(words: re.Pattern, idioms: re.Pattern, text: str) -> list[str]:
