@@ -114,6 +114,16 @@ def test_money_and_throughput_for_two_companies_are_not_like_for_like():
     assert "direct comparison" not in finding.impact_rationale
 
 
+def test_in_order_to_is_no_commercial_traction():
+    finding = _only_finding("Cerebras re-engineered its compiler in order to serve Llama 4 Maverick at 2,522 tokens per second.")
+    assert "commercial traction" not in finding.impact_rationale
+
+
+def test_a_range_is_named_as_one_figure():
+    finding = _only_finding("Vendors such as Cerebras claim inference costs 10-60% less than on NVIDIA GPUs.")
+    assert "quantified claim (10-60%)" in finding.impact_rationale
+
+
 # Real sentences (from the sample corpus and pages seen in use); each rationale may name only what its snippet holds.
 REAL_SENTENCES = [
     IPO,
