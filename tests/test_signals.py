@@ -109,6 +109,13 @@ def test_the_same_money_measure_for_two_companies_is_a_direct_comparison():
     assert "direct comparison with NVIDIA ($510 million for Cerebras against $115 billion for NVIDIA)" in finding.impact_rationale
 
 
+def test_a_bare_number_set_against_a_figure_shares_its_unit():
+    finding = _only_finding("Artificial Analysis measured Cerebras at 2,522 tokens per second against 1,038 for NVIDIA Blackwell.")
+    assert "direct comparison with NVIDIA (2,522 tokens per second for Cerebras against 1,038 for NVIDIA)" in finding.impact_rationale
+    assert [f.unit for f in figures("Each wafer has 40GB of memory and 850,000 cores; revenue grew 76% to 510 million.")] == [
+        "gigabyte", "", "%", ""]
+
+
 def test_money_and_throughput_for_two_companies_are_not_like_for_like():
     finding = _only_finding("Cerebras raised $1.1 billion in funding as NVIDIA Blackwell reached 1,038 tokens per second.")
     assert "direct comparison" not in finding.impact_rationale

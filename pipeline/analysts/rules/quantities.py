@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 # Where quantulum3 knows no unit for a measure the industry states often.
@@ -31,6 +31,7 @@ _RANGE_END = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_SET_AGAINST = re.compile(r"(?i)^,?\s+(?:against|versus|vs\.?|compared (?:with|to))\s+(?:just\s+|only\s+)?$")
 _PER = re.compile(r"^\s+per\s+((?:million\s+|thousand\s+|1m\s+)?[a-z]+)", re.IGNORECASE)
 
 
@@ -79,8 +80,16 @@ def _figures(text: str) -> tuple[Figure, ...]:
             continue  # inside a range already read
         figure = _figure(text, quantity, start, end)
         if figure is not None:
-            found.append(figure)
+            found.append(_with_elided_unit(text, found[-1], figure) if found else figure)
     return tuple(found)
+
+
+def _with_elided_unit(text: str, previous: Figure, figure: Figure) -> Figure:
+    """A bare number set against a figure takes its unit: in "2,522 tokens per second against 1,038",
+    the 1,038 is tokens per second too."""
+    if figure.unit or not previous.unit or not _SET_AGAINST.match(text[previous.end : figure.start]):
+        return figure
+    return replace(figure, unit=previous.unit, per=previous.per)
 
 
 def _parse(text: str):
