@@ -1,4 +1,4 @@
-"""Text signals the rule-based analyst reads: sentences, comparisons, commerce, and which company
+"""Text signals the rule-based analyst reads: figures, comparisons, commerce, and which company
 each figure is about.
 
 Trigger words are read in context: "in order to" is not an order, "a great deal of" is not a deal.
