@@ -116,6 +116,11 @@ def test_a_bare_number_set_against_a_figure_shares_its_unit():
         "gigabyte", "", "%", ""]
 
 
+def test_percentages_of_different_measures_are_not_like_for_like():
+    finding = _only_finding("Cerebras revenue grew 76 percent in 2025, while NVIDIA holds an 80% share of AI accelerators.")
+    assert "direct comparison" not in finding.impact_rationale
+
+
 def test_money_and_throughput_for_two_companies_are_not_like_for_like():
     finding = _only_finding("Cerebras raised $1.1 billion in funding as NVIDIA Blackwell reached 1,038 tokens per second.")
     assert "direct comparison" not in finding.impact_rationale

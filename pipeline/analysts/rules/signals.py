@@ -36,8 +36,12 @@ _NOT_COMMERCIAL = re.compile(
 )
 # Separates the parts of a sentence that can be about different companies (not the comma in 2,522).
 _CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\(|\)|\s(?:while|whereas|but|versus|vs\.?|against|than|compared (?:with|to))\s")
-# What a sum of money measures, so two sums are compared only when they measure the same thing.
-_MONEY_MEASURE = re.compile(r"(?i)\b(revenue|sales|valuation|valued|funding|raised|profit|market cap\w*|price|cost|deal)\b")
+# What a sum, a percentage or a multiple measures, so two are compared only when they measure the same thing.
+_MANY_MEASURES = frozenset({"USD", "EUR", "GBP", "%", "x"})
+_MEASURE = re.compile(
+    r"(?i)\b(revenue|sales|valuation|valued|funding|raised|profit|margin|market cap\w*|share|growth|grew|price|"
+    r"cost|cheaper|faster|slower|latency|throughput|efficien\w*|deal)\b"
+)
 _SKEPTIC = re.compile(
     r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow\w*|skeptic\w*|"
     r"caveat\w*|weak\w*|constrain\w*|limitation\w*|inflat\w*|mispric\w*|downside|uncertain\w*|"
@@ -95,13 +99,17 @@ def figures_by_company(text: str, companies: list[str]) -> list[OwnedFigure]:
 
 def like_for_like(first: OwnedFigure, second: OwnedFigure) -> bool:
     """Two figures measure the same thing: tokens/s against tokens/s, a share price against a share
-    price; sums of money only when they are per the same thing or named as the same measure."""
+    price. Sums of money, percentages and multiples measure many things (revenue, growth, share,
+    speed), so they compare only when they are per the same thing or named as the same measure."""
     if first.figure.measure != second.figure.measure or not first.figure.unit:
         return False
-    if first.figure.unit in ("USD", "EUR", "GBP") and not first.figure.per:
-        measures = {m.lower() for m in _MONEY_MEASURE.findall(first.clause)}
-        return bool(measures & {m.lower() for m in _MONEY_MEASURE.findall(second.clause)})
-    return True
+    if first.figure.per or first.figure.unit not in _MANY_MEASURES:
+        return True
+    return bool(_measures(first.clause) & _measures(second.clause))
+
+
+def _measures(clause: str) -> set[str]:
+    return {word.lower() for word in _MEASURE.findall(clause)}
 
 
 def states_absence(text: str) -> bool:
