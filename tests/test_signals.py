@@ -158,3 +158,20 @@ def test_no_rationale_claims_a_signal_its_snippet_lacks(text):
     for name, detail in re.findall(r"(quantified claim|commercial traction|direct comparison with \w+) \(([^)]*)\)", finding.impact_rationale):
         for piece in re.split(r", | for | against ", detail):
             assert piece.lower() in snippet, f"{name} names {piece!r}, which {finding.snippet!r} lacks"
+
+
+def test_figures_do_not_depend_on_string_hashing():
+    """quantulum3 builds a regex from a set, so its reading of "20x" once varied with PYTHONHASHSEED
+    (seed 4 lost it); figures must be the same in every process."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from pipeline.analysts.rules.quantities import figures; "
+              "print([(f.text, f.unit) for f in figures('Chips run 20x faster, between 2 and 3x on decode, 40 ms at 5 W.')])")
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("0", "4")
+    }
+    assert outputs == {"[('20x', 'x'), ('between 2 and 3x', 'x'), ('40 ms', 'millisecond'), ('5 W', 'watt')]\n"}

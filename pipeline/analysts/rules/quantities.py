@@ -30,6 +30,12 @@ _RANGE_END = re.compile(
     r"^\s*(?:-|–|—|to|and)\s*(?:US\$|[$€£])?\d[\d,]*(?:\.\d+)?(?:\s?(?:trillion|billion|million|thousand|bn|tn|mn|[tbmk])\b)?",
     re.IGNORECASE,
 )
+# Multiples ("20x", "21×", "between 2 and 3x") are read here: quantulum3 reads the "x" as a
+# multiplication sign in some processes and not in others (its operators are a set, whose order
+# follows Python's string hashing).
+_MULTIPLE = re.compile(r"(?i)(?:between\s+(\d+(?:\.\d+)?)\s+and\s+)?(?<![\d.])(\d+(?:\.\d+)?)\s?[x×](?![\w-])")
+# A word quantulum3 takes for a unit symbol when it follows a number: "40 ms at" (ampere-turns).
+_TRAILING_WORD = re.compile(r"(?i)\s+(?:at|in|on|of|for|to|by|as|a|an)$")
 _AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SET_AGAINST = re.compile(r"(?i)^,?\s+(?:against|versus|vs\.?|compared (?:with|to))\s+(?:just\s+|only\s+)?$")
 _PER = re.compile(r"^\s+per\s+((?:million\s+|thousand\s+|1m\s+)?[a-z]+)", re.IGNORECASE)
@@ -73,15 +79,21 @@ def figures(text: str) -> list[Figure]:
 def _figures(text: str) -> tuple[Figure, ...]:
     if not any(ch.isdigit() for ch in text):
         return ()  # every figure has a digit; quantulum3 is the slow part of the rules
+    multiples = [_multiple(match) for match in _MULTIPLE.finditer(text) if not _inside_name(text, *match.span())]
     found: list[Figure] = []
     for quantity in _parse(text):
         start, end = quantity.span
-        if found and start < found[-1].end:
-            continue  # inside a range already read
+        if (found and start < found[-1].end) or any(m.start < end and start < m.end for m in multiples):
+            continue  # inside a range already read, or a multiple read below
         figure = _figure(text, quantity, start, end)
         if figure is not None:
             found.append(_with_elided_unit(text, found[-1], figure) if found else figure)
-    return tuple(found)
+    return tuple(sorted(found + multiples, key=lambda f: f.start))
+
+
+def _multiple(match: re.Match) -> Figure:
+    values = [float(v) for v in match.groups() if v]
+    return Figure(match.group(), min(values), max(values), "x", match.start(), match.end())
 
 
 def _with_elided_unit(text: str, previous: Figure, figure: Figure) -> Figure:
@@ -139,6 +151,11 @@ def _figure(text: str, quantity, start: int, end: int) -> Figure | None:
     money = _money(text, start, end)
     if money is not None:
         return money
+    stray = _TRAILING_WORD.search(surface)
+    if stray:
+        end = start + stray.start()
+        surface = text[start:end]
+        quantity = next(iter(_parse(surface)), quantity)
     unit = _unit(quantity, surface)
     low = high = float(quantity.value)
     if quantity.uncertainty:
