@@ -36,6 +36,7 @@ BENCHMARK = ("The strongest data point found was the Artificial Analysis benchma
     ("Analyst coverage over the next 60 to 90 days could narrow its market.", []),
     ("Inference could be 80% of AI compute by 2027, with 850,000 cores and 40GB of memory per wafer.",
      [("80%", "%"), ("850,000", ""), ("40GB", "gigabyte")]),
+    ("A startup founded six weeks earlier is seeking funding at a $4 billion mark.", [("$4 billion", "USD")]),
     ("Groq raised 640 million dollars, and Cerebras $1.1 billion.", [("640 million dollars", "USD"), ("$1.1 billion", "USD")]),
     ("Cerebras claims responses 20x faster than GPUs; Groq claims 21× and 87 percent lower latency.",
      [("20x", "x"), ("21×", "x"), ("87 percent", "%")]),

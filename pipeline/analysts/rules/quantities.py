@@ -82,13 +82,23 @@ def _figures(text: str) -> tuple[Figure, ...]:
     multiples = [_multiple(match) for match in _MULTIPLE.finditer(text) if not _inside_name(text, *match.span())]
     found: list[Figure] = []
     for quantity in _parse(text):
-        start, end = quantity.span
+        start, end = _snapped(text, *quantity.span)
         if (found and start < found[-1].end) or any(m.start < end and start < m.end for m in multiples):
             continue  # inside a range already read, or a multiple read below
         figure = _figure(text, quantity, start, end)
         if figure is not None:
             found.append(_with_elided_unit(text, found[-1], figure) if found else figure)
     return tuple(sorted(found + multiples, key=lambda f: f.start))
+
+
+def _snapped(text: str, start: int, end: int) -> tuple[int, int]:
+    """quantulum3's span moved onto whole words from the number on: it slips where a word is read
+    as a number ("a $4 billion" comes back as "a $4 billi")."""
+    lead = re.search(r"between\s|US\$|[$€£]|\d", text[start:end])
+    start += lead.start() if lead else 0
+    while 0 < end < len(text) and text[end].isalpha() and text[end - 1].isalpha():
+        end += 1
+    return start, end
 
 
 def _multiple(match: re.Match) -> Figure:
