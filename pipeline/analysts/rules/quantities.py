@@ -114,10 +114,14 @@ def _with_elided_unit(text: str, previous: Figure, figure: Figure) -> Figure:
     return replace(figure, unit=previous.unit, per=previous.per)
 
 
-def _parse(text: str):
+def _parse(text: str) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "classifier not installed": the rules need no disambiguation model
-        return _parser().parse(text)
+        parser = _parser()
+        try:
+            return parser.parse(text)
+        except Exception:  # text from documents is data: a sentence quantulum3 can't read states no figure
+            return []
 
 
 @lru_cache(maxsize=1)
