@@ -176,3 +176,15 @@ def test_figures_do_not_depend_on_string_hashing():
         for seed in ("0", "4")
     }
     assert outputs == {"[('20x', 'x'), ('between 2 and 3x', 'x'), ('40 ms', 'millisecond'), ('5 W', 'watt')]\n"}
+
+
+def test_a_sentence_the_quantity_parser_fails_on_states_no_figure(monkeypatch):
+    from pipeline.analysts.rules import quantities
+
+    class Failing:  # a stand-in for quantulum3 meeting text it cannot read
+        @staticmethod
+        def parse(text):
+            raise IndexError("string index out of range")
+
+    monkeypatch.setattr(quantities, "_parser", lambda: Failing)
+    assert figures("An unreadable sentence with 42 odd units in it.") == []
