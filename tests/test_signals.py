@@ -12,7 +12,8 @@ import pytest
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.signals import commercial_words, comparison_words, figures
 from pipeline.models import Evidence, SearchResults, Source
-from tests.conftest import make_request
+from pipeline.generate import generate_report
+from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
 IPO = ("Cerebras Systems has upsized its initial public offering to raise up to $4.8 billion, valuing the company at "
        "roughly $33 billion. The Cerebras price range moved from $115-$125 per share to $150-$160 per share in only a "
@@ -152,13 +153,24 @@ REAL_SENTENCES = [
 ]
 
 
-@pytest.mark.parametrize("text", REAL_SENTENCES)
-def test_no_rationale_claims_a_signal_its_snippet_lacks(text):
-    finding = _only_finding(text)
+def _assert_rationale_names_only_its_snippet(finding) -> None:
     snippet = finding.snippet.lower()
     for name, detail in re.findall(r"(quantified claim|commercial traction|direct comparison with \w+) \(([^)]*)\)", finding.impact_rationale):
         for piece in re.split(r", | for | against ", detail):
             assert piece.lower() in snippet, f"{name} names {piece!r}, which {finding.snippet!r} lacks"
+
+
+@pytest.mark.parametrize("text", REAL_SENTENCES)
+def test_no_rationale_claims_a_signal_its_snippet_lacks(text):
+    _assert_rationale_names_only_its_snippet(_only_finding(text))
+
+
+@pytest.mark.parametrize("topic", ["Cerebras vs NVIDIA", "Groq vs NVIDIA", EXAMPLE_TITLE_LINE])
+def test_no_rationale_over_the_sample_corpus_claims_a_signal_its_snippet_lacks(topic, tmp_path):
+    findings = generate_report(make_request(topic), out_dir=tmp_path).report.findings
+    assert findings
+    for finding in findings:
+        _assert_rationale_names_only_its_snippet(finding)
 
 
 def test_figures_do_not_depend_on_string_hashing():
