@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.signals import commercial_words, comparison_words, figures
-from pipeline.models import Evidence, SearchResults, Source
 from pipeline.generate import generate_report
+from pipeline.models import Evidence, SearchResults, Source
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
 IPO = ("Cerebras Systems has upsized its initial public offering to raise up to $4.8 billion, valuing the company at "
