@@ -15,7 +15,7 @@ _LINE_KINDS = [
     (r"\*\*Generated:\*\* [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d\d:\d\d [AP]M$", "GENERATED"),
     (r"\*\*Model:\*\* \S", "MODEL"),
     (r"## (Search Queries Used|Sources Referenced|Analysis)$", None),
-    (r"- \[[^\]]+\]\((https?|file)://[^)\s]+\)$", "SOURCE"),
+    (r"- \[[^\]]+\]\(((https?|file)://|\.\./corpus/sample/)[^)\s]+\)$", "SOURCE"),
     (r"- \S", "QUERY"),
     (r"---$", "RULE"),
     (r"\*\*Key Findings:\*\*$", "KEY FINDINGS"),

@@ -3,8 +3,8 @@
 Grounded answers cite ``vertexaisearch.cloud.google.com/grounding-api-redirect/…`` links. Redirects
 are followed one hop at a time: each hop is one request whose body is never read, and its
 ``Location`` is cached, so the publisher's URL is known even when the page itself can't be read.
-The page is read up to ``page_max_bytes`` and its main text and publication date are extracted with
-trafilatura. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
+The page is read up to ``page_max_bytes`` and its main text is extracted with trafilatura; its
+publication date comes from its URL (``/2026/01/16/``) or else its own date markup, and records which. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import BaseModel
 
 from pipeline import __version__
+from pipeline.dates import date_from_url
+from pipeline.models import DateSource
 from pipeline.settings import Settings
 
 USER_AGENT = f"groundbrief/{__version__} (research briefings; checks quoted passages against their sources)"
@@ -39,6 +41,7 @@ class Page(BaseModel):
     title: str = ""
     site: str = ""
     published: date | None = None
+    date_source: DateSource | None = None
     problem: str | None = None
 
 
@@ -154,10 +157,11 @@ class PageFetcher:
 
 def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
     """Main text, title, site name and publication date of a page (trafilatura); a wrong date is
-    worse than none, so only the page's own date markup counts, not dates guessed from its text."""
+    worse than none, so only its URL and the page's own date markup count, not dates guessed from its text."""
     if plain:
         text = body.decode("utf-8", errors="replace").strip()
-        return Page(url=url, final_url=final_url, text=text, problem=None if text else "empty page")
+        return Page(url=url, final_url=final_url, text=text, problem=None if text else "empty page",
+                    **_publication_date(final_url, None))
     import trafilatura
 
     document = trafilatura.bare_extraction(
@@ -175,8 +179,17 @@ def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
         text=document.text.strip(),
         title=document.title or "",
         site=document.sitename or "",
-        published=_date(document.date),
+        **_publication_date(final_url, document.date),
     )
+
+
+def _publication_date(final_url: str, markup_date: str | None) -> dict:
+    """The date in the page's address, else the one its markup gives, with where it came from."""
+    from_url = date_from_url(final_url)
+    if from_url is not None:
+        return {"published": from_url, "date_source": DateSource.URL}
+    from_page = _date(markup_date)
+    return {"published": from_page, "date_source": DateSource.METADATA if from_page else None}
 
 
 def _location(current: str, response) -> str | None:

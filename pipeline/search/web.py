@@ -270,6 +270,7 @@ def _source(chunk: WebChunk, page: Page) -> Source:
         title=page.title or chunk.title,
         publisher=page.site or chunk.title or None,
         published=page.published,
+        date_source=page.date_source,
         label=None if resolved else chunk.title or None,
     )
 

@@ -18,6 +18,7 @@ from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, Revi
 from pipeline.analysts.rules.assess import corroborate
 from pipeline.baseline import distinct_claims
 from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
+from pipeline.report.formatting import format_date
 from pipeline.models import (
     Assessment,
     AuditedSentence,
@@ -247,9 +248,12 @@ def _merge_repeats(findings: list[Finding]) -> list[Finding]:
 
 
 def _finding_item(finding: Finding) -> dict:
-    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence."""
+    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence.
+    Its date is shown without the label's "(from the URL)", which is for the reader."""
+    published = finding.sources[0].published if finding.sources else None
+    when = format_date(published) if published else finding.date_label
     text = (
-        f'"{finding.snippet}" ({finding.source_label}; {finding.date_label}; impact {finding.impact.value}; '
+        f'"{finding.snippet}" ({finding.source_label}; {when}; impact {finding.impact.value}; '
         f"consensus {finding.consensus})"
     )
     return {"text": text, "verified": finding.verified}
