@@ -63,7 +63,7 @@ class TimeWindow(Model):
             raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
         if int(match.group(1)) == 0:
             raise ValueError(f"the window {text.strip()!r} covers no time: it must be at least 1 day, e.g. 1d, 90d or 3m")
-        return cls(amount=int(match.group(1)), unit=match.group(2).lower())
+        return cls.model_validate({"amount": int(match.group(1)), "unit": match.group(2).lower()})
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"

@@ -50,8 +50,8 @@ def test_every_snippet_is_verbatim_from_its_cited_document(tmp_path, corpus_text
 
 def test_every_listed_source_was_retrieved_and_every_cited_source_is_listed(tmp_path):
     from pipeline.analysts.rules import RuleAnalyst
-    from pipeline.search.corpus import CorpusSearcher
     from pipeline.resources import cache_dir
+    from pipeline.search.corpus import CorpusSearcher
 
     request = make_request(EXAMPLE_TITLE_LINE)
     report = generate_report(request, out_dir=tmp_path).report

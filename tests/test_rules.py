@@ -7,8 +7,8 @@ import pytest
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.expand import expand_queries, find_entities
 from pipeline.gaps import evidence_gaps, labelled
-from pipeline.text import sentence_spans
 from pipeline.models import Evidence, GapKind, SearchResults, Source
+from pipeline.text import sentence_spans
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
 

@@ -96,7 +96,7 @@ def schedule(
 
     with _clear_errors():
         loaded = load_watchlist(watchlist)
-        references = {loaded.calendar_of(company) for company in loaded.companies} - {None}
+        references = {ref for company in loaded.companies if (ref := loaded.calendar_of(company)) is not None}
         calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
         plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."

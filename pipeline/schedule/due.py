@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.report.formatting import format_date
 from pipeline.models import EarningsEvent, ResearchRequest
-from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
+from pipeline.report.formatting import format_date
 from pipeline.schedule.calendar import DEFAULT_QUARTER, SAME_REPORT, Calendar, EarningsDate, display_url, is_url, merge
+from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
 from pipeline.schedule.watchlist import MAX_LEAD_DAYS, Company, RequestSpec, Resolved, Watchlist
 
 
@@ -122,6 +122,7 @@ def _job(
     quarter) were recorded under: the earlier milestones of this date and, when the quarter is named,
     those of a date it was moved from (within ``SAME_REPORT``). The latest of them done is compared with.
     """
+    earnings = EarningsEvent(company=company.name, quarter=event.quarter, report_date=event.date)
     request = ResearchRequest(
         question=spec.question,
         source_hints=spec.source_hints,
@@ -130,11 +131,11 @@ def _job(
         as_of=today,
         window=settings.window,
         query_count=settings.query_count,
-        earnings=EarningsEvent(company=company.name, quarter=event.quarter, report_date=event.date),
+        earnings=earnings,
     )
 
     def keys(report_date: date, leads: Iterable[int]) -> list[str]:
-        moved = request.model_copy(update={"earnings": request.earnings.model_copy(update={"report_date": report_date})})
+        moved = request.model_copy(update={"earnings": earnings.model_copy(update={"report_date": report_date})})
         identity = fingerprint(moved, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
         return [f"{company.ticker}:{report_date}:T-{lead}:{identity}" for lead in leads]
 

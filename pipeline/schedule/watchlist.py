@@ -17,13 +17,21 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, ValidationInfo
-from pydantic import field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
+from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
@@ -36,7 +44,7 @@ DEFAULT_OUT_DIR = "reports"
 MAX_LEAD_DAYS = 365
 
 # Stand-ins for checking a request's question before its real as-of date and window are known.
-_PLACEHOLDER = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
+_PLACEHOLDER: dict[str, Any] = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
 
 
 def _known_zone(name: str) -> str:
@@ -281,13 +289,13 @@ def _duplicates(
     return problems
 
 
-def _problem(detail: dict[str, Any], lines: dict[Location, int]) -> Problem:
+def _problem(detail: Any, lines: dict[Location, int]) -> Problem:
     location = tuple(detail["loc"])
     owner = location[:-1] if detail["type"] in ("missing", "extra_forbidden") else location
     return Problem(line_of(lines, location), _message(detail), where=_dotted(owner))
 
 
-def _message(detail: dict[str, Any]) -> str:
+def _message(detail: Any) -> str:
     """Pydantic's message, reworded for someone editing a TOML file."""
     key = detail["loc"][-1] if detail["loc"] else ""
     kind = detail["type"]

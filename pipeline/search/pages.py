@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
@@ -22,6 +23,9 @@ from pipeline import __version__
 from pipeline.dates import date_from_url
 from pipeline.models import DateSource
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = f"groundbrief/{__version__} (research briefings; checks quoted passages against their sources)"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -53,8 +57,8 @@ class PageFetcher:
         self._timeout = settings.fetch_timeout_seconds
         self._max_bytes = settings.page_max_bytes
         self._warn = warn
-        self._client = None
-        self._cache = None
+        self._client: httpx.Client | None = None
+        self._cache: Any = None
 
     def __enter__(self) -> PageFetcher:
         import httpx
@@ -78,7 +82,7 @@ class PageFetcher:
         """
         try:
             return self._fetch(url)
-        except Exception as error:  # noqa: BLE001 — whatever a hostile or broken page causes
+        except Exception as error:
             return Page(url=url, final_url=url, problem=f"could not be read ({type(error).__name__})")
 
     def _fetch(self, url: str) -> Page:
@@ -95,6 +99,7 @@ class PageFetcher:
             if location is not None:
                 target = location
                 continue
+            assert self._client is not None, "fetch() is called inside the with block"
             try:
                 with self._client.stream("GET", target) as response:
                     location = _location(target, response)
@@ -107,7 +112,7 @@ class PageFetcher:
                 return Page(url=url, final_url=target, problem=f"timed out after {self._timeout:g} s")
             except httpx.HTTPError as error:
                 return Page(url=url, final_url=target, problem=f"unreachable ({type(error).__name__})")
-            except Exception as error:  # noqa: BLE001 — a malformed redirect or URL (InvalidURL, IDNA), an extractor bug
+            except Exception as error:
                 return Page(url=url, final_url=target, problem=f"could not be read ({type(error).__name__})")
             self._keep(target, page)
             return page
@@ -171,12 +176,13 @@ def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
         include_comments=False,
         date_extraction_params={"original_date": True, "extensive_search": False},
     )
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, trafilatura.settings.Document) or not (document.text or "").strip():
         return Page(url=url, final_url=final_url, problem="no readable text")
+    text = (document.text or "").strip()
     return Page(
         url=url,
         final_url=final_url,
-        text=document.text.strip(),
+        text=text,
         title=document.title or "",
         site=document.sitename or "",
         **_publication_date(final_url, document.date),

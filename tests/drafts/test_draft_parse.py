@@ -9,11 +9,11 @@ from datetime import datetime
 import pytest
 
 from pipeline.drafts.files import parse_report, parse_text, read_draft
-from pipeline.inputs import MAX_INPUT_BYTES
-from pipeline.report.structure import DraftError
 from pipeline.errors import UsageError
+from pipeline.inputs import MAX_INPUT_BYTES
 from pipeline.models import Impact
 from pipeline.report.render import render_markdown
+from pipeline.report.structure import DraftError
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE
 from tests.drafts.conftest import edit, edit_field, finding_blocks, first_finding, generated, relabel_impact
 
@@ -93,7 +93,7 @@ def _wrapped_lines(md: str) -> str:
     out = []
     for line in md.split("\n"):
         if line.lstrip().startswith(("*   **Impact", "*   **Consensus")) and len(line) > 80:
-            head, _, rest = line[:60].rpartition(" ")
+            head, _, _ = line[:60].rpartition(" ")
             out += [head, "      " + line[len(head) + 1 :]]
         else:
             out.append(line)

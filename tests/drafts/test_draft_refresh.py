@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import groundbrief
 from pipeline.baseline import same_claim
+from pipeline.cli import groundbrief
 from pipeline.drafts.diff import preview
 from pipeline.drafts.files import read_draft
 from pipeline.drafts.merge import RefreshOptions, merge, refresh_draft

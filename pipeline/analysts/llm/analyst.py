@@ -18,7 +18,6 @@ from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, Revi
 from pipeline.analysts.rules.assess import corroborate
 from pipeline.baseline import distinct_claims
 from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
-from pipeline.report.formatting import format_date
 from pipeline.models import (
     Assessment,
     AuditedSentence,
@@ -38,6 +37,7 @@ from pipeline.prompts import PromptBook
 from pipeline.providers.base import ChatModel
 from pipeline.providers.secrets import one_line
 from pipeline.quotes import locate_quote
+from pipeline.report.formatting import format_date
 
 T = TypeVar("T", bound=BaseModel)
 

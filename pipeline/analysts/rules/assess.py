@@ -9,11 +9,12 @@ claim without figures, a near-identical statement). Every rationale names its si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from pipeline.analysts.rules import signals
-from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
+from pipeline.report.formatting import format_date
+from pipeline.text import sentence_spans
 
 MAX_FINDINGS = 6
 RECENT_DAYS = 90
