@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -227,7 +227,7 @@ class Source(Model):
         """The label the example uses for a link: ``businesswire.com``, or a file name."""
         parts = urlsplit(self.url)
         if parts.scheme == "file":
-            return parts.path.rstrip("/").rsplit("/", 1)[-1] or self.url
+            return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or self.url
         if not parts.scheme:  # a sample document's citation: corpus/sample/<file>
             return self.url.removeprefix("../")
         host = (parts.hostname or self.url).lower()

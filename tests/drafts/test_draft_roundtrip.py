@@ -116,6 +116,7 @@ SECTION_NAMES = ["SOURCES REFERENCED", "KEY FINDINGS", "Key findings:", "Analysi
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports)
 @example(_report(analysis=["SOURCES REFERENCED"]))
+@example(_report(sources=[Source(url="file:///corpus/)%00"), Source(url="file:///c/My%20Notes.md")]))  # labels from decoded names
 @example(_report(analysis=["KEY FINDINGS"]))
 @example(_report(analysis=["Key findings:", "The IPO matters most."]))
 @example(_report(analysis=SECTION_NAMES, offered_analysis=SECTION_NAMES))
