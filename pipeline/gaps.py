@@ -30,6 +30,13 @@ def labelled(finding: Finding) -> Finding:
 def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> list[Gap]:
     """The gaps any backend's report needs, in the order a reader weighs them."""
     gaps: list[Gap] = []
+    if findings and not any(f.verified for f in findings):
+        gaps.append(Gap(
+            title="No verified finding",
+            text=f"None of the {len(findings)} findings could be verified: no quote was found in the source it "
+            "cites, so every finding is the model's statement, not evidence.",
+            kind=GapKind.UNVERIFIED,
+        ))
     single = [f for f in findings if f.corroboration <= 1]
     if single:
         publishers = _names(sorted({source_label(f.sources[:1]) for f in single}))

@@ -10,13 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from pipeline import __version__
+from pipeline.audit import audited_report
+from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
 from pipeline.gaps import evidence_gaps, labelled
 from pipeline.models import (
     Assessment,
+    AuditedSentence,
     Report,
     ResearchRequest,
     RunMetadata,
@@ -26,7 +30,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends
+from pipeline.stages import Backends, Reviser
 
 T = TypeVar("T")
 
@@ -72,7 +76,7 @@ def run_research(
     results_json = results.model_dump(mode="json")
     assessment = stage(
         "assess", analyst.identity, [request_json, results_json], Assessment,
-        lambda: analyst.assess(request, results),
+        lambda: _one_per_claim(analyst.assess(request, results)),
         complete=lambda assessed: not assessed.partial,
     )
     assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
@@ -83,7 +87,7 @@ def run_research(
         Synthesis,
         lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
     )
-    return Report(
+    report = Report(
         request=request,
         queries=_unique([q.text for q in queries] + results.executed_queries),
         sources=results.sources,
@@ -101,6 +105,23 @@ def run_research(
             partial=bool(results.failures) or assessment.partial,
         ),
     )
+
+    def revise(reviser: Reviser, flagged: list[AuditedSentence]) -> list[str]:
+        inputs = [request_json, [f.model_dump(mode="json") for f in report.findings], [s.text for s in flagged]]
+        return stage(
+            "revise", analyst.identity, inputs, list[str], lambda: reviser.revise(request, report.findings, flagged),
+            complete=lambda rewrites: len(rewrites) == len(flagged),  # a failed call is not cached
+        )
+
+    reviser = analyst if isinstance(analyst, Reviser) else None
+    report = audited_report(report, results, partial(revise, reviser) if reviser else None)
+    spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
+    return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
+
+
+def _one_per_claim(assessment: Assessment) -> Assessment:
+    """Each claim once, however often the analyst stated it, so ``groundbrief check`` passes the report."""
+    return assessment.model_copy(update={"findings": distinct_claims(assessment.findings, lambda finding: finding.snippet)})
 
 
 def _total_usage(analyst: TokenUsage, searcher: TokenUsage) -> TokenUsage:

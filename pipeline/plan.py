@@ -77,6 +77,7 @@ class RunPlan:
                 f"${stage.search_cost_usd:.4f} | ${stage.cost_usd:.4f} |"
             )
         assumed = ", ".join(f"{name} {value:,}" for name, value in PLAN_ASSUMPTIONS.items())
+        revise = any(s.stage == "synthesize" for s in self.stages)
         return "\n".join([
             f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; "
             f"prices in force on {self.price_day}: {self.prices}.",
@@ -84,7 +85,9 @@ class RunPlan:
             *rows,
             "",
             "Prompts are counted with tiktoken (cl100k) as rendered for this request; replies, search context and "
-            f"evidence are assumed ({assumed}); thinking tokens are not estimated. Cached stages cost nothing.",
+            f"evidence are assumed ({assumed}); thinking tokens are not estimated. Cached stages cost nothing."
+            + (" Not counted: the one revise call a run makes only when the prose audit finds unsupported "
+               "sentences." if revise else ""),
         ])
 
 

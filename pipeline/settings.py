@@ -1,4 +1,4 @@
-"""User settings for the model backends: a TOML file, overridable per setting by environment.
+"""User settings (model backends, corpus links): a TOML file, overridable per setting by environment.
 
 ``GROUNDBRIEF_CONFIG`` names the file; otherwise ``config.toml`` in the user config folder is
 read if it exists. Everything has a default, so no file is needed.
@@ -50,6 +50,9 @@ class Settings(BaseModel):
         default_factory=default_prices,
         description="price rows by model-name prefix, each from its ``since`` date; a model named here replaces "
         "the shipped rows for that name, the other shipped rows stay",
+    )
+    follow_corpus_links: bool = Field(
+        default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
     )
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: {"ollama": "json"},

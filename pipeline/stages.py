@@ -8,9 +8,18 @@ changes its output: the cache keys on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+from pipeline.models import (
+    Assessment,
+    AuditedSentence,
+    Finding,
+    ResearchRequest,
+    SearchQuery,
+    SearchResults,
+    Synthesis,
+    TokenUsage,
+)
 
 
 class Stage(Protocol):
@@ -55,6 +64,15 @@ class Analyst(Expander, Assessor, Synthesizer, Protocol):
     @property
     def usage(self) -> TokenUsage:
         """Tokens spent so far by this analyst's model calls."""
+        ...
+
+
+@runtime_checkable
+class Reviser(Protocol):
+    """An analyst that can rewrite the sentences the prose audit found unsupported (a model can; rules can't)."""
+
+    def revise(self, request: ResearchRequest, findings: list[Finding], flagged: list[AuditedSentence]) -> list[str]:
+        """One rewrite per flagged sentence, in order; an empty string drops the sentence."""
         ...
 
 

@@ -37,3 +37,17 @@ def write_doc(folder: Path, name: str, body: str, **meta) -> Path:
     path = folder / name
     path.write_text(f"---\n{front}---\n{body}\n" if meta else body, encoding="utf-8")
     return path
+
+
+class FixedSearcher:
+    """A fake searcher, named as the fake it is: every search returns the same results."""
+
+    identity = description = "fixed results (test)"
+
+    def __init__(self, results):
+        from pipeline.models import TokenUsage
+
+        self.results, self.usage = results, TokenUsage()
+
+    def search(self, request, queries):
+        return self.results

@@ -125,7 +125,8 @@ def test_unusable_cache_degrades_with_one_warning(tmp_path, monkeypatch):
     warnings: list[str] = []
     result = generate_report(make_request(), out_dir=tmp_path / "out", warn=warnings.append)
     assert result.markdown_path.exists()
-    assert len([w for w in warnings if "without a cache" in w]) == 1
+    (warning,) = [w for w in warnings if "without a cache" in w]
+    assert f"delete the folder {blocker / 'stages'}" in warning  # says what to do about it
 
 
 def test_corrupt_cache_entries_are_recomputed(tmp_path):
@@ -156,7 +157,9 @@ def test_unknown_model_is_a_clear_error(tmp_path):
 def test_json_is_the_whole_structured_report(tmp_path):
     result = generate_report(make_request(), out_dir=tmp_path)
     data = json.loads(result.markdown_path.with_suffix(".json").read_text())
-    assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata"}
+    assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata", "audit"}
+    assert all(finding["verified"] for finding in data["findings"])
+    assert data["audit"]["sentences"] and all(s["supported"] for s in data["audit"]["sentences"])
     assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "synthesize"}
 
 

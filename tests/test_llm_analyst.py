@@ -71,9 +71,8 @@ def _evidence(text: str, publisher: str, published: date | None = date(2026, 11,
 
 def _finding(evidence_id="E1", quote="Cerebras served Llama 4 Maverick at 2,522 tokens per second.", **extra) -> dict:
     return {
-        "evidence_id": evidence_id, "quote": quote, "supporting_ids": extra.pop("supporting_ids", []),
+        "evidence_id": evidence_id, "quote": quote,
         "impact": extra.pop("impact", "High"), "impact_rationale": "Benchmark against Blackwell.",
-        "consensus": "Overlooked", "consensus_rationale": "One publisher.",
     }
 
 
@@ -102,9 +101,13 @@ def test_invalid_twice_fails_the_stage_clearly():
 
 
 def test_assess_verifies_quotes_and_links_corroborating_sources():
-    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire"), _evidence("Analysts saw 2,522 tokens per second.", "Analyst")])
+    results = SearchResults(evidence=[
+        _evidence(PASSAGE, "Wire"),
+        _evidence("Analysts saw Cerebras at 2,522 tokens per second.", "Analyst"),
+        _evidence("Cerebras is popular with developers.", "Blog"),  # about Cerebras, but without the figure
+    ])
     reply = json.dumps({"findings": [
-        _finding(supporting_ids=["E2", "E9"]),
+        _finding(),
         _finding(quote="Cerebras is ten times faster than anything NVIDIA sells.", impact="Low"),
         _finding(evidence_id="E7"),
     ]})
@@ -112,6 +115,8 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
     verified, unverified = (labelled(f) for f in assessment.findings)
     assert verified.verified and verified.snippet in PASSAGE
     assert [s.publisher for s in verified.sources] == ["Wire", "Analyst"] and verified.corroboration == 2
+    assert verified.consensus == "Emerging" and "(Wire, Analyst) out of 3 retrieved" in verified.consensus_rationale
+    assert unverified.consensus == "Overlooked" and unverified.consensus_rationale.startswith("Unverified: the quote")
     assert verified.date_label == "November 1, 2026"
     assert not unverified.verified and unverified.snippet.startswith("Cerebras is ten times")
     assert [g.title for g in assessment.omissions] == ["Unusable assessments"]
@@ -170,7 +175,7 @@ def test_the_focus_company_and_the_earnings_event_are_fenced_data():
 def test_small_context_packs_into_batches_and_says_what_was_left_out():
     evidence = [_evidence(f"Passage {n}: " + "Cerebras served tokens quickly. " * 60, f"Pub{n}") for n in range(9)]
     reply = json.dumps({"findings": []})
-    chat = FakeChatModel({"assess": [reply] * 4}, context_tokens=6_000)
+    chat = FakeChatModel({"assess": [reply] * 4}, context_tokens=5_800)
     assessment = LLMAnalyst(chat).assess(make_request(), SearchResults(evidence=evidence))
     assert 1 < len(chat.prompts) <= 4
     assert sum(p.count("<<<EVIDENCE") for _, p in chat.prompts) + int(assessment.omissions[0].text.split()[0]) == 9
@@ -232,3 +237,12 @@ def test_cost_prices_prompt_and_tool_tokens_as_input_and_thinking_as_output():
     price = ModelPrice(input=0.5, output=3.0, search_per_1k=14.0)
     assert estimate_cost(usage, price) == pytest.approx(1.5 * 0.5 + 0.3 * 3.0 + 10 * 14.0 / 1000)
     assert estimate_cost(usage, None) == 0.0
+
+
+def test_a_reply_is_read_as_text_and_a_missing_reason_is_said():
+    from pipeline.analysts.llm.responses import AssessedFinding
+
+    reply = AssessedFinding(evidence_id="E1", quote="Groq \x1b[31mraised\u202e $640m.", impact="High", impact_rationale=" \x07 ")
+    assert (reply.quote, reply.impact_rationale) == ("Groq raised $640m.", "The model gave no reason.")
+    with pytest.raises(ValueError, match="must contain a letter or digit"):
+        AssessedFinding(evidence_id="E1", quote=" “…” ", impact="Low", impact_rationale="x")

@@ -4,19 +4,22 @@ Errors (exit 1): text the parser can't place; a finding without Snippet, Date, S
 (``High``/``Medium``/``Low`` then text) or Consensus Check; sections missing, repeated or out of
 order; a link that is not http(s) or file://; a source a finding names that Sources Referenced
 doesn't list (a warning when the draft has no metadata: which link a publisher name stands for is
-then unknown); the same finding twice. Warnings (exit 0) say what re-rendering will normalize.
+then unknown); the same finding twice. Warnings (exit 0) say what re-rendering will normalize, and
+name figures and publishers in the Analysis or a rationale that no finding supports (editors add
+knowledge, so these are for a second look, not errors).
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.baseline import same_claim
+from pipeline.audit import Support, audit
+from pipeline.baseline import analysis_digest, same_claim
 from pipeline.drafts.model import ParsedDraft
-from pipeline.report.structure import Issue
-from pipeline.report.labels import SECTIONS
 from pipeline.drafts.sources import unmatched_names
-from pipeline.models import SAFE_URL_SCHEMES
+from pipeline.models import SAFE_URL_SCHEMES, ProseSection
+from pipeline.report.labels import SECTIONS
+from pipeline.report.structure import Issue
 
 REQUIRED_FIELDS = ("Snippet", "Date", "Source", "Impact", "Consensus Check")
 SECTION_ORDER = list(SECTIONS.values())
@@ -35,6 +38,7 @@ def check_draft(parsed: ParsedDraft) -> list[Issue]:
         *_links(parsed),
         *_unlisted_sources(parsed),
         *_duplicates(parsed),
+        *_unsupported(parsed),
     ]
     return sorted(dict.fromkeys(issues), key=lambda i: (i.line or 0, i.severity != "error"))
 
@@ -147,6 +151,29 @@ def _duplicates(parsed: ParsedDraft) -> list[Issue]:
         if earlier is not None:
             issues.append(_error(block.line, "duplicate-finding", f"this finding repeats the one on line {earlier.line}"))
     return issues
+
+
+def _unsupported(parsed: ParsedDraft) -> list[Issue]:
+    """Figures and publishers in the Analysis and the rationales that no finding's snippet (nor the report's
+    own dates and counts) supports. What the generating run's audit checked against its full evidence is
+    trusted while it is unchanged: an unedited Analysis, and sentences the ``.json`` records as supported."""
+    report = parsed.report
+    if report is None:
+        return []
+    edited = parsed.baseline is None or analysis_digest(report.analysis) != parsed.baseline.analysis
+    sections: tuple[ProseSection, ...] = ("analysis", "impact", "consensus") if edited else ("impact", "consensus")
+    trusted = {s.text for s in parsed.companion.audit.sentences if s.supported} if parsed.companion and parsed.companion.audit else set()
+    lines = {("analysis", i): entry.line for i, entry in enumerate(parsed.draft.analysis)}
+    for i, block in enumerate(parsed.draft.findings):
+        lines |= {(section, i): block.fields[label].line for section, label in (("impact", "Impact"), ("consensus", "Consensus Check")) if label in block.fields}
+    where = {"analysis": "the Analysis", "impact": "an Impact rationale", "consensus": "a Consensus rationale"}
+    return [
+        Issue(lines.get((sentence.section, sentence.item)), "warning", "unsupported-figure",
+              f"{stated!r} in {where[sentence.section]}: no finding supports it (check it, or add the finding that does)")
+        for sentence in audit(report, Support(report, []), sections).flagged
+        if sentence.text not in trusted
+        for stated in sentence.unsupported
+    ]
 
 
 def counts(issues: list[Issue]) -> tuple[int, int]:

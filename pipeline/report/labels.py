@@ -27,6 +27,10 @@ FINDING_FIELDS = {
     "consensus": "Consensus Check",
     "status": "Status",
 }
-#: What the template writes under Key Findings when there are none.
+#: What the template writes under Key Findings when there are none: the evidence had no claim, or the
+#: model's assessment of it could not be used.
 NO_FINDINGS = "No finding met the bar: no retrieved passage made a measurable or commercial claim."
+NO_FINDINGS_UNUSABLE = (
+    "No finding met the bar: the model's assessment of the evidence could not be used (see Contradictions and Gaps)."
+)
 OFFER_LABEL = "regenerated analysis"

@@ -23,6 +23,7 @@ from pipeline.report.labels import (
     GAPS,
     METADATA_MARKER,
     NO_FINDINGS,
+    NO_FINDINGS_UNUSABLE,
     OFFER_LABEL,
     QUERIES,
     SECTIONS,
@@ -190,7 +191,7 @@ class _Reader:
                 self.lists[self.section].append(self.open)  # type: ignore[index]
         elif self.open is not None and (not after_blank or line[:1] in " \t"):
             self.open.text += " " + stripped
-        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) == NO_FINDINGS:
+        elif self.section == FINDINGS and not self.draft.findings and " ".join(unescape_inline(stripped).split()) in (NO_FINDINGS, NO_FINDINGS_UNUSABLE):
             self.open = None
         else:
             self._issue(number, f"text under {self.section} that is not one of its list items would be dropped")

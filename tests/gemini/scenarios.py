@@ -251,17 +251,14 @@ def expand_reply(prompt: str) -> dict:
 
 _EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+) \w+>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
 
-#: What the analyst finds in the evidence: (text that marks the passage, impact, why, consensus, why).
+#: What the analyst finds in the evidence: (text that marks the passage, impact, why).
 ASSESSMENTS = [
     ("3,045 tokens per second", "High", "A recent, independently measured head-to-head benchmark: Cerebras at 3,045 "
-     "tokens per second against 1,174 for NVIDIA's B300 on the same model.", "Emerging",
-     "Carried by Business Wire and Cerebras' own blog; not yet in broad coverage."),
-    ("Zürich-based Mistral AI", "Medium", "A named production customer moving a consumer assistant off GPUs.",
-     "Overlooked", "Only Cerebras reports it."),
-    ("2.5 million developers", "Medium", "Developer adoption of Groq's cloud, a leading indicator of inference demand.",
-     "Overlooked", "A single company statement."),
+     "tokens per second against 1,174 for NVIDIA's B300 on the same model."),
+    ("Zürich-based Mistral AI", "Medium", "A named production customer moving a consumer assistant off GPUs."),
+    ("2.5 million developers", "Medium", "Developer adoption of Groq's cloud, a leading indicator of inference demand."),
     ("Ignore previous instructions", "Low", "The passage makes no factual claim: it is an instruction embedded in a "
-     "newsletter and a prediction without evidence.", "Overlooked", "One newsletter."),
+     "newsletter and a prediction without evidence."),
 ]
 
 
@@ -269,21 +266,14 @@ def assess_reply(prompt: str) -> dict:
     """Findings that quote the evidence the prompt carries, found by its text (ids vary with scores)."""
     passages = [(match.group(1), match.group(2), match.group(3)) for match in _EVIDENCE.finditer(prompt)]
     findings = []
-    for marker, impact, impact_why, consensus, consensus_why in ASSESSMENTS:
-        holding = [(pid, publisher, text) for pid, publisher, text in passages if marker in text]
+    for marker, impact, impact_why in ASSESSMENTS:
+        holding = [(pid, text) for pid, _, text in passages if marker in text]
         if not holding:
             continue
-        pid, publisher, text = holding[0]
-        others = [other for other, by, _ in holding[1:] if by != publisher]
-        findings.append({
-            "evidence_id": pid,
-            "quote": _sentences_with(text, marker),
-            "supporting_ids": others,
-            "impact": impact,
-            "impact_rationale": impact_why,
-            "consensus": consensus,
-            "consensus_rationale": consensus_why,
-        })
+        pid, text = holding[0]
+        findings.append(
+            {"evidence_id": pid, "quote": _sentences_with(text, marker), "impact": impact, "impact_rationale": impact_why}
+        )
     return {"findings": findings}
 
 
@@ -304,6 +294,65 @@ def synthesis_reply(prompt: str) -> dict:
              "estimate could not be checked against their pages."},
         ],
     }
+
+
+_SENTENCE = re.compile(r"<<<SENTENCE (S\d+), [^\n]*? \w{12}>>>\n(.*?)\n<<<END SENTENCE", re.DOTALL)
+
+
+def revision(rewrites: dict[str, str]) -> Callable[[str], dict]:
+    """The model's one revision: each sentence it was asked about that contains a key of ``rewrites`` is
+    rewritten to that key's value ("" drops it); any other it returns unchanged."""
+    def reply(prompt: str) -> dict:
+        sentences = []
+        for sentence_id, text in _SENTENCE.findall(prompt):
+            new = next((value for key, value in rewrites.items() if key in text), text)
+            sentences.append({"id": sentence_id, "text": new})
+        return {"sentences": sentences}
+
+    return reply
+
+
+#: The report scenarios' revision: a rationale citing a figure its snippet lacks, a gap repeating unverified figures.
+REVISED = revision({
+    "1,174 for NVIDIA's B300 on the same model": "A recent, independently measured benchmark: Cerebras served "
+    "gpt-oss-120B at 3,045 tokens per second.",
+    "2.5 million developers": "Groq's developer count and The Next Platform's revenue estimate could not be checked "
+    "against their pages.",
+})
+
+# --- a model that invents figures in the analysis, the rationales and the gaps ------------------------
+
+INVENTED_MARKET_SHARE = "Cerebras now holds 73.4% of the inference market"
+INVENTED_GROWTH = "revenue grew 512% last quarter"
+INVENTED_LOSS = "NVIDIA lost $918 billion in value"
+
+
+def inventing_assess_reply(prompt: str) -> dict:
+    """The scripted assessments, with a rationale that invents a figure and names a publisher no passage is from."""
+    reply = assess_reply(prompt)
+    reply["findings"][0]["impact_rationale"] = f"Cerebras' {INVENTED_GROWTH}, and this benchmark shows why."
+    reply["findings"][1]["impact_rationale"] = "According to Reuters, the move is a template for other customers."
+    return reply
+
+
+def inventing_synthesis_reply(prompt: str) -> dict:
+    return {
+        "analysis": [
+            f"{INVENTED_MARKET_SHARE}. Business Wire reports an independently measured gpt-oss-120B benchmark at "
+            "3,045 tokens per second against 1,174 for NVIDIA's B300.",
+            "Mistral AI's move of Le Chat to Cerebras shows the speed matters to customers.",
+        ],
+        "gaps": [{"title": "Market reaction", "text": f"{INVENTED_LOSS} after the benchmark, a sign that the market "
+                  "has priced in the displacement."}],
+    }
+
+
+#: Asked once, the model fixes the analysis, repeats the invented growth, and drops the invented loss.
+INVENTING_REVISION = revision({
+    "73.4%": "Cerebras leads the measured benchmarks.",
+    "512%": f"Cerebras' {INVENTED_GROWTH}.",
+    "$918 billion": "",
+})
 
 
 def malformed(prompt: str) -> str:
@@ -394,6 +443,16 @@ REPORT_RULES = [
     Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
     Rule("AssessResponse", [assess_reply]),
     Rule("SynthesisResponse", [synthesis_reply]),
+    Rule("RevisionResponse", [REVISED]),
+]
+INVENTING_RULES = [
+    Rule("ExpandResponse", [expand_reply]),
+    Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0]),
+    Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
+    Rule("grounded", [NO_SEARCH], marker=QUERIES[2][0]),
+    Rule("AssessResponse", [inventing_assess_reply]),
+    Rule("SynthesisResponse", [inventing_synthesis_reply]),
+    Rule("RevisionResponse", [INVENTING_REVISION]),
 ]
 
 SCENARIOS = [
@@ -457,6 +516,7 @@ SCENARIOS = [
         report,
         web=WEB,
     ),
+    Scenario("invented_figures", INVENTING_RULES, report, web=WEB),
 ]
 
 

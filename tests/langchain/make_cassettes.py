@@ -85,11 +85,8 @@ def assess(prompt: str) -> str:
         findings.append({
             "evidence_id": evidence_id,
             "quote": _figure_sentence(text),
-            "supporting_ids": [],
             "impact": impact,
             "impact_rationale": f"{publisher} states a concrete figure about inference against NVIDIA.",
-            "consensus": "Overlooked",
-            "consensus_rationale": f"Only {publisher} reports it in the evidence.",
         })
     return json.dumps({"findings": findings}, indent=2)
 
@@ -109,9 +106,8 @@ def _distinct(passages: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
 def injected(prompt: str) -> str:
     """The model keeps to its instructions: the genuine passage is the finding, the injection is ignored."""
     return json.dumps({"findings": [{
-        "evidence_id": "E1", "quote": scenarios.GENUINE.split(". ")[0] + ".", "supporting_ids": [],
+        "evidence_id": "E1", "quote": scenarios.GENUINE.split(". ")[0] + ".",
         "impact": "High", "impact_rationale": "A named customer moved production inference off GPUs.",
-        "consensus": "Overlooked", "consensus_rationale": "Only Cerebras reports it.",
     }]}, indent=2)
 
 

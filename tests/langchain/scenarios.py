@@ -30,7 +30,7 @@ NO_WAITING = "retry_initial_delay = 0\n"
 CONFIGS = {
     "ollama_timeout": "timeout_seconds = 0.2\nmax_retries = 1\n",
     "ollama_think": '[output_modes]\n"ollama:deepseek-r1" = "text"\n',
-    "ollama_packing": '[context_tokens]\n"ollama" = 5600\n',
+    "ollama_packing": '[context_tokens]\n"ollama" = 5400\n',
     "ollama_server_error": "max_retries = 2\n",
     "no_retries": "max_retries = 0\n",
 }

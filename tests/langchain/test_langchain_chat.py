@@ -111,9 +111,9 @@ def test_small_context_budget_packs_evidence_into_several_calls_and_reports_what
     result = scenarios.end_to_end(scenarios.OLLAMA, tmp_path)
     stages = [scenarios.stage_of(r.body) for r in vcr.requests]
     assert vcr.all_played and stages.count("assess") == 4
-    assert {parameters(r.body)["options"]["num_ctx"] for r in vcr.requests} == {5600}
+    assert {parameters(r.body)["options"]["num_ctx"] for r in vcr.requests} == {5400}
     (left_out,) = [g for g in result.report.gaps if g.title == "Evidence left out"]
-    assert left_out.kind == GapKind.OMISSION and "5,600 tokens" in left_out.text
+    assert left_out.kind == GapKind.OMISSION and "5,400 tokens" in left_out.text
     saved = json.loads(result.markdown_path.with_suffix(".json").read_text())
     assert any(g["title"] == "Evidence left out" and g["kind"] == "omission" for g in saved["gaps"])
     assert "Evidence left out" in result.markdown_path.read_text()

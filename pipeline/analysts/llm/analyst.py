@@ -13,9 +13,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import ModelCallError, ModelOutputError
+from pipeline.analysts.llm.packing import count_tokens, pack
+from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
+from pipeline.analysts.rules.assess import corroborate
+from pipeline.baseline import distinct_claims
+from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
 from pipeline.models import (
     Assessment,
+    AuditedSentence,
     Consensus,
     Evidence,
     Finding,
@@ -28,11 +33,9 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.analysts.llm.packing import count_tokens, pack
 from pipeline.prompts import PromptBook
 from pipeline.providers.base import ChatModel
 from pipeline.providers.secrets import one_line
-from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.quotes import locate_quote
 
 T = TypeVar("T", bound=BaseModel)
@@ -44,6 +47,8 @@ MAX_PUBLISHER_CHARS = 120
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
+_WHERE = {"analysis": "analysis paragraph {}", "impact": "impact rationale of finding {}",
+          "consensus": "consensus rationale of finding {}", "gap": "gap {}"}
 
 
 class LLMAnalyst:
@@ -84,20 +89,18 @@ class LLMAnalyst:
             prompt = self._assess_prompt(request, chosen)
             try:
                 reply = self._ask("assess", prompt, AssessResponse)
-            except ModelCallError as error:
-                failed.append(Gap(
-                    title="Assessment call failed",
-                    text=f"{len(chosen)} passages were not assessed because the model call failed: {error}",
-                    kind=GapKind.FAILURE,
-                ))
+            except (ModelCallError, ModelOutputError) as error:
+                failed.append(_failed_assessment(len(chosen), error))
                 continue
+            by_id = {item["id"]: evidence[int(item["id"][1:]) - 1] for item in chosen}
             for assessed in reply.findings:
-                finding = _to_finding(assessed, {item["id"]: evidence[int(item["id"][1:]) - 1] for item in chosen})
+                finding = _to_finding(assessed, by_id, request, evidence)
                 if finding is None:
                     discarded += 1
                 else:
                     findings.append(finding)
-        findings.sort(key=lambda f: _IMPACT_ORDER[f.impact])
+        findings = _merge_repeats(findings)
+        findings.sort(key=lambda f: (_IMPACT_ORDER[f.impact], not f.verified))
         omissions = _omissions(evidence, packing.omitted, discarded, self.chat.context_tokens, findings[MAX_FINDINGS:])
         return Assessment(findings=findings[:MAX_FINDINGS], omissions=failed + omissions, partial=bool(failed))
 
@@ -108,10 +111,30 @@ class LLMAnalyst:
             request=request,
             queries=results.executed_queries,
             failures=[f"{f.query} ({f.error})" for f in results.failures],
-            findings=[_finding_text(f) for f in assessment.findings],
+            findings=[_finding_item(f) for f in assessment.findings],
         )
         reply = self._ask("synthesize", prompt, SynthesisResponse)
-        return Synthesis(analysis=reply.analysis, gaps=[Gap(title=g.title, text=g.text) for g in reply.gaps])
+        return Synthesis(
+            analysis=reply.analysis, gaps=[Gap(title=g.title, text=g.text, kind=GapKind.WRITTEN) for g in reply.gaps]
+        )
+
+    def revise(self, request: ResearchRequest, findings: list[Finding], flagged: list[AuditedSentence]) -> list[str]:
+        """The one repair round of the prose audit: the model rewrites each sentence it was told lacks support.
+        A failed call revises nothing (``[]``); the audit then removes what is unsupported."""
+        sentences = [
+            {"id": f"S{n}", "where": _WHERE[s.section].format(s.item + 1), "text": s.text, "unsupported": s.unsupported}
+            for n, s in enumerate(flagged, 1)
+        ]
+        prompt = self.prompts.render(
+            "revise.md.j2", RevisionResponse, request=request, findings=[_finding_item(f) for f in findings],
+            sentences=sentences,
+        )
+        try:
+            reply = self._ask("revise", prompt, RevisionResponse)
+        except (ModelCallError, ModelOutputError):
+            return []
+        rewrites = {item.id: item.text for item in reply.sentences}
+        return [rewrites.get(f"S{n}", s.text) for n, s in enumerate(flagged, 1)]
 
     def _assess_prompt(self, request: ResearchRequest, evidence: list[dict]) -> str:
         return self.prompts.render(
@@ -176,34 +199,60 @@ def _evidence_item(evidence_id: str, item: Evidence) -> dict:
     }
 
 
-def _to_finding(assessed, by_id: dict[str, Evidence]) -> Finding | None:
-    """The model's assessment on the report model; the quote is checked against the evidence."""
+def _failed_assessment(passages: int, error: GroundbriefError) -> Gap:
+    if isinstance(error, ModelOutputError):
+        return Gap(
+            title="Unusable model output",
+            text=f"{passages} passages were not assessed because the model's reply could not be used: {error}",
+            kind=GapKind.UNUSABLE,
+        )
+    return Gap(
+        title="Assessment call failed",
+        text=f"{passages} passages were not assessed because the model call failed: {error}",
+        kind=GapKind.FAILURE,
+    )
+
+
+def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, evidence: list[Evidence]) -> Finding | None:
+    """The model's assessment on the report model. The quote is checked against the evidence, and the
+    Consensus Check recomputed from it: the publishers that really carry the quote, not those the model named."""
     cited = by_id.get(assessed.evidence_id)
     if cited is None:
         return None
     verbatim = locate_quote(assessed.quote, cited.text)
-    sources = [cited.source]
-    for supporting in assessed.supporting_ids:
-        other = by_id.get(supporting)
-        if other and other.source.publisher_key not in {s.publisher_key for s in sources}:
-            sources.append(other.source)
+    verified = verbatim is not None and cited.verified
+    if verbatim is not None and verified:
+        sources, consensus, consensus_rationale = corroborate(request, verbatim, cited, evidence)
+    else:
+        label = cited.source.publisher or cited.source.domain
+        sources, consensus = [cited.source], Consensus.OVERLOOKED
+        consensus_rationale = f"Unverified: the quote was not found in {label}'s text, so no publisher is known to carry it."
     return Finding(
         snippet=verbatim or assessed.quote,
         sources=sources,
         impact=Impact(assessed.impact),
         impact_rationale=assessed.impact_rationale,
-        consensus=Consensus(assessed.consensus).value,
-        consensus_rationale=assessed.consensus_rationale,
+        consensus=consensus.value,
+        consensus_rationale=consensus_rationale,
         corroboration=len(sources),
-        verified=verbatim is not None and cited.verified,
+        verified=verified,
     )
 
 
-def _finding_text(finding: Finding) -> str:
-    return (
+def _merge_repeats(findings: list[Finding]) -> list[Finding]:
+    """One finding per claim: a model that repeats a finding (across calls, or from two passages) would
+    otherwise list it twice. The verified statement of it is kept, then the higher-rated one."""
+    preferred = sorted(findings, key=lambda f: (not f.verified, _IMPACT_ORDER[f.impact]))
+    return distinct_claims(preferred, lambda finding: finding.snippet)
+
+
+def _finding_item(finding: Finding) -> dict:
+    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence."""
+    text = (
         f'"{finding.snippet}" ({finding.source_label}; {finding.date_label}; impact {finding.impact.value}; '
         f"consensus {finding.consensus})"
     )
+    return {"text": text, "verified": finding.verified}
 
 
 def _omissions(
@@ -224,7 +273,7 @@ def _omissions(
             title="Unusable assessments",
             text=f"The model cited {discarded} passage id{'s' if discarded > 1 else ''} that did not exist; "
             "those assessments were discarded.",
-            kind=GapKind.OMISSION,
+            kind=GapKind.UNUSABLE,
         ))
     if extra:
         gaps.append(Gap(

@@ -258,3 +258,14 @@ def _consensus(source: Source, corroborators: list[Source], publishers: int) -> 
         f"{publishers} retrieved, so it is likely already priced in."
     )
 
+
+
+def corroborate(request: ResearchRequest, snippet: str, cited: Evidence, evidence: list[Evidence]) -> tuple[list[Source], Consensus, str]:
+    """The sources that really carry ``snippet`` (``cited`` first) and the consensus they make, judged as
+    for the rules' own findings, so any analyst's Consensus Check names the publishers the evidence shows."""
+    entities = find_entities(request)
+    named = [e for e in entities.all if signals.mentions(snippet, e)]
+    passages = _unique_passages(evidence)
+    corroborators = _corroborators(Candidate(snippet, cited, named, signals.figures(snippet)), passages)
+    consensus, rationale = _consensus(cited.source, corroborators, len({e.source.publisher_key for e in passages}))
+    return [cited.source, *corroborators], consensus, rationale
