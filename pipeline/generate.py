@@ -89,12 +89,15 @@ def generate_report(
     search: str | None = None,
     prompts: Path | None = None,
     name: str | None = None,
+    amend: Callable[[Report], Report] | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
     """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
+    ``amend`` changes the researched report before it is rendered: a briefing series
+    (``pipeline.series``) opens the Analysis with what changed since the previous briefing.
     """
     check_templates(templates, prompts)
     ensure_writable(out_dir)
@@ -105,6 +108,8 @@ def generate_report(
     if templates is not None:
         made_with = {"templates": str(templates.expanduser().resolve())}
         report = report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
+    if amend is not None:
+        report = amend(report)
     on_stage("render")
     markdown = render_markdown(report, templates)
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"
