@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
 from pipeline.errors import EXIT_PARTIAL
 from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import request_options, research_options
+from pipeline.version import __version__
 
 EXAMPLES = """
 \b

@@ -19,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
 
-from pipeline import __version__
 from pipeline.dates import date_from_url
 from pipeline.models import DateSource
 from pipeline.settings import Settings
+from pipeline.version import __version__
 
 if TYPE_CHECKING:
     import httpx
