@@ -20,6 +20,7 @@ from pipeline.baseline import baseline_of, finding_key, fold
 from pipeline.drafts.model import ParsedDraft, RequestOrigin
 from pipeline.drafts.sources import named_sources
 from pipeline.models import (
+    SAMPLE_CORPUS_LINK,
     Baseline,
     Consensus,
     Finding,
@@ -219,7 +220,7 @@ class _Builder:
         try:
             written = Source(url=url)
         except ValidationError:
-            self._issue(entry.line, f"link {url[:80]!r} is not http(s) or file://", "link-scheme")
+            self._issue(entry.line, f"link {url[:80]!r} is not http(s), file:// or a sample document's {SAMPLE_CORPUS_LINK} path", "link-scheme")
             return None
         renders = [s for s in self._url_readings(url) if safe_url(s.url) == url] or [written]
         best = min(renders, key=lambda s: (label is not None and s.domain != label, not self._known(s.url)))

@@ -2,7 +2,7 @@
 
 Errors (exit 1): text the parser can't place; a finding without Snippet, Date, Source, Impact
 (``High``/``Medium``/``Low`` then text) or Consensus Check; sections missing, repeated or out of
-order; a link that is not http(s) or file://; a source a finding names that Sources Referenced
+order; a link that is not http(s), file:// or a sample document's relative path; a source a finding names that Sources Referenced
 doesn't list (a warning when the draft has no metadata: which link a publisher name stands for is
 then unknown); the same finding twice. Warnings (exit 0) say what re-rendering will normalize, and
 name figures and publishers in the Analysis or a rationale that no finding supports (editors add
@@ -17,7 +17,7 @@ from pipeline.audit import Support, audit
 from pipeline.baseline import analysis_digest, same_claim
 from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import unmatched_names
-from pipeline.models import ProseSection, is_safe_link
+from pipeline.models import SAMPLE_CORPUS_LINK, ProseSection, is_safe_link
 from pipeline.report.labels import SECTIONS
 from pipeline.report.structure import Issue
 
@@ -118,7 +118,7 @@ def _links(parsed: ParsedDraft) -> list[Issue]:
         for match in _LINK_TARGET.finditer(line):
             target = match[1] if match[1] is not None else match[2]
             if not is_safe_link(target):
-                issues.append(_error(number, "link-scheme", f"links must be http(s) or file://, not {target[:60]!r}"))
+                issues.append(_error(number, "link-scheme", f"links must be http(s), file:// or a sample document's {SAMPLE_CORPUS_LINK} path, not {target[:60]!r}"))
     return issues
 
 
