@@ -193,3 +193,16 @@ def test_a_moved_earnings_date_stays_in_the_series_of_its_quarter(tmp_path):
     since, opening = analysis(t1)[:2]
     assert since.startswith("Since the November 18, 2026 briefing: ")
     assert opening.startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 26, 2026")
+
+
+def test_check_treats_the_what_changed_paragraph_as_computed_text(tmp_path):
+    """An editor changed the analysis: check audits their prose, not the tool's own what-changed paragraph."""
+    first = generate("Cerebras vs NVIDIA", "--as-of", "2026-06-01", "--out", tmp_path, "-q")
+    second = generate("Cerebras vs NVIDIA", "--as-of", "2026-11-24", "--out", tmp_path, "--since", first.stdout.strip(), "-q")
+    path = Path(second.stdout.strip())
+    since, *rest = analysis(path)
+    text = path.read_text(encoding="utf-8").replace(rest[-1], rest[-1] + " Edited by the desk.", 1)
+    path.write_text(text, encoding="utf-8")
+    result = run("check", path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "June 1, 2026" in since and "June 1, 2026" not in result.stdout
