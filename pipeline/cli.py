@@ -136,13 +136,15 @@ def generate_report(
         usage = report.metadata.usage
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
+            searches = f", {usage.searches} searches billed" if usage.searches else ""
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
+        console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_PARTIAL)
 
 
@@ -153,6 +155,16 @@ def _previous_briefing(path: Path | None):
     from pipeline.series import load_previous
 
     return load_previous(path)
+
+
+def _partial_summary(report) -> str:
+    """What a partial report (exit 3) is missing, on stderr even with --quiet: each failure on one line."""
+    from pipeline.models import GapKind
+    from pipeline.providers.secrets import one_line
+
+    failed = [gap for gap in report.gaps if gap.kind == GapKind.FAILURE]
+    lines = [f"  {gap.title}: {one_line(gap.text, 240)}" for gap in failed]
+    return "\n".join([f"Partial report: {len(failed)} part(s) failed and are listed under Contradictions and Gaps:", *lines])
 
 
 def _first_error(error) -> str:
@@ -217,7 +229,22 @@ def groundbrief() -> None:
     check      check a hand-edited draft; refresh it with new research; diff two versions
     schedule   write the briefings due before each earnings date on a watchlist
     batch      write one briefing per row of a CSV file
+    models     the known Gemini models with their list prices and the dates they apply from
     """
 
 
 groundbrief.add_command(generate_report, name="generate")
+
+
+@groundbrief.command(name="models")
+def list_models() -> None:
+    """List the priced models (the known Gemini models and any from the settings file), each list price
+    with the date it applies from; the row in force today is marked."""
+    from pipeline.errors import GroundbriefError
+    from pipeline.prices import price_table
+    from pipeline.settings import load_settings
+
+    try:
+        click.echo(price_table(load_settings().prices, date.today()))
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None

@@ -41,14 +41,17 @@ def research(
     """Research ``request`` and return the report model, recording how it was made.
 
     ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
-    folder whose prompt templates replace the built-in ones.
+    folder whose prompt templates replace the built-in ones. ``on_stage`` hears each stage's name as it
+    starts, and a stage's own progress as it moves (web search: ``search 7/12, pages 10/31``).
     """
     _check_prompts(prompts)
     cache_root = cache_dir()
     for problem in registry().problems:
         warn(problem)
     kind = registry().search_kind(model, corpus, search)
-    options = BackendOptions(model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn)
+    options = BackendOptions(
+        model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn, progress=on_stage
+    )
     backends = registry().backends(options, kind)
     cache = StageCache(cache_root / "stages" if use_cache else None, warn)
     try:

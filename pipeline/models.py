@@ -378,6 +378,8 @@ class TokenUsage(Model):
     output_tokens: int = 0
     thought_tokens: int = 0
     tool_tokens: int = 0
+    cached_tokens: int = Field(default=0, description="prompt tokens served from the provider's cache (part of prompt_tokens)")
+    searches: int = Field(default=0, description="Google searches billed (unique non-empty queries, or grounded prompts)")
     estimated_cost_usd: float = 0.0
 
     def __add__(self, other: TokenUsage) -> TokenUsage:

@@ -142,7 +142,9 @@ class LLMAnalyst:
         )
 
     def _ask(self, stage: str, prompt: str, schema: type[T]) -> T:
-        """One call, validated; on invalid output one repair call that shows the model its error."""
+        """One call, validated; on invalid output one repair call that shows the model its error. Failing
+        that, the error says what the two calls spent (they are in the model's usage too)."""
+        before = self.chat.usage
         reply = self.chat.generate_json(prompt, schema, stage)
         try:
             return schema.model_validate_json(clean_reply(reply))
@@ -152,14 +154,22 @@ class LLMAnalyst:
             try:
                 return schema.model_validate_json(clean_reply(second))
             except ValidationError as again:
+                spent = _tokens(self.chat.usage) - _tokens(before)
+                cost = self.chat.usage.estimated_cost_usd - before.estimated_cost_usd
                 raise ModelOutputError(
-                    f"{self.chat.model_label} returned invalid output for the {stage} stage twice: {_short(again)}"
+                    f"{self.chat.model_label} returned invalid output for the {stage} stage twice: {_short(again)}; "
+                    f"the two calls used {spent:,} tokens (estimated ${cost:.4f})"
                 ) from None
 
 
+def _tokens(usage: TokenUsage) -> int:
+    return usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
+
+
 def clean_reply(text: str) -> str:
-    """Strip reasoning (``<think>…</think>``) and markdown code fences around the JSON."""
-    text = _THINK.sub("", text).strip()
+    """Strip reasoning (``<think>…</think>``, or everything up to a ``</think>`` whose opening tag the
+    model left out) and markdown code fences around the JSON."""
+    text = _THINK.sub("", text).rsplit("</think>", 1)[-1].strip()
     fenced = _FENCED_JSON.match(text)
     return fenced.group(1) if fenced else text
 
