@@ -206,3 +206,22 @@ def test_check_treats_the_what_changed_paragraph_as_computed_text(tmp_path):
     result = run("check", path, "--format", "json")
     assert result.exit_code == 0, result.output
     assert "June 1, 2026" in since and "June 1, 2026" not in result.stdout
+
+
+def test_refresh_keeps_the_series_link_with_an_edited_analysis_and_drops_it_with_a_regenerated_one(tmp_path):
+    first = generate("Cerebras vs NVIDIA", "--as-of", "2026-06-01", "--out", tmp_path, "-q")
+    second = generate("Cerebras vs NVIDIA", "--as-of", "2026-11-24", "--out", tmp_path, "--since", first.stdout.strip(), "-q")
+    path = Path(second.stdout.strip())
+    untouched = run("refresh", path, "--as-of", "2026-11-25")
+    assert untouched.exit_code == 0, untouched.output
+    regenerated = path.with_name(path.stem + "-refreshed.md")
+    assert stored(regenerated).series is None and not analysis(regenerated)[0].startswith("Since the")
+    regenerated.unlink()
+    regenerated.with_suffix(".json").unlink()
+
+    since, *rest = analysis(path)
+    path.write_text(path.read_text(encoding="utf-8").replace(rest[-1], rest[-1] + " Edited by the desk.", 1), encoding="utf-8")
+    edited = run("refresh", path, "--as-of", "2026-11-25")
+    assert edited.exit_code == 0, edited.output
+    kept = stored(path.with_name(path.stem + "-refreshed.md")).series
+    assert kept is not None and kept.summary == stored(path).series.summary
