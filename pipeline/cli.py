@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
 from pipeline.errors import EXIT_PARTIAL
 from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import request_options, research_options
+from pipeline.version import __version__
 
 EXAMPLES = """
 \b
@@ -148,15 +148,6 @@ def generate_report(
         sys.exit(EXIT_PARTIAL)
 
 
-def _previous_briefing(path: Path | None):
-    """``--since``: read before any research, so a bad file costs nothing."""
-    if path is None:
-        return None
-    from pipeline.series import load_previous
-
-    return load_previous(path)
-
-
 def _partial_summary(report) -> str:
     """What a partial report (exit 3) is missing, on stderr even with --quiet: each failure on one line."""
     from pipeline.models import GapKind
@@ -165,6 +156,15 @@ def _partial_summary(report) -> str:
     failed = [gap for gap in report.gaps if gap.kind == GapKind.FAILURE]
     lines = [f"  {gap.title}: {one_line(gap.text, 240)}" for gap in failed]
     return "\n".join([f"Partial report: {len(failed)} part(s) failed and are listed under Contradictions and Gaps:", *lines])
+
+
+def _previous_briefing(path: Path | None):
+    """``--since``: read before any research, so a bad file costs nothing."""
+    if path is None:
+        return None
+    from pipeline.series import load_previous
+
+    return load_previous(path)
 
 
 def _first_error(error) -> str:

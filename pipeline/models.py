@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +23,10 @@ SCHEMA_VERSION = 1
 
 MAX_QUESTION_CHARS = 1000
 SAFE_URL_SCHEMES = ("http", "https", "file")
+#: How a shipped sample document without a public URL is cited: relative to the repository's
+#: reports/ folder, where the sample report lives, so no machine path enters a report.
+SAMPLE_CORPUS_LINK = "../corpus/sample/"
+_SAMPLE_CITATION = re.compile(r"^\.\./corpus/sample/[\w-][\w.-]*$")
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$", re.IGNORECASE)
 _WINDOW_WORDS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -32,6 +36,12 @@ class Model(BaseModel):
     """Base for all models: unknown fields are errors, so typos in JSON don't pass silently."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def is_safe_link(url: str) -> bool:
+    """An http(s) or file: link, or a sample document's relative citation; never a script or data URL."""
+    url = url.strip()
+    return urlsplit(url).scheme.lower() in SAFE_URL_SCHEMES or _SAMPLE_CITATION.match(url) is not None
 
 
 def _unset(value: object) -> bool:
@@ -53,7 +63,7 @@ class TimeWindow(Model):
             raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
         if int(match.group(1)) == 0:
             raise ValueError(f"the window {text.strip()!r} covers no time: it must be at least 1 day, e.g. 1d, 90d or 3m")
-        return cls(amount=int(match.group(1)), unit=match.group(2).lower())
+        return cls.model_validate({"amount": int(match.group(1)), "unit": match.group(2).lower()})
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -173,6 +183,13 @@ class SearchQuery(Model):
     angle: str | None = None
 
 
+class DateSource(str, Enum):
+    """Where a source's publication date came from."""
+
+    METADATA = "metadata"  # stated by the source: front matter, a date meta tag, the page's date markup
+    URL = "url"  # read from its address, such as /2026/01/16/
+
+
 class Source(Model):
     """A document or web page that evidence came from."""
 
@@ -180,6 +197,7 @@ class Source(Model):
     title: str = ""
     publisher: str | None = None
     published: date | None = None
+    date_source: DateSource | None = Field(default=None, exclude_if=_unset, description="where `published` came from")
     label: str | None = Field(
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )
@@ -199,8 +217,8 @@ class Source(Model):
     @field_validator("url")
     @classmethod
     def _url_is_safe(cls, value: str) -> str:
-        scheme = urlsplit(value.strip()).scheme.lower()
-        if scheme not in SAFE_URL_SCHEMES:
+        if not is_safe_link(value):
+            scheme = urlsplit(value.strip()).scheme.lower()
             raise ValueError(f"unsupported URL scheme {scheme or 'none'!r} in {value[:80]!r}")
         return value.strip()
 
@@ -209,7 +227,9 @@ class Source(Model):
         """The label the example uses for a link: ``businesswire.com``, or a file name."""
         parts = urlsplit(self.url)
         if parts.scheme == "file":
-            return parts.path.rstrip("/").rsplit("/", 1)[-1] or self.url
+            return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or self.url
+        if not parts.scheme:  # a sample document's citation: corpus/sample/<file>
+            return self.url.removeprefix("../")
         host = (parts.hostname or self.url).lower()
         return host[4:] if host.startswith("www.") else host
 

@@ -12,7 +12,6 @@ from pipeline.prices import SEARCH_UNITS, ModelPrice
 from pipeline.providers.usage import estimate_cost
 from pipeline.settings import load_settings
 
-
 #: What a dry run assumes where only real calls could tell (tokens per item).
 PLAN_ASSUMPTIONS = {
     "expanded query": 30,

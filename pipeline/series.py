@@ -17,8 +17,8 @@ from pipeline.baseline import fold
 from pipeline.drafts.diff import ReportDiff, diff_reports
 from pipeline.drafts.files import read_draft, require_report
 from pipeline.errors import GroundbriefError
-from pipeline.report.formatting import format_date
 from pipeline.models import Finding, ImpactChange, Report, SeriesChanges, SeriesLink, Source
+from pipeline.report.formatting import format_date
 
 EXCERPT_CHARS = 100
 LISTED = 3  # findings named one by one; the rest are counted

@@ -55,7 +55,7 @@ class Settings(BaseModel):
         default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
     )
     output_modes: dict[str, OutputMode] = Field(
-        default_factory=lambda: {"ollama": "json"},
+        default_factory=lambda: dict[str, OutputMode](ollama="json"),
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )

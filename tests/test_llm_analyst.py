@@ -15,8 +15,8 @@ import pytest
 from pipeline.analysts.llm import LLMAnalyst, clean_reply
 from pipeline.errors import ModelOutputError
 from pipeline.gaps import labelled
-from pipeline.prompts import fence
 from pipeline.models import Assessment, EarningsEvent, Evidence, SearchResults, Source, TokenUsage
+from pipeline.prompts import fence
 from tests.conftest import make_request
 
 PASSAGE = "Cerebras served Llama 4 Maverick at 2,522 tokens per second. NVIDIA Blackwell reached 1,038."

@@ -78,7 +78,7 @@ def retry_delay(body: bytes | str | dict | None) -> float | None:
     """Seconds from a ``google.rpc.RetryInfo`` detail in an error body (``"retryDelay": "1.5s"``),
     given as the raw body or as the parsed JSON (``APIError.details``)."""
     try:
-        payload = json.loads(body) if isinstance(body, (bytes, str)) else body
+        payload: Any = json.loads(body) if isinstance(body, (bytes, str)) else body
         details = payload["error"].get("details") or []
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -103,7 +103,7 @@ class LangChainChat:
         while True:
             try:
                 return runnable.invoke(prompt)
-            except Exception as error:  # noqa: BLE001 — provider packages share no exception base
+            except Exception as error:
                 if self.local and _refused(error):
                     raise self._not_running() from None
                 if attempt >= self._own_retries or not _transient(error):
@@ -191,7 +191,7 @@ def _build(provider: str, model: str, settings: Settings, context_tokens: int, l
         return init_chat_model(model, model_provider=provider, **kwargs)
     except ImportError as error:  # a provider without an extra; LangChain's message names its package
         raise UsageError(f"the {provider} provider is not installed: {_describe(error)}") from None
-    except Exception as error:  # noqa: BLE001 — an unknown provider, a missing API key: each SDK raises its own
+    except Exception as error:
         raise UsageError(f"cannot set up {provider}:{model}: {_describe(error)}") from None
 
 

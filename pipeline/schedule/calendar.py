@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 from pipeline.controls import one_line
 from pipeline.errors import UsageError
-from pipeline.report.formatting import format_date
 from pipeline.inputs import read_text_file
+from pipeline.report.formatting import format_date
 from pipeline.resources import cache_dir
 
 FETCH_TIMEOUT_SECONDS = 10.0
@@ -163,7 +163,7 @@ class CsvCalendar:
 
     @classmethod
     def parse(cls, name: str, text: str) -> CsvCalendar:
-        rows = []
+        rows: list[tuple[int, str, date, str]] = []
         reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
         try:
             for fields in reader:

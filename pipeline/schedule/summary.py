@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -51,7 +52,7 @@ def _state(record: RunRecord | None, now: datetime, redo: bool) -> str:
 
 def _compared_with(job: Job, records: dict[str, RunRecord]) -> str:
     """The earlier briefing of the series a new one will be compared with, if one is still there."""
-    previous = next((path for path in done_reports(records.get(key) for key in job.earlier if key in records)
+    previous = next((path for path in done_reports(records[key] for key in job.earlier if key in records)
                      if Path(path).is_file()), None)
     return f"; compared with {previous}" if previous else ""
 
@@ -59,8 +60,9 @@ def _compared_with(job: Job, records: dict[str, RunRecord]) -> str:
 def outcome_table(outcomes: list[Outcome]) -> Table:
     """What each job did: the report written, the error, or why it was skipped."""
     table = Table(title=f"groundbrief: {counts(outcomes)}", title_justify="left")
-    for column, justify in (("#", "right"), ("Report", "left"), ("Result", "left"), ("Try", "right"),
-                            ("Time", "right"), ("Output or reason", "left")):
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (("#", "right"), ("Report", "left"), ("Result", "left"), ("Try", "right"),
+                            ("Time", "right"), ("Output or reason", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")
     for number, outcome in enumerate(outcomes, 1):
         table.add_row(

@@ -17,13 +17,21 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, ValidationInfo
-from pydantic import field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
+from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
@@ -36,7 +44,7 @@ DEFAULT_OUT_DIR = "reports"
 MAX_LEAD_DAYS = 365
 
 # Stand-ins for checking a request's question before its real as-of date and window are known.
-_PLACEHOLDER = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
+_PLACEHOLDER: dict[str, Any] = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
 
 
 def _known_zone(name: str) -> str:
@@ -80,6 +88,9 @@ class Settings(Model):
     query_count: int | None = Field(default=None, ge=1, le=60)
     out_dir: Path | None = None
     corpus: Path | None = None
+    search: NonEmpty | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
 
     @field_validator("lead_days")
     @classmethod
@@ -94,7 +105,7 @@ class Settings(Model):
             raise ValueError("a lead day is listed twice")
         return sorted(value, reverse=True)
 
-    @field_validator("out_dir", "corpus")
+    @field_validator("out_dir", "corpus", "prompts", "templates")
     @classmethod
     def _relative_to_watchlist(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         """Relative paths are relative to the watchlist, not to wherever cron starts the job."""
@@ -189,9 +200,10 @@ class Watchlist(Dated):
         """The calendar a company's dates come from: its own, else the watchlist's."""
         return company.earnings_calendar or self.earnings_calendar
 
-    def resolve(self, company: Company, spec: RequestSpec) -> Resolved:
-        """The settings a request runs with: its own, else its company's, else the watchlist's."""
-        layers = (spec, company, self)
+    def resolve(self, company: Company, spec: RequestSpec, chosen: Settings | None = None) -> Resolved:
+        """The settings a request runs with: the command line's (``chosen``), else its own, else its
+        company's, else the watchlist's."""
+        layers = (chosen or Settings(), spec, company, self)
 
         def pick(name: str, default: Any) -> Any:
             return next((value for layer in layers if (value := getattr(layer, name)) is not None), default)
@@ -203,6 +215,9 @@ class Watchlist(Dated):
             query_count=pick("query_count", DEFAULT_QUERY_COUNT),
             out_dir=pick("out_dir", None),
             corpus=pick("corpus", None),
+            search=pick("search", None),
+            prompts=pick("prompts", None),
+            templates=pick("templates", None),
             focus=spec.focus or company.focus or company.name,
         )
 
@@ -215,6 +230,9 @@ class Resolved:
     query_count: int
     out_dir: Path
     corpus: Path | None
+    search: str | None
+    prompts: Path | None
+    templates: Path | None
     focus: str
 
 
@@ -281,13 +299,13 @@ def _duplicates(
     return problems
 
 
-def _problem(detail: dict[str, Any], lines: dict[Location, int]) -> Problem:
+def _problem(detail: Any, lines: dict[Location, int]) -> Problem:
     location = tuple(detail["loc"])
     owner = location[:-1] if detail["type"] in ("missing", "extra_forbidden") else location
     return Problem(line_of(lines, location), _message(detail), where=_dotted(owner))
 
 
-def _message(detail: dict[str, Any]) -> str:
+def _message(detail: Any) -> str:
     """Pydantic's message, reworded for someone editing a TOML file."""
     key = detail["loc"][-1] if detail["loc"] else ""
     kind = detail["type"]

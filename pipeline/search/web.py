@@ -18,7 +18,6 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -270,6 +269,7 @@ def _source(chunk: WebChunk, page: Page) -> Source:
         title=page.title or chunk.title,
         publisher=page.site or chunk.title or None,
         published=page.published,
+        date_source=page.date_source,
         label=None if resolved else chunk.title or None,
     )
 

@@ -400,8 +400,8 @@ class Scenario:
 
 
 def expand(model: str = MODEL):
-    from pipeline.providers.gemini import GeminiChat
     from pipeline.analysts.llm import LLMAnalyst
+    from pipeline.providers.gemini import GeminiChat
 
     return LLMAnalyst(GeminiChat(model)).expand(REQUEST)
 

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.providers.gemini import GeminiChat, retry_delay
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.errors import ModelCallError, ModelOutputError
+from pipeline.errors import ModelCallError, ModelOutputError, UsageError
+from pipeline.providers.gemini import GeminiChat, retry_delay
 from pipeline.providers.secrets import redact
-from pipeline.errors import UsageError
 from pipeline.settings import load_settings
 from tests.echo_server import echo_server
 from tests.gemini.conftest import DUMMY_KEY

@@ -16,16 +16,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.errors import ModelCallError
+from pipeline.errors import ModelCallError, UsageError
 from pipeline.gaps import labelled
-from pipeline.errors import UsageError
 from pipeline.models import GapKind, Report
+from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus.documents import load_document
-from tests.echo_server import echo_server
 from tests.conftest import make_request
+from tests.echo_server import echo_server
 from tests.langchain import scenarios
 from tests.langchain.conftest import CASSETTES, VCR_CONFIG, cassette, parameters, prompt
 from tests.test_llm_analyst import unfenced

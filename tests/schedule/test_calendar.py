@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pipeline.errors import UsageError
 from pipeline.schedule.calendar import CalendarError, display_url, load_calendar
 from pipeline.schedule.due import plan_watchlist
-from pipeline.schedule.jobs import NoteKind
 from pipeline.schedule.watchlist import load_watchlist
-from pipeline.errors import UsageError
 from tests.schedule.helpers import NVIDIA_WATCHLIST, REPO, reports, run, write
 
 CALENDARS = Path(__file__).resolve().parent / "calendars"

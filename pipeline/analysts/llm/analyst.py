@@ -37,6 +37,7 @@ from pipeline.prompts import PromptBook
 from pipeline.providers.base import ChatModel
 from pipeline.providers.secrets import one_line
 from pipeline.quotes import locate_quote
+from pipeline.report.formatting import format_date
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -247,9 +248,12 @@ def _merge_repeats(findings: list[Finding]) -> list[Finding]:
 
 
 def _finding_item(finding: Finding) -> dict:
-    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence."""
+    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence.
+    Its date is shown without the label's "(from the URL)", which is for the reader."""
+    published = finding.sources[0].published if finding.sources else None
+    when = format_date(published) if published else finding.date_label
     text = (
-        f'"{finding.snippet}" ({finding.source_label}; {finding.date_label}; impact {finding.impact.value}; '
+        f'"{finding.snippet}" ({finding.source_label}; {when}; impact {finding.impact.value}; '
         f"consensus {finding.consensus})"
     )
     return {"text": text, "verified": finding.verified}
