@@ -218,7 +218,9 @@ def _rewrite(report: Report, replacements: dict[tuple[ProseSection, int, str], s
 
 def _prose(report: Report, sections: tuple[ProseSection, ...]) -> Iterator[Prose]:
     if "analysis" in sections:
-        yield from (Prose("analysis", i, text) for i, text in enumerate(report.analysis))
+        # What changed since the previous briefing is the tool's own account of two reports, not a claim.
+        computed = " ".join(report.series.summary.split()) if report.series else None
+        yield from (Prose("analysis", i, text) for i, text in enumerate(report.analysis) if " ".join(text.split()) != computed)
     for i, finding in enumerate(report.findings):
         if "impact" in sections:
             yield Prose("impact", i, finding.impact_rationale, finding)

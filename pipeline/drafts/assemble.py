@@ -81,6 +81,7 @@ class _Builder:
             gaps=[gap for entry in self.draft.gaps if (gap := self._gap(entry))],
             metadata=self._metadata(),
             baseline=self._baseline(),
+            series=self.companion.series if self.companion else None,
         )
         report = None
         if request is not None and not any(i.severity == "error" for i in self.issues):

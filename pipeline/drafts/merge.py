@@ -216,6 +216,8 @@ def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
         gaps=gaps,
         metadata=fresh.metadata,
         offered_analysis=offered,
+        # An edited analysis is kept, and with it the paragraph on what changed since the previous briefing.
+        series=draft.series if draft.series and fold(draft.series.summary) in map(fold, analysis) else None,
         baseline=Baseline(
             analysis=analysis_digest(fresh.analysis),
             gaps=gaps_digest(fresh.gaps),

@@ -194,3 +194,35 @@ def test_a_moved_earnings_date_stays_in_the_series_of_its_quarter(tmp_path):
     since, opening = analysis(t1)[:2]
     assert since.startswith("Since the November 18, 2026 briefing: ")
     assert opening.startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 26, 2026")
+
+
+def test_check_treats_the_what_changed_paragraph_as_computed_text(tmp_path):
+    """An editor changed the analysis: check audits their prose, not the tool's own what-changed paragraph."""
+    first = generate("Cerebras vs NVIDIA", "--as-of", "2026-06-01", "--out", tmp_path, "-q")
+    second = generate("Cerebras vs NVIDIA", "--as-of", "2026-11-24", "--out", tmp_path, "--since", first.stdout.strip(), "-q")
+    path = Path(second.stdout.strip())
+    since, *rest = analysis(path)
+    text = path.read_text(encoding="utf-8").replace(rest[-1], rest[-1] + " Edited by the desk.", 1)
+    path.write_text(text, encoding="utf-8")
+    result = run("check", path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "June 1, 2026" in since and "June 1, 2026" not in result.stdout
+
+
+def test_refresh_keeps_the_series_link_with_an_edited_analysis_and_drops_it_with_a_regenerated_one(tmp_path):
+    first = generate("Cerebras vs NVIDIA", "--as-of", "2026-06-01", "--out", tmp_path, "-q")
+    second = generate("Cerebras vs NVIDIA", "--as-of", "2026-11-24", "--out", tmp_path, "--since", first.stdout.strip(), "-q")
+    path = Path(second.stdout.strip())
+    untouched = run("refresh", path, "--as-of", "2026-11-25")
+    assert untouched.exit_code == 0, untouched.output
+    regenerated = path.with_name(path.stem + "-refreshed.md")
+    assert stored(regenerated).series is None and not analysis(regenerated)[0].startswith("Since the")
+    regenerated.unlink()
+    regenerated.with_suffix(".json").unlink()
+
+    _, *rest = analysis(path)
+    path.write_text(path.read_text(encoding="utf-8").replace(rest[-1], rest[-1] + " Edited by the desk.", 1), encoding="utf-8")
+    edited = run("refresh", path, "--as-of", "2026-11-25")
+    assert edited.exit_code == 0, edited.output
+    kept = stored(path.with_name(path.stem + "-refreshed.md")).series
+    assert kept is not None and kept.summary == stored(path).series.summary
