@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from pipeline.controls import printable
 from pipeline.models import Baseline, Gap, Report
 
 _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 T = TypeVar("T")
 _SAME_CLAIM = 90  # rapidfuzz ratio at which two snippets are one claim, lightly edited
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def fold(text: str) -> str:
@@ -28,7 +31,7 @@ def fold(text: str) -> str:
 
 def claim_text(snippet: str) -> str:
     """A snippet as compared across versions: folded, case-free, straight quotes."""
-    return fold(snippet.translate(_CURLY)).casefold()
+    return fold(printable(snippet).translate(_CURLY)).casefold()
 
 
 def finding_key(snippet: str) -> str:
@@ -36,11 +39,22 @@ def finding_key(snippet: str) -> str:
 
 
 def same_claim(a: str, b: str) -> bool:
-    """Whether two snippets state the same claim: equal, or one is a light edit of the other."""
+    """Whether two snippets state the same claim: equal, or one is a light edit of the other with the
+    same figures (revenue of $136m and of $212m are two claims, however alike the sentences)."""
     from rapidfuzz import fuzz  # imported here: rendering imports this module and needs no fuzzy matching
 
     a, b = claim_text(a), claim_text(b)
-    return a == b or fuzz.ratio(a, b) >= _SAME_CLAIM
+    return a == b or (_NUMBER.findall(a) == _NUMBER.findall(b) and fuzz.ratio(a, b) >= _SAME_CLAIM)
+
+
+def distinct_claims(items: list[T], snippet_of: Callable[[T], str]) -> list[T]:
+    """The items whose snippet states a claim no earlier item states: a report never lists one twice,
+    so ``groundbrief check`` passes every report the tool writes."""
+    kept: list[T] = []
+    for item in items:
+        if not any(same_claim(snippet_of(earlier), snippet_of(item)) for earlier in kept):
+            kept.append(item)
+    return kept
 
 
 def take_match(snippet: str, candidates: list[T], snippet_of: Callable[[T], str]) -> T | None:

@@ -29,6 +29,7 @@ class StageCache:
 
     def __init__(self, directory: Path | None, warn: Callable[[str], None]):
         self._warn = warn
+        self._directory = directory
         self._store = None
         if directory is not None:
             try:
@@ -43,8 +44,10 @@ class StageCache:
         return self._store is not None
 
     def _disable(self, reason: str) -> None:
+        """Warn once, saying what fixes it: the cache holds only results that can be computed again."""
         self._store = None
-        self._warn(f"{reason}; continuing without a cache")
+        self._warn(f"{reason}; continuing without a cache. To get it back, delete the folder {self._directory} "
+                   "(it holds nothing that can't be computed again) or make it writable")
 
     def get_or_compute(
         self,

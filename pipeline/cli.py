@@ -14,6 +14,7 @@ import click
 
 from pipeline import __version__
 from pipeline.errors import EXIT_PARTIAL
+from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import request_options, research_options
 
 EXAMPLES = """
@@ -26,11 +27,12 @@ Examples:
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
-3 written, but some searches or model calls failed.
+3 written, but some searches or model calls failed; 130 interrupted (Ctrl-C).
 """
 
 
 @click.command(
+    cls=InterruptibleCommand,
     name="generate",
     epilog=EXAMPLES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -70,6 +72,7 @@ def generate_report(
     """
     from pydantic import ValidationError
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report as generate
     from pipeline.generate import plan_report
@@ -87,15 +90,15 @@ def generate_report(
         raise click.ClickException(_first_error(error)) from None
     if dry_run:
         try:
-            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts)
+            plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts, templates=templates)
         except GroundbriefError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(plan.table())
+        click.echo(printable(plan.table()))  # it names the model as given
         return
 
     def warn(message: str) -> None:
         if verbose is not False:
-            console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+            print_warning(console, message)
 
     status = console.status("Starting…") if verbose is not False and console.is_terminal else None
     try:
@@ -131,7 +134,7 @@ def generate_report(
             console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
-        console.print(str(result.markdown_path), highlight=False, soft_wrap=True)
+        console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
@@ -144,13 +147,22 @@ def _first_error(error) -> str:
     return message
 
 
+def print_warning(console, message: str) -> None:
+    """``warning: <message>``; the message quotes files and documents, so it is text, never markup."""
+    from rich.markup import escape
+
+    from pipeline.controls import printable
+
+    console.print(f"[yellow]warning:[/] {escape(printable(message))}", highlight=False, soft_wrap=True)
+
+
 def _stderr_console():
     from rich.console import Console
 
     return Console(stderr=True)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(InterruptibleMixin, click.Group):
     """A command group whose subcommands are imported only when run or listed.
 
     ``generate-report`` must start fast; the editors' and scheduling commands load their own

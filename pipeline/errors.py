@@ -1,11 +1,17 @@
 """Errors that reach the user as one clear line and a non-zero exit, and the exit statuses."""
 
+from pipeline.controls import printable
+
 #: Written, but some searches or model calls failed (the report says which).
 EXIT_PARTIAL = 3
 
 
 class GroundbriefError(Exception):
     """Base of every error the CLI reports as ``Error: <message>``."""
+
+    def __str__(self) -> str:
+        # A message may quote a file name, a topic or a document's text: it reaches a terminal as text.
+        return printable(super().__str__())
 
 
 class UsageError(GroundbriefError):

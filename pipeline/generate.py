@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry
 from pipeline.cache import StageCache
 from pipeline.errors import UsageError
 from pipeline.models import GapKind, Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
-from pipeline.report.render import render_markdown
+from pipeline.prompts import PromptBook
+from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry
+from pipeline.report.render import load_template, render_markdown
 from pipeline.resources import cache_dir
 
 if TYPE_CHECKING:
@@ -57,8 +58,21 @@ def research(
     for gap in report.gaps:
         if gap.kind == GapKind.UNVERIFIED:
             warn(gap.text)
-    made_with = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    made_with: dict[str, object] = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    shortfall = _query_shortfall(report)
+    if shortfall:
+        warn(shortfall)
+        made_with["warnings"] = [*report.metadata.warnings, shortfall]
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
+
+
+def _query_shortfall(report: Report) -> str | None:
+    """Fewer queries than asked for (the analyst ran out of distinct angles), said rather than hidden."""
+    asked, written = report.request.query_count, len(report.queries)
+    if written >= asked:
+        return None
+    return (f"{asked} search queries were asked for; the analyst found only {written} distinct ones for this "
+            f"question, so the report lists {written}")
 
 
 def generate_report(
@@ -79,9 +93,8 @@ def generate_report(
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
     """
+    check_templates(templates, prompts)
     ensure_writable(out_dir)
-    if templates is not None and not templates.is_dir():
-        raise UsageError(f"templates folder {templates} does not exist")
     report = research(
         request, model=model, corpus=corpus, use_cache=use_cache, search=search, prompts=prompts,
         warn=warn, on_stage=on_stage,
@@ -103,14 +116,24 @@ def plan_report(
     corpus: Path | None = None,
     search: str | None = None,
     prompts: Path | None = None,
+    templates: Path | None = None,
 ) -> RunPlan:
-    """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing."""
+    """The model calls and page fetches a run would make, with a token and cost estimate; calls nothing.
+    The prompts and the report template are checked as a run would."""
     from pipeline.plan import plan_run
 
-    _check_prompts(prompts)
+    check_templates(templates, prompts)
     analyst = registry().analyst_kind(model)
     web = registry().search_kind(model, corpus, search) == "web"
     return plan_run(request, model, analyst_calls=analyst.calls_model, web=web, prompts=prompts)
+
+
+def check_templates(templates: Path | None, prompts: Path | None) -> None:
+    """A missing or broken report template or prompt, refused before anything is researched."""
+    load_template(templates)
+    _check_prompts(prompts)
+    if prompts is not None:
+        PromptBook(prompts)  # compiles every prompt
 
 
 def _check_prompts(prompts: Path | None) -> None:

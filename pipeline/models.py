@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.controls import has_text, one_line, printable
+
 #: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
 SCHEMA_VERSION = 1
 
@@ -47,8 +49,10 @@ class TimeWindow(Model):
     @classmethod
     def parse(cls, text: str) -> TimeWindow:
         match = _WINDOW_RE.match(text or "")
-        if not match or int(match.group(1)) == 0:
+        if not match:
             raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
+        if int(match.group(1)) == 0:
+            raise ValueError(f"the window {text.strip()!r} covers no time: it must be at least 1 day, e.g. 1d, 90d or 3m")
         return cls(amount=int(match.group(1)), unit=match.group(2).lower())
 
     def __str__(self) -> str:
@@ -101,9 +105,11 @@ class ResearchRequest(Model):
     @field_validator("question")
     @classmethod
     def _question_is_usable(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = one_line(value)
         if not value:
             raise ValueError("the topic is empty: give a question, e.g. \"Cerebras vs NVIDIA\"")
+        if not any(char.isalpha() for char in value):
+            raise ValueError(f"the topic {value!r} has no letters: give a question, e.g. \"Cerebras vs NVIDIA\"")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"the topic is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
         return value
@@ -111,7 +117,12 @@ class ResearchRequest(Model):
     @field_validator("focus")
     @classmethod
     def _blank_focus_is_none(cls, value: str | None) -> str | None:
-        return " ".join(value.split()) or None if value is not None else None
+        return one_line(value) or None if value is not None else None
+
+    @field_validator("source_hints", "keywords")
+    @classmethod
+    def _shown_as_text(cls, values: list[str]) -> list[str]:
+        return [shown for shown in map(one_line, values) if shown]
 
     @model_validator(mode="after")
     def _fits(self) -> ResearchRequest:
@@ -173,6 +184,18 @@ class Source(Model):
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )
 
+    @field_validator("title")
+    @classmethod
+    def _title_shows_as_text(cls, value: str) -> str:
+        """Names come from documents and web pages: one line, no terminal escapes or bidi overrides."""
+        return one_line(value)
+
+    @field_validator("publisher", "label")
+    @classmethod
+    def _name_shows_as_text(cls, value: str | None) -> str | None:
+        """A name without a letter or digit (``-``, ``?``) names nothing: the domain stands in."""
+        return one_line(value) if value is not None and has_text(value) else None
+
     @field_validator("url")
     @classmethod
     def _url_is_safe(cls, value: str) -> str:
@@ -204,6 +227,12 @@ class Evidence(Model):
     query: str
     score: float = 0.0
     verified: bool = Field(default=True, description="text is verbatim from the source, not a model's summary of it")
+
+    @field_validator("text")
+    @classmethod
+    def _text_is_printable(cls, value: str) -> str:
+        """Documents and web pages are data: what would act on a terminal is removed as they enter."""
+        return printable(value)
 
 
 class Impact(str, Enum):

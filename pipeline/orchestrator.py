@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pipeline import __version__
 from pipeline.audit import audited_report
+from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
 from pipeline.gaps import evidence_gaps, labelled
 from pipeline.models import (
@@ -75,7 +76,7 @@ def run_research(
     results_json = results.model_dump(mode="json")
     assessment = stage(
         "assess", analyst.identity, [request_json, results_json], Assessment,
-        lambda: analyst.assess(request, results),
+        lambda: _one_per_claim(analyst.assess(request, results)),
         complete=lambda assessed: not assessed.partial,
     )
     assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
@@ -116,6 +117,11 @@ def run_research(
     report = audited_report(report, results, partial(revise, reviser) if reviser else None)
     spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
+
+
+def _one_per_claim(assessment: Assessment) -> Assessment:
+    """Each claim once, however often the analyst stated it, so ``groundbrief check`` passes the report."""
+    return assessment.model_copy(update={"findings": distinct_claims(assessment.findings, lambda finding: finding.snippet)})
 
 
 def _total_usage(analyst: TokenUsage, searcher: TokenUsage) -> TokenUsage:

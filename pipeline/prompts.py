@@ -11,6 +11,7 @@ import jinja2
 from pydantic import BaseModel
 
 from pipeline.resources import resource_dir
+from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
 
 STAGE_TEMPLATES = ("expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "revise.md.j2", "repair.md.j2", "_data.md.j2")
 
@@ -21,7 +22,11 @@ def fence(text: str) -> str:
 
 
 class PromptBook:
-    """The prompt templates a backend renders; ``digest`` changes when any of them changes."""
+    """The prompt templates a backend renders; ``digest`` changes when any of them changes.
+
+    Every template is compiled up front, so a broken override is refused (one line naming its file and
+    line) before anything is called, ``--dry-run`` included.
+    """
 
     def __init__(self, override: Path | None = None):
         self._env = _environment(override)
@@ -29,25 +34,23 @@ class PromptBook:
         for name in STAGE_TEMPLATES:
             source, _, _ = self._env.loader.get_source(self._env, name)
             sources.append(source)
+            try:
+                self._env.get_template(name)
+            except jinja2.TemplateError as error:
+                raise template_error(error, "prompt template") from None
         self.digest = hashlib.sha256("\0".join(sources).encode()).hexdigest()[:12]
 
     def render(self, name: str, schema: type[BaseModel] | None = None, **values) -> str:
         if schema is not None:
             values["schema"] = json.dumps(schema.model_json_schema(), separators=(",", ":"))
-        return self._env.get_template(name).render(**values).strip() + "\n"
+        try:
+            return self._env.get_template(name).render(**values).strip() + "\n"
+        except TEMPLATE_FAILURES as error:
+            raise template_error(error, "prompt template") from None
 
 
 @lru_cache(maxsize=4)
 def _environment(override: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(resource_dir("prompts")))]
-    if override is not None:
-        loaders.insert(0, jinja2.FileSystemLoader(str(override)))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # plain-text prompts; untrusted text is fenced by the data() macro
-    )
+    env = sandboxed_environment([*([override] if override is not None else []), resource_dir("prompts")])
     env.filters["fence"] = fence
     return env

@@ -1,4 +1,4 @@
-"""User settings for the model backends: a TOML file, overridable per setting by environment.
+"""User settings (model backends, corpus links): a TOML file, overridable per setting by environment.
 
 ``GROUNDBRIEF_CONFIG`` names the file; otherwise ``config.toml`` in the user config folder is
 read if it exists. Everything has a default, so no file is needed.
@@ -60,6 +60,9 @@ class Settings(BaseModel):
         description="context budget by provider or full model name (the longest matching key wins)",
     )
     prices: dict[str, ModelPrice] = Field(default_factory=_default_prices, description="by model name prefix")
+    follow_corpus_links: bool = Field(
+        default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
+    )
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: {"ollama": "json"},
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "

@@ -84,7 +84,7 @@ def test_unreadable_corpus_is_an_error(tmp_path, monkeypatch):
     assert error == f"Error: corpus folder {corpus} is not readable"
 
 
-@pytest.mark.parametrize("topic", ["../../etc/passwd", 'a/b "quoted" $(rm -rf ~); `x`', "..", "Ünïcødé / NVIDIA?"])
+@pytest.mark.parametrize("topic", ["../../etc/passwd", 'a/b "quoted" $(rm -rf ~); `x`', "../.. NVIDIA", "Ünïcødé / NVIDIA?"])
 def test_slug_stays_inside_the_output_folder(tmp_path, topic):
     result = run(topic, "--out", str(tmp_path), "--as-of", "2026-11-24")
     assert result.exit_code == 0, result.output

@@ -1,5 +1,10 @@
 """The embedded search backend: reading documents, the incremental FTS5 index, window filtering."""
 
+import os
+import socket
+import subprocess
+import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +16,10 @@ from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus import CorpusSearcher
 from pipeline.search.corpus.documents import SkipFile, load_document
 from pipeline.search.corpus.index import CorpusIndex, match_expression, passage_splitter
+from pipeline.search.corpus.walk import ALLOW_LINKS_HINT
 from tests.conftest import make_request, write_doc
+
+REPO = Path(__file__).resolve().parents[1]
 
 BODY = "Groq reported 500 tokens per second on Llama 3 in its benchmark. The result beat NVIDIA by 3x."
 
@@ -151,7 +159,7 @@ def test_passages_are_verbatim_and_cover_the_document():
         assert len(passages) >= 2, path.name
         for passage in passages:
             assert passage in text, (path.name, passage[:60])
-        squeeze = lambda s: "".join(s.split())  # noqa: E731
+        squeeze = lambda s: "".join(s.split())
         assert squeeze("".join(passages)) == squeeze(text), path.name  # nothing lost between passages
 
 
@@ -174,7 +182,7 @@ def test_unwritable_index_location_degrades_to_memory(tmp_path):
     blocker.write_text("x")
     warnings: list[str] = []
     searcher = CorpusSearcher(corpus, blocker, warn=warnings.append)
-    assert "indexing in memory" in warnings[0]
+    assert "indexing in memory" in warnings[0] and f"delete {blocker}" in warnings[0]
     assert searcher.search(make_request("Groq vs NVIDIA"), [SearchQuery(text="Groq tokens", entity="Groq")]).evidence
 
 
@@ -195,7 +203,7 @@ def test_concurrent_cold_syncs_of_one_index_do_not_collide(tmp_path):
         start.wait()
         try:
             reports.append(index.sync())
-        except Exception as error:  # noqa: BLE001 - the test reports any failure
+        except Exception as error:
             errors.append(error)
         finally:
             index.close()
@@ -258,3 +266,154 @@ def test_a_file_unreadable_once_is_indexed_when_it_becomes_readable(tmp_path, mo
     assert index.sync().warnings == ["skipped a.md: can't be read (Permission denied)"]
     monkeypatch.setattr(index_module, "load_document", real)  # permissions fixed: mtime and size unchanged
     assert index.sync().indexed == 1
+
+
+# --- What a real folder holds: broken aliases, pipes, sockets, links out of it ---------------------------
+
+SECRET = "SECRET-FROM-OUTSIDE-THE-CORPUS Groq NVIDIA inference"
+
+
+def build_hostile_corpus(tmp_path: Path) -> Path:
+    """A corpus with one good document beside a dangling link, a FIFO, a socket, and links leading
+    outside it (to a file and to a folder, both holding ``SECRET``), and a link loop."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write_doc(outside, "secret.md", SECRET, title="outside")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    write_doc(corpus, "good.md", BODY, title="good")
+    (corpus / "dangling.md").symlink_to(tmp_path / "deleted.md")
+    (corpus / "outside.md").symlink_to(outside / "secret.md")
+    (corpus / "outdir").symlink_to(outside, target_is_directory=True)
+    (corpus / "sub" / "loop").symlink_to(corpus, target_is_directory=True)
+    (corpus / "inside.md").symlink_to(corpus / "good.md")
+    os.mkfifo(corpus / "pipe.md")
+    unix_socket(corpus / "sock.md")
+    return corpus
+
+
+def unix_socket(path: Path) -> None:
+    """A bound Unix socket at ``path`` (bound by its short relative name: socket paths are limited to ~100 bytes)."""
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(path.name)
+        listener.close()
+    finally:
+        os.chdir(here)
+
+
+def test_links_pipes_and_sockets_are_skipped_with_a_warning_naming_each(tmp_path):
+    corpus = build_hostile_corpus(tmp_path)
+    report = CorpusIndex(corpus, tmp_path / "i.sqlite3").sync()
+    assert report.indexed == 2  # good.md, and inside.md: a link that stays inside the corpus
+    assert report.warnings == [
+        "skipped dangling.md: a broken link (its target does not exist or can't be reached)",
+        f"skipped outdir: a link to a folder outside the corpus; {ALLOW_LINKS_HINT}",
+        f"skipped outside.md: a link to a file outside the corpus; {ALLOW_LINKS_HINT}",
+        "skipped pipe.md: a named pipe (FIFO), not a regular file",
+        "skipped sock.md: a socket, not a regular file",
+    ]
+
+
+def test_nothing_outside_the_corpus_is_read_into_the_index(tmp_path):
+    corpus = build_hostile_corpus(tmp_path)
+    database = tmp_path / "i.sqlite3"
+    index = CorpusIndex(corpus, database)
+    index.sync()
+    assert index.search(["secret"], [], date(2000, 1, 1), date(2100, 1, 1), 10) == []
+    index.close()
+    assert b"SECRET-FROM-OUTSIDE" not in database.read_bytes()
+
+
+def test_links_out_of_the_corpus_are_read_when_the_user_allows_them(tmp_path):
+    corpus = build_hostile_corpus(tmp_path)
+    (corpus / "zero.md").symlink_to("/dev/zero")  # allowed out, a link still reads only regular files
+    report = CorpusIndex(corpus, tmp_path / "i.sqlite3", follow_links=True).sync()
+    assert report.indexed == 4  # and outside.md and outdir/secret.md
+    assert [w for w in report.warnings if "outside" in w] == []
+    assert "skipped zero.md: a device, not a regular file" in report.warnings
+
+
+def test_a_document_that_becomes_a_link_out_is_forgotten(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", SECRET, title="a")
+    index = CorpusIndex(corpus, tmp_path / "i.sqlite3")
+    assert index.sync().indexed == 1
+    outside = write_doc(tmp_path, "elsewhere.md", SECRET, title="elsewhere")
+    (corpus / "a.md").unlink()
+    (corpus / "a.md").symlink_to(outside)
+    assert index.sync().removed == 1
+    assert index.search(["secret"], [], date(2000, 1, 1), date(2100, 1, 1), 10) == []
+
+
+def test_a_file_swapped_for_a_named_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "swapped.md"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+    reader = threading.Thread(target=lambda: _capture(outcome, lambda: load_document(fifo)), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    assert not reader.is_alive(), "load_document blocked on a named pipe"
+    assert isinstance(outcome[0], SkipFile) and "not a regular file" in str(outcome[0])
+
+
+def _capture(outcome: list[BaseException], call) -> None:
+    try:
+        call()
+    except BaseException as error:
+        outcome.append(error)
+
+
+def _groundbrief_child(tmp_path: Path, *args: str | Path, timeout: float = 90) -> subprocess.CompletedProcess:
+    """``python -m pipeline ARGS`` in a child with its own state folders; a hang fails the test."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GROUNDBRIEF_STATE_DIR": str(tmp_path / "state"),
+           "GROUNDBRIEF_LOG_DIR": str(tmp_path / "log")}
+    try:
+        return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"groundbrief {args[0]} hung on the corpus for {timeout} s")
+
+
+def _assert_secret_nowhere(*folders: Path) -> None:
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                assert b"SECRET-FROM-OUTSIDE" not in path.read_bytes(), path
+
+
+def test_every_command_gives_its_report_on_a_hostile_corpus_within_seconds(tmp_path, isolated_cache):
+    """Done when: a dangling link, a FIFO, a socket and a link leading outside; a report from
+    ``generate``, ``refresh``, ``batch`` and ``schedule``, and nothing outside read."""
+    corpus = build_hostile_corpus(tmp_path)
+    out = tmp_path / "out"
+    generated = _groundbrief_child(tmp_path, "generate", "Groq vs NVIDIA", "--corpus", corpus, "--out", out,
+                                   "--as-of", "2026-11-24")
+    assert generated.returncode == 0, generated.stderr
+    for name in ("dangling.md", "pipe.md", "sock.md", "outside.md"):
+        assert f"skipped {name}" in generated.stderr
+    assert "Traceback" not in generated.stderr
+    draft = Path(generated.stdout.strip())
+
+    refreshed = _groundbrief_child(tmp_path, "refresh", draft)
+    assert refreshed.returncode == 0, refreshed.stderr
+
+    requests = tmp_path / "requests.csv"
+    requests.write_text("Groq vs NVIDIA\n", encoding="utf-8")
+    batch = _groundbrief_child(tmp_path, "batch", requests, "--corpus", corpus, "--out", out, "--as-of", "2026-11-24")
+    assert batch.returncode == 0, batch.stderr
+    assert "1 done" in batch.stdout
+
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_text(
+        f'corpus = "{corpus}"\nout_dir = "{out}"\n[[companies]]\nname = "NVIDIA"\nticker = "NVDA"\n'
+        'earnings = [{ quarter = "Q3", date = 2026-11-25 }]\nrequests = ["Groq vs NVIDIA"]\n', encoding="utf-8")
+    scheduled = _groundbrief_child(tmp_path, "schedule", watchlist, "--as-of", "2026-11-24")
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert "1 done" in scheduled.stdout
+
+    assert len(list(out.glob("*.md"))) == 4
+    _assert_secret_nowhere(out, isolated_cache, tmp_path / "state", tmp_path / "log")

@@ -235,3 +235,12 @@ def test_cost_prices_prompt_and_tool_tokens_as_input_and_thinking_as_output():
     price = ModelPrice(input=0.5, output=3.0, search_per_1k=14.0)
     assert estimate_cost(usage, price, searches=10) == pytest.approx(1.5 * 0.5 + 0.3 * 3.0 + 10 * 14.0 / 1000)
     assert estimate_cost(usage, None, searches=10) == 0.0
+
+
+def test_a_reply_is_read_as_text_and_a_missing_reason_is_said():
+    from pipeline.analysts.llm.responses import AssessedFinding
+
+    reply = AssessedFinding(evidence_id="E1", quote="Groq \x1b[31mraised\u202e $640m.", impact="High", impact_rationale=" \x07 ")
+    assert (reply.quote, reply.impact_rationale) == ("Groq raised $640m.", "The model gave no reason.")
+    with pytest.raises(ValueError, match="must contain a letter or digit"):
+        AssessedFinding(evidence_id="E1", quote=" “…” ", impact="Low", impact_rationale="x")

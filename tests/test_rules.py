@@ -39,10 +39,17 @@ def test_entities(topic, focus, challengers, expected_focus):
 
 
 def test_query_count_is_honoured_and_queries_are_unique():
-    for count in (1, 5, 12, 20):
+    for count in (1, 5, 12, 20, 30):
         queries = expand_queries(make_request("Cerebras vs NVIDIA", query_count=count))
-        assert len(queries) == min(count, 12)
+        assert len(queries) == count
         assert len({q.text for q in queries}) == len(queries)
+
+
+def test_more_queries_than_angles_cover_the_focus_company_then_stop():
+    queries = expand_queries(make_request("Cerebras vs NVIDIA", query_count=60))
+    assert len({q.text for q in queries}) == len(queries) < 60
+    assert {q.entity for q in queries} == {"Cerebras", "NVIDIA"}
+    assert queries[-1].entity == "NVIDIA" and "Cerebras" not in queries[-1].text
 
 
 def test_question_without_company_names_still_expands():

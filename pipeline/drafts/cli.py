@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.controls import printable
 from pipeline.options import parse_date, parse_window, research_options
 
 EXIT_UNCHECKABLE = 2
@@ -53,7 +54,7 @@ def check(draft: Path, output_format: str) -> None:
         for issue in issues:
             where = f"{draft}:{issue.line}" if issue.line else str(draft)
             color = "red" if issue.severity == "error" else "yellow"
-            click.echo(f"{where}: {click.style(issue.severity, fg=color)}: {issue.message}")
+            click.echo(f"{where}: {click.style(issue.severity, fg=color)}: {printable(issue.message)}")
         click.echo(f"{draft}: " + ("clean" if not errors else f"{errors} error{'s' * (errors != 1)}")
                    + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""))
     sys.exit(1 if errors else 0)
@@ -89,12 +90,12 @@ def refresh(
         corpus=corpus, prompts=prompts, templates=templates, use_cache=not no_cache,
     )
     try:
-        result = refresh_draft(draft, options, warn=lambda message: click.echo(f"warning: {message}", err=True))
+        result = refresh_draft(draft, options, warn=lambda message: click.echo(f"warning: {printable(message)}", err=True))
     except GroundbriefError as error:
         raise click.ClickException(str(error)) from None
     click.echo(str(result.path))
     for line in result.summary.lines():
-        click.echo(line)
+        click.echo(printable(line))
     if result.report.metadata.partial:
         from pipeline.errors import EXIT_PARTIAL
 
@@ -124,4 +125,4 @@ def diff(old: Path, new: Path, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(diffing.to_json(result, str(old), str(new)), indent=2, ensure_ascii=False))
     else:
-        click.echo(diffing.format_text(result, str(old), str(new)))
+        click.echo(printable(diffing.format_text(result, str(old), str(new))))

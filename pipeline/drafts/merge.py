@@ -31,7 +31,7 @@ from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import named_sources
 from pipeline.errors import UsageError
 from pipeline.report.formatting import format_date
-from pipeline.generate import research
+from pipeline.generate import check_templates, research
 from pipeline.models import Baseline, Finding, Gap, GapKind, Report, ResearchRequest, RunMetadata, Source, TimeWindow
 from pipeline.output import ensure_writable, write_report
 from pipeline.report.render import render_markdown
@@ -117,6 +117,8 @@ def refresh_draft(
     request = refresh_request(parsed, options)
     recorded = require_report(parsed).metadata if parsed.request_origin != "inferred" else None
     corpus = options.corpus or _recorded_corpus(parsed, recorded)
+    templates = options.templates or _recorded_templates(recorded, warn)
+    check_templates(templates, options.prompts)
     ensure_writable(path.parent)
     fresh = research(
         request,
@@ -130,7 +132,6 @@ def refresh_draft(
     )
     merged, summary = merge(parsed, fresh)
     stem = _REFRESHED_STEM.sub("", path.stem) + "-refreshed"
-    templates = options.templates or _recorded_templates(recorded, warn)
     if templates is not None:
         merged = merged.model_copy(update={"metadata": merged.metadata.model_copy(update={"templates": str(templates)})})
     markdown = render_markdown(merged, templates)

@@ -15,11 +15,22 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 def source_names(label: str) -> list[str]:
-    """The names in a Source line, split at commas outside parentheses."""
-    names, depth, current = [], 0, []
-    for char in label:
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth <= 0:
+    """The names in a Source line, split at commas outside parentheses (a lone ``(`` opens nothing:
+    a file may be called ``notes (draft.md``)."""
+    opened: list[int] = []
+    paired: set[int] = set()
+    for index, char in enumerate(label):
+        if char == "(":
+            opened.append(index)
+        elif char == ")" and opened:
+            paired.update((opened.pop(), index))
+    names: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for index, char in enumerate(label):
+        if index in paired:
+            depth += 1 if char == "(" else -1
+        if char == "," and depth == 0:
             names.append("".join(current))
             current = []
         else:
@@ -34,17 +45,35 @@ def names(name: str, source: Source) -> bool:
 
 def unmatched_names(label: str, sources: list[Source]) -> list[str]:
     """The names in ``label`` that no source in ``sources`` answers to."""
-    return [name for name in source_names(label) if not any(names(name, source) for source in sources)]
+    return [name for name, named in _named(label, sources) if not named]
 
 
 def named_sources(label: str, sources: list[Source]) -> list[Source]:
     """The sources in ``sources`` that the names in ``label`` refer to, in the order they are named."""
-    found = [source for name in source_names(label) for source in sources if names(name, source)]
+    found = [source for _, named in _named(label, sources) for source in named]
     return list({source.url: source for source in reversed(found)}.values())[::-1]
 
 
+def _named(label: str, sources: list[Source]) -> list[tuple[str, list[Source]]]:
+    """Each name in ``label`` with the sources it answers to. Neighbouring pieces that together
+    answer to a source are one name: a publisher may have a comma in it (``Smith, Jones & Co``)."""
+    pieces = source_names(label)
+    found: list[tuple[str, list[Source]]] = []
+    start = 0
+    while start < len(pieces):
+        for end in range(len(pieces), start, -1):
+            name = ", ".join(pieces[start:end])
+            named = [source for source in sources if names(name, source)]
+            if named:
+                break
+        found.append((name, named))
+        start = end
+    return found
+
+
 def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    """Letters and digits, case-free; a name without any (a file called ``(1)``) is its own key."""
+    return re.sub(r"[\W_]+", "", text.casefold()) or " ".join(text.casefold().split())
 
 
 def _variants(name: str) -> set[str]:

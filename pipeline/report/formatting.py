@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 from urllib.parse import quote, urlsplit
 
+from pipeline.controls import printable
 from pipeline.models import SAFE_URL_SCHEMES
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>$|~&#])")
@@ -30,8 +31,9 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def inline(text: str) -> str:
-    """One line of literal markdown text: whitespace folded, markdown and HTML characters escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """One line of literal markdown text: whitespace folded, markdown and HTML characters escaped,
+    control and bidi characters removed."""
+    return _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
 
 
 def paragraph(text: str) -> str:

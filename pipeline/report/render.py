@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 
@@ -15,32 +16,34 @@ from pipeline.report import formatting, labels
 from pipeline.report.labels import TEMPLATE
 from pipeline.report.metadata import hidden_metadata
 from pipeline.resources import resource_dir
+from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
 
 
 def render_markdown(report: Report, templates: Path | None = None) -> str:
     """The report as markdown; ``templates`` is a folder whose files override the built-in ones.
     A broken template is the user's to fix: one line naming the file and line."""
+    template = load_template(templates)
     try:
-        return _environment(templates).get_template(TEMPLATE).render(report=report)
+        return template.render(report=report)
+    except TEMPLATE_FAILURES as error:
+        raise template_error(error, "report template") from None
+
+
+def load_template(templates: Path | None = None) -> jinja2.Template:
+    """The report template, compiled: a missing or broken one is refused before any research is done."""
+    if templates is not None and not templates.is_dir():
+        raise UsageError(f"templates folder {templates} does not exist")
+    if templates is not None and not (templates / TEMPLATE).is_file():
+        raise UsageError(f"templates folder {templates} has no {TEMPLATE}: copy the built-in one there and change it")
+    try:
+        return _environment(templates).get_template(TEMPLATE)
     except jinja2.TemplateError as error:
-        where = f" ({error.filename}, line {error.lineno})" if getattr(error, "lineno", None) else ""
-        raise UsageError(f"report template error{where}: {error.message}") from None
+        raise template_error(error, "report template") from None
 
 
 @lru_cache(maxsize=8)
 def _environment(templates: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
-    loaders.append(jinja2.FileSystemLoader(str(resource_dir("templates"))))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # markdown, not HTML: the filters below do the escaping
-        undefined=jinja2.StrictUndefined,
-    )
+    env = sandboxed_environment([*([templates] if templates is not None else []), resource_dir("templates")])
     env.filters.update(
         inline=formatting.inline,
         paragraph=formatting.paragraph,
@@ -48,5 +51,7 @@ def _environment(templates: Path | None) -> jinja2.Environment:
         timestamp=formatting.format_timestamp,
         hidden_metadata=hidden_metadata,
     )
-    env.globals["format"] = labels  # headings and field names, shared with the parser
+    # Headings and field names, shared with the parser: the constants, not the module (a template
+    # reaches only what it is given).
+    env.globals["format"] = SimpleNamespace(**{name: value for name, value in vars(labels).items() if name.isupper()})
     return env

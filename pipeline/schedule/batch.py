@@ -44,6 +44,9 @@ class BatchSettings:
 def read_batch(path: Path, settings: BatchSettings) -> Plan:
     """One job per row of ``path``; raise ``ProblemsError`` listing every bad row."""
     rows, problems = _rows(read_text_file(path, "requests CSV"))
+    if _semicolon_separated(rows):
+        raise UsageError(f"{path} looks ';'-separated: separate the columns with commas, as {','.join(COLUMNS)} "
+                         "(';' separates the hints inside the second column)")
     jobs: dict[str, Job] = {}
     notes: list[Note] = []
     for line, fields in rows:
@@ -87,7 +90,19 @@ def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
 
 
 def _is_header(fields: list[str]) -> bool:
-    return [field.strip().lower().replace("_", " ") for field in fields] == list(COLUMNS)
+    """The column names, or their first ones (a header of just ``question`` is not a question)."""
+    names = [field.strip().lower().replace("_", " ") for field in fields]
+    return names == list(COLUMNS[: len(names)])
+
+
+def _semicolon_separated(rows: list[tuple[int, list[str]]]) -> bool:
+    """Columns separated by ``;`` (a spreadsheet's export in some locales): read as commas, every row
+    would be one long question. Seen in a header, or when every row is one field of three ``;`` parts
+    (a question alone may hold a ``;`` or two, rarely in every row exactly two)."""
+    if not rows or any(len(fields) > 1 for _, fields in rows):
+        return False
+    first = rows[0][1][0].split(";")
+    return (_is_header(first) and len(first) > 1) or all(len(fields[0].split(";")) == len(COLUMNS) for _, fields in rows)
 
 
 def _quoting_problem(record: str, start: int, message: str) -> Problem:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.options import parse_date, request_options, research_options
+from pipeline.schedule.limits import DEFAULT_REPORT, DEFAULT_RUN, Limits, describe, duration_option
 
 if TYPE_CHECKING:
     from pipeline.schedule.jobs import Plan
@@ -24,8 +25,10 @@ TABLE_WIDTH = 140  # when the summary goes to a log or mail rather than a termin
 
 EXIT_HELP = """
 \b
-Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed (they are
-retried next time; reports that succeeded stay written); 75 another run holds the lock.
+Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed or timed
+out (they are retried next time; reports that succeeded stay written); 4 another run holds the
+lock past its time limit (hung: stop it); 75 another run holds the lock and is within its limit;
+130 interrupted (Ctrl-C).
 """
 
 SCHEDULE_EPILOG = """
@@ -55,6 +58,13 @@ def _run_options(command: Callable) -> Callable:
     """Options ``schedule`` and ``batch`` share: how many at once, where state lives, dry run."""
     for option in reversed((
         click.option("--dry-run", is_flag=True, help="List what would run and why; run and record nothing."),
+        click.option("--redo", is_flag=True, help="Run reports again that were done earlier (a new file beside the old)."),
+        click.option("--report-timeout", callback=duration_option, metavar="N[s|m|h]",
+                     help=f"Wall-clock limit of one report; past it the report fails and is retried next time.  "
+                          f"[default: {describe(DEFAULT_REPORT)}, or the watchlist's report_timeout]"),
+        click.option("--run-timeout", callback=duration_option, metavar="N[s|m|h]",
+                     help=f"Wall-clock limit of the whole run; past it nothing more starts and the run ends.  "
+                          f"[default: {describe(DEFAULT_RUN)}, or the watchlist's run_timeout]"),
         click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
                      help="Reports produced at the same time."),
         click.option("--state-dir", type=click.Path(path_type=Path), envvar="GROUNDBRIEF_STATE_DIR",
@@ -70,7 +80,9 @@ def _run_options(command: Callable) -> Callable:
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Plan for this date.  [default: today in the watchlist's time zone]")
 @_run_options
-def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, state_dir: Path | None) -> None:
+def schedule(
+    watchlist: Path, as_of: date | None, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any
+) -> None:
     """Produce the pre-earnings briefings due today for every company in WATCHLIST.
 
     Meant for cron or a systemd timer: run it daily. Each briefing is produced once per earnings
@@ -82,9 +94,11 @@ def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, s
     from pipeline.schedule.watchlist import load_watchlist
 
     with _clear_errors():
-        plan = plan_watchlist(load_watchlist(watchlist), now=datetime.now(UTC), as_of=as_of)
+        loaded = load_watchlist(watchlist)
+        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
-        sys.exit(_execute(plan, watchlist, dry_run=dry_run, workers=workers, state_dir=state_dir, nothing_due=nothing))
+        limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
+        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
 
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
@@ -97,13 +111,14 @@ def schedule(watchlist: Path, as_of: date | None, dry_run: bool, workers: int, s
 def batch(
     requests_csv: Path, as_of: date | None, window: Any, query_count: int, focus: str | None, model: str,
     search: str | None, corpus: Path | None, prompts: Path | None, templates: Path | None, no_cache: bool,
-    out_dir: Path, dry_run: bool, workers: int, state_dir: Path | None,
+    out_dir: Path, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any,
 ) -> None:
     """Produce one report per row of REQUESTS.csv, a few at a time.
 
     Rows already produced for the same date and options are skipped, so a batch that was
     interrupted or partly failed is finished by running the same command again.
     """
+    from pipeline.generate import check_templates
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
@@ -118,46 +133,49 @@ def batch(
     )
     with _clear_errors():
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
+        check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
-        sys.exit(_execute(plan, requests_csv, dry_run=dry_run, workers=workers, state_dir=state_dir,
-                          nothing_due=f"No requests in {requests_csv}."))
+        sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
+                          limits=Limits.chosen(report_timeout, run_timeout), **run))
 
 
 @contextmanager
 def _clear_errors() -> Iterator[None]:
-    """Our errors become one ``Error:`` message and exit 1, or 75 if another run holds the lock."""
+    """Our errors become one ``Error:`` message and exit 1; 75 if another run holds the lock, 4 if it is hung."""
     from pipeline.errors import GroundbriefError
-    from pipeline.schedule.lock import EXIT_BUSY, RunInProgress
+    from pipeline.schedule.lock import EXIT_BUSY, EXIT_HUNG, RunHung, RunInProgress
 
     try:
         yield
-    except RunInProgress as error:
+    except (RunInProgress, RunHung) as error:
         click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_BUSY)
+        sys.exit(EXIT_BUSY if isinstance(error, RunInProgress) else EXIT_HUNG)
     except GroundbriefError as error:
         raise click.ClickException(str(error)) from None
 
 
 def _execute(
-    plan: Plan, source: Path, *, dry_run: bool, workers: int, state_dir: Path | None, nothing_due: str
+    plan: Plan, source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
+    limits: Limits, nothing_due: str,
 ) -> int:
     """Run (or with ``dry_run`` list) the jobs ``source`` planned; return the exit status."""
     from rich.console import Console
     from rich.text import Text
 
+    from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report
     from pipeline.schedule import locations, summary
     from pipeline.schedule.jobs import NoteKind
-    from pipeline.schedule.lock import run_lock
-    from pipeline.schedule.runner import Outcome, Result, run_jobs
+    from pipeline.schedule.lock import RunHung, RunInProgress, run_lock
+    from pipeline.schedule.runner import Outcome, Result, RunInterrupted, run_jobs
     from pipeline.schedule.state import StateDB, peek
 
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     output = Console(highlight=False, width=None if sys.stdout.isatty() else TABLE_WIDTH)
 
     def say(text: str) -> None:
-        errors.print(Text(text))
+        errors.print(Text(printable(text)))
 
     for note in plan.notes:
         if dry_run or note.kind is not NoteKind.UPCOMING:
@@ -168,7 +186,7 @@ def _execute(
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
     if dry_run:
-        output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs])))
+        output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs]), redo=redo))
         return 0
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
@@ -176,11 +194,24 @@ def _execute(
             say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}")
 
         try:
-            with run_lock(directory, source):
+            with run_lock(directory, source, limits.run):
                 state = StateDB(database)
-                log.info("run of %d jobs, state %s", len(plan.jobs), database)
-                outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, on_outcome=progress)
-        except GroundbriefError as error:  # the log of an unattended run says why it stopped
+                log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(plan.jobs), database,
+                         describe(limits.report), describe(limits.run))
+                outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, limits=limits,
+                                    redo=redo, on_outcome=progress)
+        except RunInterrupted as interrupted:  # say what finished before Ctrl-C
+            log.warning("interrupted: %s", summary.counts(interrupted.outcomes))
+            output.print(summary.outcome_table(interrupted.outcomes))
+            raise
+        # The log of an unattended run says why it stopped, with a status word a monitor can match.
+        except RunInProgress as error:
+            log.warning("busy: %s", error)
+            raise
+        except RunHung as error:
+            log.error("hung: %s", error)
+            raise
+        except GroundbriefError as error:
             log.error("stopped: %s", error)
             raise
         log.info("finished: %s", summary.counts(outcomes))

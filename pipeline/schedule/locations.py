@@ -16,10 +16,16 @@ from pathlib import Path
 
 import platformdirs
 
+from pipeline.controls import printable
+
 LOGGER_NAME = "groundbrief.schedule"
 LOG_FILE = "schedule.log"
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
+
+# Between runs the log has no file: a report abandoned at its time limit that still warns must
+# not fall through to logging's last-resort handler and print on stderr.
+logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
 
 
 def state_dir() -> Path:
@@ -36,6 +42,13 @@ def state_database(directory: Path) -> Path:
     return directory / "runs.sqlite3"
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines quote documents and questions: no terminal escapes reach whoever tails the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 @contextmanager
 def file_log(warn: Callable[[str], None]) -> Iterator[logging.Logger]:
     """The run log, rotated at 1 MB; if it can't be written, ``warn`` once and run without it."""
@@ -49,7 +62,7 @@ def file_log(warn: Callable[[str], None]) -> Iterator[logging.Logger]:
     except OSError as error:
         warn(f"can't write the log {path} ({error.strerror or error}); continuing without it")
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
     logger.addHandler(handler)
     try:
         yield logger

@@ -1,14 +1,14 @@
 """The state database: one row per report key, so no report is produced twice and failures are retried.
 
 A run is *claimed* (status ``running``) in a ``BEGIN IMMEDIATE`` transaction before any work starts,
-so two invocations can never both start the same key, even without the run lock. A claim whose
-process died (same host, pid gone), or that is older than ``STALE_AFTER``, was abandoned by a killed
-run and may be claimed again. ``done`` is final; ``failed`` is retried by the next invocation.
+so two invocations can never both start the same key, even without the run lock. A claim carries a
+deadline (the report's time limit): one whose process died (same host, pid gone or reused by another
+process) or whose deadline passed was abandoned by a killed or hung run and may be claimed again.
+``done`` is final while its report exists (or until ``redo``); ``failed`` is retried by the next invocation.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import uuid
@@ -20,9 +20,12 @@ from enum import Enum
 from pathlib import Path
 
 from pipeline.errors import GroundbriefError
+from pipeline.schedule.limits import GRACE
+from pipeline.schedule.processes import is_running, this_process
 
-SCHEMA_VERSION = 1
-STALE_AFTER = timedelta(hours=24)
+SCHEMA_VERSION = 2
+# Claims written before they carried a deadline are trusted this long.
+LEGACY_CLAIM_LIFETIME = timedelta(hours=24)
 BUSY_TIMEOUT_SECONDS = 10.0
 
 _SCHEMA = """
@@ -37,10 +40,15 @@ CREATE TABLE IF NOT EXISTS runs (
     host TEXT NOT NULL,
     claim TEXT NOT NULL,
     started_at TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    deadline TEXT,
+    pid_started REAL
 )
 """
-_COLUMNS = "key, label, status, attempts, report_path, error, pid, host, claim, started_at, finished_at"
+# Added in schema version 2: the claim's deadline, and its process's start time (pids are reused).
+_V2_COLUMNS = ("deadline TEXT", "pid_started REAL")
+_COLUMNS = ("key", "label", "status", "attempts", "report_path", "error", "pid", "host", "claim", "started_at",
+            "finished_at", "deadline", "pid_started")
 
 
 class StateError(GroundbriefError):
@@ -66,16 +74,32 @@ class RunRecord:
     claim: str
     started_at: datetime
     finished_at: datetime | None
+    deadline: datetime | None = None
+    pid_started: float | None = None
 
     @property
     def owner(self) -> str:
         return f"pid {self.pid} on {self.host}"
 
+    @property
+    def output_missing(self) -> bool:
+        """A ``done`` run whose report has since been deleted or moved."""
+        return self.status is Status.DONE and not (self.report_path and Path(self.report_path).exists())
+
     def is_abandoned(self, now: datetime) -> bool:
-        """A ``running`` claim whose process is gone: a killed run left it behind."""
+        """A ``running`` claim whose process is gone, or past its deadline: a killed or hung run left it behind."""
         if self.status is not Status.RUNNING:
             return False
-        return (self.host == socket.gethostname() and not _alive(self.pid)) or now - self.started_at > STALE_AFTER
+        deadline = self.deadline or self.started_at + LEGACY_CLAIM_LIFETIME
+        if now > deadline + GRACE:
+            return True
+        return self.host == socket.gethostname() and not is_running(self.pid, self.pid_started)
+
+    def claimable(self, now: datetime, *, redo: bool) -> bool:
+        """Whether a new run may take this key: failed, abandoned, or done but its report is gone (or ``redo``)."""
+        if self.status is Status.DONE:
+            return redo or self.output_missing
+        return self.status is Status.FAILED or self.is_abandoned(now)
 
 
 @dataclass(frozen=True)
@@ -101,24 +125,29 @@ class StateDB:
             if version > SCHEMA_VERSION:
                 raise StateError(f"state database {path} was written by a newer groundbrief; upgrade groundbrief")
             db.execute(_SCHEMA)
+            if version == 1:
+                for column in _V2_COLUMNS:
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {column}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def claim(self, key: str, label: str) -> Claim:
-        """Mark ``key`` running for this process unless it is done or running elsewhere."""
+    def claim(self, key: str, label: str, *, limit: timedelta, redo: bool = False) -> Claim:
+        """Mark ``key`` running for this process for at most ``limit``, unless it is done (and
+        its report still exists, and not ``redo``) or running elsewhere."""
         now = _now()
+        pid, pid_started = this_process()
         with self._transaction() as db:
             previous = _fetch(db, [key]).get(key)
-            if previous and (previous.status is Status.DONE or
-                             (previous.status is Status.RUNNING and not previous.is_abandoned(now))):
+            if previous and not previous.claimable(now, redo=redo):
                 return Claim(token=None, previous=previous)
             token = uuid.uuid4().hex
             db.execute(
-                "INSERT INTO runs (key, label, status, attempts, pid, host, claim, started_at)"
-                " VALUES (?, ?, 'running', 1, ?, ?, ?, ?)"
+                "INSERT INTO runs (key, label, status, attempts, pid, host, claim, started_at, deadline, pid_started)"
+                " VALUES (?, ?, 'running', 1, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET label = excluded.label, status = 'running',"
                 " attempts = attempts + 1, report_path = NULL, error = NULL, pid = excluded.pid,"
-                " host = excluded.host, claim = excluded.claim, started_at = excluded.started_at, finished_at = NULL",
-                (key, label, os.getpid(), socket.gethostname(), token, now.isoformat()),
+                " host = excluded.host, claim = excluded.claim, started_at = excluded.started_at, finished_at = NULL,"
+                " deadline = excluded.deadline, pid_started = excluded.pid_started",
+                (key, label, pid, socket.gethostname(), token, now.isoformat(), (now + limit).isoformat(), pid_started),
             )
             return Claim(token=token, previous=previous)
 
@@ -186,22 +215,26 @@ def explain(path: Path, error: sqlite3.Error, timeout: float) -> StateError:
 
 
 def _fetch(db: sqlite3.Connection, keys: list[str]) -> dict[str, RunRecord]:
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone():
+    present = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if not present:
         return {}
+    # A read-only peek at a version 1 database (``--dry-run``) finds no v2 columns: read them as NULL.
+    columns = ", ".join(name if name in present else f"NULL AS {name}" for name in _COLUMNS)
     records: dict[str, RunRecord] = {}
     for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
         chunk = keys[start : start + 500]
-        rows = db.execute(f"SELECT {_COLUMNS} FROM runs WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        rows = db.execute(f"SELECT {columns} FROM runs WHERE key IN ({','.join('?' * len(chunk))})", chunk)
         records.update((row[0], _record(row)) for row in rows)
     return records
 
 
 def _record(row: tuple) -> RunRecord:
-    key, label, status, attempts, report_path, error, pid, host, claim, started, finished = row
+    key, label, status, attempts, report_path, error, pid, host, claim, started, finished, deadline, pid_started = row
     return RunRecord(
         key=key, label=label, status=Status(status), attempts=attempts, report_path=report_path, error=error,
         pid=pid, host=host, claim=claim, started_at=datetime.fromisoformat(started),
         finished_at=datetime.fromisoformat(finished) if finished else None,
+        deadline=datetime.fromisoformat(deadline) if deadline else None, pid_started=pid_started,
     )
 
 
@@ -216,13 +249,3 @@ def _rollback_and_close(db: sqlite3.Connection) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True

@@ -24,6 +24,7 @@ from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
+from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
 from pipeline.schedule.toml_lines import Location, key_lines, line_of
 
@@ -57,11 +58,16 @@ def _window(value: Any) -> Any:
     return TimeWindow.parse(value) if isinstance(value, str) else value
 
 
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Ticker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, to_upper=True)]
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 KnownModel = Annotated[str, AfterValidator(_known_model)]
 Window = Annotated[TimeWindow, BeforeValidator(_window)]
+Duration = Annotated[dt.timedelta, BeforeValidator(_duration)]
 
 
 class Settings(Model):
@@ -154,6 +160,8 @@ class Company(Settings):
 
 class Watchlist(Settings):
     timezone: TimeZoneName | None = None
+    report_timeout: Duration | None = None  # a run's limits: "15m", "2h"; default as the command's options
+    run_timeout: Duration | None = None
     companies: list[Company] = Field(default_factory=list)
 
     def resolve(self, company: Company, spec: RequestSpec) -> Resolved:

@@ -385,3 +385,18 @@ def test_refresh_renders_with_the_templates_the_draft_was_made_with(corpus, tmp_
     assert result.exit_code == 0, result.output
     refreshed = Path(result.output.split("\n", 1)[0])
     assert "\n+ [" in refreshed.read_text(encoding="utf-8") and "\n- [" not in refreshed.read_text(encoding="utf-8")
+
+
+IPO_SNIPPET = '**Snippet:** "Cerebras Systems has upsized its initial public offering to raise up to \\$4.8 billion, valuing the company at roughly \\$33 billion'
+
+
+@pytest.mark.parametrize("edited", [IPO_SNIPPET.replace("initial public offering", "IPO"), IPO_SNIPPET.replace("33 billion", "35 billion")])
+def test_an_edited_snippet_is_kept_and_its_source_version_not_added_again(draft, edited):
+    """A reworded finding is the same claim; one with other figures is another claim (as ``check`` sees
+    it), and then the generated one it replaced counts as deleted by the editor: it stays out."""
+    edit(draft, IPO_SNIPPET, edited)
+    result = refresh(draft)
+    assert result.exit_code == 0, result.output
+    refreshed = Path(result.stdout.splitlines()[0]).read_text(encoding="utf-8")
+    assert edited in refreshed and IPO_SNIPPET not in refreshed
+    assert NEW not in finding_block(refreshed, edited.removeprefix('**Snippet:** "')[:60])

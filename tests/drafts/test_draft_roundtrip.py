@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from pipeline.controls import one_line
 from pipeline.drafts.files import parse_report, parse_text
 from pipeline.report.structure import DraftError
 from pipeline.models import (
@@ -24,10 +25,11 @@ from pipeline.models import (
 )
 from pipeline.report.render import render_markdown
 
-# Any text, including markdown, HTML, quotes and unicode; values that fold to nothing are kept out of
-# lists whose blank items have no line of their own (an empty analysis paragraph is just blank lines).
+# Any text, including markdown, HTML, quotes, control characters and unicode; values that fold to
+# nothing (once control characters are removed) are kept out of lists whose blank items have no line
+# of their own (an empty analysis paragraph is just blank lines).
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
-words = text.filter(lambda value: value.strip())
+words = text.filter(one_line)
 # The consensus label ends at the first '. ' of its line, so a label can't contain one; and a known
 # label followed by punctuation ("Emerging, e.g") is read as that label, the rest as rationale.
 KNOWN_LABEL_THEN_PUNCTUATION = re.compile(rf"^(?:{'|'.join(c.value for c in Consensus)})\s*[,;:—–-]", re.IGNORECASE)
@@ -57,7 +59,7 @@ finding = st.builds(
 
 request = st.builds(
     ResearchRequest,
-    question=words,
+    question=words.filter(lambda value: any(char.isalpha() for char in one_line(value))),
     source_hints=st.lists(words, max_size=2),
     keywords=st.lists(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), max_size=3),
     as_of=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),

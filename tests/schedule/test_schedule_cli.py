@@ -9,6 +9,7 @@ import pytest
 
 import pipeline.generate
 from pipeline.errors import UsageError
+from pipeline.schedule.limits import DEFAULT_RUN
 from pipeline.schedule.lock import EXIT_BUSY, run_lock
 from tests.schedule.helpers import REPO, reports, run, write
 
@@ -130,14 +131,14 @@ def test_an_unusable_state_database_exits_1_and_runs_nothing(watchlist, state_di
 
 def test_a_held_lock_stops_a_second_invocation_with_exit_75(watchlist, state_dir, tmp_path):
     other = tmp_path / "other-watchlist.toml"
-    with run_lock(state_dir, Path(watchlist)):
-        with run_lock(state_dir, other):  # another file's run doesn't hold this one up
+    with run_lock(state_dir, Path(watchlist), DEFAULT_RUN):
+        with run_lock(state_dir, other, DEFAULT_RUN):  # another file's run doesn't hold this one up
             pass
         result = run("schedule", watchlist, "--as-of", "2026-11-18")
     assert result.exit_code == EXIT_BUSY
     assert f"another groundbrief run of {watchlist} (pid" in result.stderr and "nothing was started" in result.stderr
     assert not (watchlist.parent / "reports").exists()
-    assert "stopped: another groundbrief run" in (watchlist.parent / "log" / "schedule.log").read_text()
+    assert "busy: another groundbrief run" in (watchlist.parent / "log" / "schedule.log").read_text()
     assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pipeline.analysts.llm.packing import count_tokens, pack
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
 from pipeline.analysts.rules.assess import corroborate
-from pipeline.baseline import same_claim
+from pipeline.baseline import distinct_claims
 from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
 from pipeline.models import (
     Assessment,
@@ -232,11 +232,8 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
 def _merge_repeats(findings: list[Finding]) -> list[Finding]:
     """One finding per claim: a model that repeats a finding (across calls, or from two passages) would
     otherwise list it twice. The verified statement of it is kept, then the higher-rated one."""
-    kept: list[Finding] = []
-    for finding in sorted(findings, key=lambda f: (not f.verified, _IMPACT_ORDER[f.impact])):
-        if not any(same_claim(finding.snippet, other.snippet) for other in kept):
-            kept.append(finding)
-    return kept
+    ranked = sorted(findings, key=lambda f: (not f.verified, _IMPACT_ORDER[f.impact]))
+    return distinct_claims(ranked, lambda finding: finding.snippet)
 
 
 def _finding_item(finding: Finding) -> dict:

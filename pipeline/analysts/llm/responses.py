@@ -1,16 +1,40 @@
-"""The JSON the LLM stages must return; validated with pydantic whatever the backend."""
+"""The JSON the LLM stages must return; validated with pydantic whatever the backend.
+
+A reply's text is data like a document's: terminal escapes, control characters and bidi overrides
+are removed from it as it is read.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from pipeline.controls import has_text, printable
+
+
+def _shows_text(value: str) -> str:
+    if not has_text(value):
+        raise ValueError("must contain a letter or digit")
+    return value
+
+
+def _or_no_reason(value: str) -> str:
+    return value if has_text(value) else "The model gave no reason."
+
+
+Text = Annotated[str, AfterValidator(printable)]
+# What a report shows must have something to show: ``check`` refuses a finding with an empty quote
+# (the reply is repaired) or impact rationale (said to be missing). Validators, not min_length: the
+# JSON schema in the prompts stays as it is.
+Quote = Annotated[str, AfterValidator(printable), AfterValidator(_shows_text)]
+Reason = Annotated[str, AfterValidator(printable), AfterValidator(_or_no_reason)]
 
 
 class PlannedQuery(BaseModel):
-    text: str
-    entity: str | None = None
-    angle: str | None = None
+    text: Text
+    entity: Text | None = None
+    angle: Text | None = None
 
 
 class ExpandResponse(BaseModel):
@@ -19,9 +43,9 @@ class ExpandResponse(BaseModel):
 
 class AssessedFinding(BaseModel):
     evidence_id: str
-    quote: str
+    quote: Quote
     impact: Literal["High", "Medium", "Low"]
-    impact_rationale: str
+    impact_rationale: Reason
 
 
 class AssessResponse(BaseModel):
@@ -29,18 +53,18 @@ class AssessResponse(BaseModel):
 
 
 class WrittenGap(BaseModel):
-    title: str
-    text: str
+    title: Text
+    text: Text
 
 
 class SynthesisResponse(BaseModel):
-    analysis: list[str] = Field(min_length=1)
+    analysis: list[Text] = Field(min_length=1)
     gaps: list[WrittenGap]
 
 
 class RevisedSentence(BaseModel):
     id: str
-    text: str
+    text: Text
 
 
 class RevisionResponse(BaseModel):

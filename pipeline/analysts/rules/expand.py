@@ -3,7 +3,8 @@
 ``Are Cerebras/Groq customers … displacing NVIDIA …?`` gives the challengers Cerebras and Groq and
 the focus company NVIDIA; each angle (the request's keywords, each source hint, then standard
 analyst angles) becomes one query per challenger, ending with the window: ``Groq customer case
-studies NVIDIA last 3 months``.
+studies NVIDIA last 3 months``. When more queries are asked for, the focus company's own side of
+each angle follows; a question with fewer angles than queries asked gets fewer (and says so).
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
     ("cost and efficiency", "{entity} cost per token energy efficiency {focus} {window}"),
     ("partnerships", "{entity} partnership cloud availability {window}"),
     ("memory and supply", "{entity} memory bandwidth supply constraints {focus} {window}"),
+    ("pricing", "{entity} pricing per million tokens {focus} {window}"),
+    ("funding and investors", "{entity} funding round investors {window}"),
+    ("developer adoption", "{entity} developer adoption SDK API usage {window}"),
+    ("model support", "{entity} supported models open-weight Llama {window}"),
+    ("roadmap", "{entity} next-generation chip roadmap {window}"),
+    ("data centers and power", "{entity} data center capacity power {window}"),
+    ("export rules", "{entity} export controls regulation {window}"),
+    ("leadership", "{entity} executives hiring leadership {window}"),
 )
 _NEEDS_FOCUS = {"head-to-head comparison", "focus company response", "software ecosystem"}
 
@@ -96,17 +105,19 @@ def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
     queries: list[SearchQuery] = []
     seen: set[str] = set()
     # A question that names no company is searched by its own words instead.
-    subjects = entities.challengers or [None]
+    subjects: list[str | None] = [*entities.challengers] or [None]
     topic = " ".join(w for w in re.findall(r"[\w-]+", request.question) if w.lower() not in _STOPWORDS)
-    for angle, template in angles:
-        for entity in subjects:
-            text = template.format(entity=entity or topic, focus=focus, window=request.window.phrase)
-            text = " ".join(text.split())
-            if text.lower() not in seen:
-                seen.add(text.lower())
-                queries.append(SearchQuery(text=text, entity=entity, angle=angle))
-            if len(queries) == request.query_count:
-                return queries
+    combinations = [(angle, template, entity) for angle, template in angles for entity in subjects]
+    # More queries than the challengers have angles: the focus company's own side of each angle.
+    combinations += [(angle, template, focus) for angle, template in angles if focus and "{focus}" not in template]
+    for angle, template, entity in combinations:
+        text = template.format(entity=entity or topic, focus=focus, window=request.window.phrase)
+        text = " ".join(text.split())
+        if text.lower() not in seen:
+            seen.add(text.lower())
+            queries.append(SearchQuery(text=text, entity=entity, angle=angle))
+        if len(queries) == request.query_count:
+            return queries
     return queries
 
 

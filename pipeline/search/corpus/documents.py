@@ -6,7 +6,9 @@ Files that can't be read as text are skipped with a reason instead of failing th
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.controls import one_line, printable
 from pipeline.models import SAFE_URL_SCHEMES
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
@@ -39,17 +42,14 @@ class Document:
 
 def load_document(path: Path) -> Document:
     """Read one corpus file, or raise ``SkipFile`` saying why it can't be indexed."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise SkipFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB ({size:,} bytes)")
-    data = path.read_bytes()
+    data = _read_regular_file(path)
     if b"\x00" in data[:8192]:
         raise SkipFile("binary content")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SkipFile(f"not UTF-8 (byte {error.start})") from None
-    text = text.replace("\r\n", "\n")
+    text = printable(text.replace("\r\n", "\n"))
     if path.suffix.lower() in (".html", ".htm"):
         try:
             meta, body = _parse_html(text)
@@ -75,8 +75,24 @@ def load_document(path: Path) -> Document:
     )
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``MAX_FILE_BYTES``.
+
+    Opened without blocking and checked on the open descriptor: a file swapped for a named pipe
+    after the folder was walked is refused instead of hanging the run.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise SkipFile("not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise SkipFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB ({status.st_size:,} bytes)")
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
 def _clean(value: object) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    return one_line(str(value)) if value is not None else ""
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[dict, str, list[str]]:

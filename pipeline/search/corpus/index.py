@@ -11,12 +11,13 @@ import hashlib
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from pipeline.search.corpus.documents import SUFFIXES, Document, SkipFile, load_document
+from pipeline.search.corpus.walk import Skipped, walk_corpus
 
 PASSAGE_TOKENS = 160
 PASSAGE_OVERLAP = 0
@@ -67,10 +68,11 @@ class SyncReport:
 
 
 class CorpusIndex:
-    """The index of one corpus folder, stored in ``database``."""
+    """The index of one corpus folder, stored in ``database``; ``follow_links`` allows links out of the folder."""
 
-    def __init__(self, corpus: Path, database: Path):
+    def __init__(self, corpus: Path, database: Path, *, follow_links: bool = False):
         self.corpus = corpus
+        self.follow_links = follow_links
         database.parent.mkdir(parents=True, exist_ok=True)
         # Other processes (a scheduled batch, a second CLI run) may be syncing the same index:
         # wait for their write lock rather than failing.
@@ -95,14 +97,6 @@ class CorpusIndex:
     def close(self) -> None:
         self._db.close()
 
-    def corpus_files(self) -> Iterator[tuple[Path, os.stat_result]]:
-        for root, dirs, files in os.walk(self.corpus):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.lower().endswith(SUFFIXES) and not name.startswith("."):
-                    path = Path(root, name)
-                    yield path, path.stat()
-
     def sync(self, split: Callable[[str], list[str]] | None = None) -> SyncReport:
         """Bring the index up to date with the folder; return what changed and every skip warning.
 
@@ -123,8 +117,11 @@ class CorpusIndex:
                     "SELECT path, mtime_ns, size FROM documents UNION ALL SELECT path, mtime_ns, size FROM skipped"
                 )
             }
-            for path, stat in self.corpus_files():
-                key = str(path.relative_to(self.corpus))
+            for found in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links):
+                if isinstance(found, Skipped):  # not recorded: the entry has no file status to compare
+                    unreadable.append(str(found))
+                    continue
+                path, key, stat = found.path, found.key, found.stat
                 seen.add(key)
                 fingerprint.update(f"{key}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
                 if known.get(key) == (stat.st_mtime_ns, stat.st_size):

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import UsageError
-from pipeline.resources import code_digest
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
+from pipeline.resources import code_digest
 from pipeline.search.corpus.index import CorpusIndex
+from pipeline.settings import load_settings
 
 PASSAGES_PER_QUERY = 5
 
@@ -28,14 +29,20 @@ class CorpusSearcher:
 
     usage = TokenUsage()  # no model calls
 
-    def __init__(self, corpus: Path, cache_root: Path, warn: Callable[[str], None]):
+    def __init__(
+        self, corpus: Path, cache_root: Path, warn: Callable[[str], None], *, follow_links: bool | None = None
+    ):
+        """``follow_links`` allows links out of the folder; default: the ``follow_corpus_links`` setting."""
         self.corpus = _checked_corpus(corpus)
+        if follow_links is None:
+            follow_links = load_settings().follow_corpus_links
         database = CorpusIndex.database_for(self.corpus, cache_root)
         try:
-            self.index = CorpusIndex(self.corpus, database)
+            self.index = CorpusIndex(self.corpus, database, follow_links=follow_links)
         except (sqlite3.Error, OSError) as error:
-            warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run")
-            self.index = CorpusIndex(self.corpus, Path(":memory:"))
+            warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run. "
+                 f"To keep an index again, delete {database} (it is rebuilt from the corpus) or make its folder writable")
+            self.index = CorpusIndex(self.corpus, Path(":memory:"), follow_links=follow_links)
         sync = self.index.sync()
         self.warnings = sync.warnings
         for warning in sync.warnings:
