@@ -1,162 +1,211 @@
-"""Benchmark of the Gemini web path's concurrency: does a report wait only for its critical path?
+"""Benchmark of the Gemini web path through the real google-genai SDK: does a report wait only for its model rounds?
 
-    python benchmarks/bench_gemini_latency.py [--latency 0.25] [--queries 12] [--pages 3]
+    python benchmarks/bench_gemini_latency.py [--latency 1.0] [--queries 12] [--repeats 2]
 
-The real orchestrator, LLM analyst and grounded searcher run against ``SleepingGemini`` and
-``SleepingPages``: fakes (named as such) whose every call sleeps a fixed latency, so wall time
-shows only how calls are scheduled. The critical path is five latencies: expand, one search
-round, one page-fetch round, assess, synthesize. The target is wall time within 1.3x of it.
-Model calls and tokens per report (tiktoken counts of the real prompts) are printed beside it.
+The real SDK, searcher, page fetcher, analyst and orchestrator run against a loopback HTTP server
+(``GOOGLE_GEMINI_BASE_URL``). The server answers ``generateContent`` in the API's wire format after
+sleeping a fixed latency L. It also serves the cited pages, with no latency, because pages are not
+model calls. The report is generated at L = 0 and at L. The target is
+wall(L) − wall(0) ≤ 1.3 × (serial model rounds) × L, with one round for each stage that calls the
+model (expand, search, assess, synthesize). The server also counts the rounds it actually saw: for
+each stage, the calls divided by the most that were in flight at once, rounded up. Nothing is cached.
+The server's ``usageMetadata`` counts a quarter of each text's characters as tokens: this measures
+time, not cost (benchmarks/RESULTS.md gives the cost estimate of a default report).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
+import statistics
 import sys
+import tempfile
 import threading
 import time
+from collections import defaultdict
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.analysts.llm import LLMAnalyst
-from pipeline.analysts.llm.packing import count_tokens
-from pipeline.prompts import PromptBook
-from pipeline.cache import StageCache
-from pipeline.models import ResearchRequest, TimeWindow, TokenUsage
-from pipeline.orchestrator import run_research
-from pipeline.search.pages import Page
-from pipeline.search.grounding import GroundedAnswer, GroundedStatement, WebChunk
-from pipeline.search.web import GroundedSearcher
-from pipeline.stages import Backends
-
 _QUERY = re.compile(r"<<<QUERY \w+>>>\n(.*?)\n<<<END QUERY", re.DOTALL)
 _EVIDENCE_ID = re.compile(r"<<<EVIDENCE (E\d+) ")
+_COUNT = re.compile(r"Write exactly (\d+) search queries")
 _FACT = "{site} reported that Cerebras served {n},{n:03d} tokens per second in test {n}."
+PAGES_PER_ANSWER = 3
 
 
-class SleepingGemini:
-    """A fake Gemini: every call sleeps ``latency`` and answers from a script; tokens are counted."""
+class LoopbackGemini(ThreadingHTTPServer):
+    """The Gemini API's ``generateContent`` and the cited pages, on 127.0.0.1, with a fixed model latency."""
 
-    identity = "fake:sleeping-gemini"
-    model_label = "sleeping-gemini"
-    context_tokens = 1_000_000
-
-    def __init__(self, latency: float, pages_per_answer: int):
-        self.latency, self.pages_per_answer = latency, pages_per_answer
-        self.usage = TokenUsage()
-        self._lock = threading.Lock()
-
-    def generate_json(self, prompt: str, schema, stage: str) -> str:
-        reply = json.dumps(getattr(self, f"_{stage}")(prompt))
-        self._spend(prompt, reply)
-        return reply
-
-    def ground(self, prompt: str) -> GroundedAnswer:
-        query = _QUERY.search(prompt).group(1)
-        number = int(re.search(r"angle (\d+)", query).group(1))
-        chunks, statements = [], []
-        for page in range(self.pages_per_answer):
-            site = f"site{number}-{page}.example"
-            chunks.append(WebChunk(uri=f"https://{site}/story", title=site))
-            statements.append(GroundedStatement(text=_FACT.format(site=site, n=number * 10 + page), chunks=(page,), confidence=0.8))
-        answer = GroundedAnswer(
-            text=" ".join(s.text for s in statements), searches=(query,), chunks=tuple(chunks), statements=tuple(statements)
-        )
-        self._spend(prompt, answer.text)
-        return answer
-
-    def _expand(self, prompt: str) -> dict:
-        count = int(re.search(r"Write exactly (\d+) search queries", prompt).group(1))
-        return {"queries": [{"text": f"Cerebras angle {n} last 3 months", "entity": "Cerebras"} for n in range(count)]}
-
-    def _assess(self, prompt: str) -> dict:
-        ids = _EVIDENCE_ID.findall(prompt)[:8]
-        return {"findings": [{
-            "evidence_id": pid, "quote": "Cerebras served", "impact": "Medium", "impact_rationale": "A figure.",
-            "consensus": "Overlooked", "consensus_rationale": "One publisher.",
-        } for pid in ids]}
-
-    def _synthesize(self, prompt: str) -> dict:
-        return {"analysis": ["Cerebras is fast."], "gaps": [{"title": "Prices", "text": "No prices were found."}]}
-
-    def _spend(self, prompt: str, reply: str) -> None:
-        time.sleep(self.latency)
-        spent = TokenUsage(calls=1, prompt_tokens=count_tokens(prompt), output_tokens=count_tokens(reply))
-        with self._lock:
-            self.usage = self.usage + spent
-
-
-class SleepingPages:
-    """A fake web: every fetch sleeps ``latency`` and returns a page that states what was cited."""
+    daemon_threads = True
 
     def __init__(self, latency: float):
-        self.latency, self.fetches = latency, 0
-        self._lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = defaultdict(int)
+        self.peak: dict[str, int] = defaultdict(int)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.paths: set[str] = set()
 
-    def __enter__(self) -> SleepingPages:
-        return self
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def __exit__(self, *exc) -> None:
+    def rounds(self) -> dict[str, int]:
+        """Serial rounds per stage: its calls over the most that ran at once."""
+        return {stage: math.ceil(self.calls[stage] / self.peak[stage]) for stage in self.calls}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LoopbackGemini
+
+    def log_message(self, *args) -> None:
         pass
 
-    def fetch(self, url: str) -> Page:
-        time.sleep(self.latency)
-        with self._lock:
-            self.fetches += 1
-        site = url.split("/")[2]
-        number, page = (int(part) for part in re.match(r"site(\d+)-(\d+)", site).groups())
-        text = f"Opening line. {_FACT.format(site=site, n=number * 10 + page)} Closing line."
-        return Page(url=url, final_url=url, text=text, site=site, published=date(2026, 11, 1))
+    def do_GET(self) -> None:  # a cited page
+        number, page = (int(part) for part in re.match(r"/page/(\d+)-(\d+)", self.path).groups())
+        site = f"site{number}-{page}.example"
+        fact = _FACT.format(site=site, n=number * 10 + page)
+        html = (
+            f"<html><head><title>Story {number}-{page}</title><meta property='og:site_name' content='{site}'>"
+            f"<meta name='date' content='2026-11-01'></head><body><article><p>Opening line of the story.</p>"
+            f"<p>{fact}</p><p>Closing line of the story.</p></article></body></html>"
+        )
+        self._send(html.encode(), "text/html; charset=utf-8")
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self.server.paths.add(self.path.split(":")[0])
+        prompt = body["contents"][0]["parts"][0]["text"]
+        stage = _stage(body)
+        with self.server.lock:
+            self.server.in_flight[stage] += 1
+            self.server.calls[stage] += 1
+            self.server.peak[stage] = max(self.server.peak[stage], self.server.in_flight[stage])
+        try:
+            time.sleep(self.server.latency)
+            reply = _reply(stage, prompt, self.server.base_url)
+        finally:
+            with self.server.lock:
+                self.server.in_flight[stage] -= 1
+        self._send(json.dumps(reply).encode(), "application/json; charset=UTF-8")
+
+    def _send(self, data: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
-def measure(latency: float, queries: int, pages: int, concurrency: int, fetch_concurrency: int) -> dict:
-    model, web = SleepingGemini(latency, pages), SleepingPages(latency)
+def _stage(body: dict) -> str:
+    if body.get("tools"):
+        return "search"
+    title = body.get("generationConfig", {}).get("responseSchema", {}).get("title", "")
+    return {"ExpandResponse": "expand", "AssessResponse": "assess", "SynthesisResponse": "synthesize"}.get(title, "other")
+
+
+def _reply(stage: str, prompt: str, base_url: str) -> dict:
+    grounding = None
+    if stage == "expand":
+        count = int(_COUNT.search(prompt).group(1))
+        text = json.dumps({"queries": [{"text": f"Cerebras angle {n} last 3 months", "entity": "Cerebras"} for n in range(count)]})
+    elif stage == "search":
+        query = _QUERY.search(prompt).group(1)
+        number = int(re.search(r"angle (\d+)", query).group(1))
+        facts = [_FACT.format(site=f"site{number}-{page}.example", n=number * 10 + page) for page in range(PAGES_PER_ANSWER)]
+        text = " ".join(facts)
+        grounding = {
+            "webSearchQueries": [query, f"{query} news"],
+            "groundingChunks": [
+                {"web": {"uri": f"{base_url}/page/{number}-{page}", "title": f"site{number}-{page}.example"}}
+                for page in range(PAGES_PER_ANSWER)
+            ],
+            "groundingSupports": [
+                {"segment": {"text": fact}, "groundingChunkIndices": [page], "confidenceScores": [0.8]}
+                for page, fact in enumerate(facts)
+            ],
+        }
+    elif stage == "assess":
+        text = json.dumps({"findings": [{
+            "evidence_id": evidence_id, "quote": "Cerebras served", "impact": "Medium", "impact_rationale": "A figure.",
+            "consensus": "Overlooked", "consensus_rationale": "One publisher.",
+        } for evidence_id in _EVIDENCE_ID.findall(prompt)[:8]]})
+    else:
+        text = json.dumps({"analysis": ["Cerebras is fast."], "gaps": [{"title": "Prices", "text": "No prices were found."}]})
+    candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
+    if grounding:
+        candidate["groundingMetadata"] = grounding
+    usage = {"promptTokenCount": len(prompt) // 4, "candidatesTokenCount": len(text) // 4}
+    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-3.8-flash"}
+
+
+def measure(latency: float, queries: int, settings: str, folder: Path) -> dict:
+    """One uncached report against a fresh loopback server; wall time and what the server saw."""
+    from pipeline.generate import research
+    from pipeline.models import ResearchRequest, TimeWindow
+    from pipeline.settings import load_settings
+
+    server = LoopbackGemini(latency)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = folder / "config.toml"
+    config.write_text(settings)
+    os.environ.update(GOOGLE_GEMINI_BASE_URL=server.base_url, GROUNDBRIEF_CONFIG=str(config))
+    load_settings.cache_clear()
     request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow.parse("3m"), query_count=queries)
-    searcher = GroundedSearcher(model, web, PromptBook(), concurrency=concurrency, fetch_concurrency=fetch_concurrency)
-    backends = Backends(analyst=LLMAnalyst(model), searcher=searcher)
-    started = time.perf_counter()
-    report = run_research(request, backends, StageCache(None, lambda message: None))
-    wall = time.perf_counter() - started
+    try:
+        started = time.perf_counter()
+        report = research(request, model="gemini-3.8-flash", use_cache=False)
+        wall = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
     usage = report.metadata.usage
-    return {
-        "wall": wall, "critical": 5 * latency, "calls": usage.calls, "fetches": web.fetches,
-        "prompt": usage.prompt_tokens, "output": usage.output_tokens, "findings": len(report.findings),
-    }
+    return {"wall": wall, "rounds": server.rounds(), "paths": sorted(server.paths), "usage": usage, "findings": len(report.findings)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--latency", type=float, default=0.25, help="seconds every fake call sleeps")
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds the server waits before each model reply")
     parser.add_argument("--queries", type=int, default=12)
-    parser.add_argument("--pages", type=int, default=3, help="pages each grounded answer cites")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per setting and latency; the median is shown")
     options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="gb-bench-"))
+    os.environ.update(
+        GEMINI_API_KEY="bench-key-not-real", GROUNDBRIEF_CACHE_DIR=str(folder / "cache"),
+        GROUNDBRIEF_STATE_DIR=str(folder / "state"), GROUNDBRIEF_LOG_DIR=str(folder / "log"),
+    )
+    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_API_VERSION"):
+        os.environ.pop(name, None)
     from pipeline.settings import Settings
 
-    defaults = Settings()
-    count_tokens("warm up")  # loads the tokenizer once, so the first row measures scheduling, not start-up
-    runs = [
-        (f"defaults (concurrency {defaults.concurrency}, fetches {defaults.fetch_concurrency})", defaults.concurrency, defaults.fetch_concurrency),
-        ("concurrency 8, fetches 32", 8, 32),
-        (f"concurrency {options.queries} (one search round), fetches 64", options.queries, 64),
-        ("concurrency 4, fetches 32", 4, 32),
-    ]
+    runs = [("defaults", ""), ("concurrency 6 (the old default)", "concurrency = 6\n")]
     print(
-        f"Gemini web path with fakes sleeping {options.latency:g} s a call: {options.queries} queries, "
-        f"{options.pages} cited pages each; {os.cpu_count()} cores, Python {sys.version.split()[0]}\n"
+        f"Gemini web path, real google-genai SDK against a loopback server; model latency L = {options.latency:g} s, "
+        f"{options.queries} queries, {PAGES_PER_ANSWER} cited pages each; {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}; default concurrency cap {Settings().concurrency}\n"
     )
-    print("| settings | wall | critical path | ratio (target ≤ 1.3) | model calls | page fetches | prompt tokens | output tokens |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, concurrency, fetch_concurrency in runs:
-        row = measure(options.latency, options.queries, options.pages, concurrency, fetch_concurrency)
-        ratio = row["wall"] / row["critical"]
+    print("| settings | wall(0) | wall(L) | wall(L) − wall(0) | serial model rounds | 1.3 × rounds × L | met | model calls | API path |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, settings in runs:
+        measure(0.0, options.queries, settings, folder)  # warm-up: imports, tokenizer
+        fast = [measure(0.0, options.queries, settings, folder) for _ in range(options.repeats)]
+        slow = [measure(options.latency, options.queries, settings, folder) for _ in range(options.repeats)]
+        wall_0 = statistics.median(row["wall"] for row in fast)
+        wall_l = statistics.median(row["wall"] for row in slow)
+        rounds = slow[-1]["rounds"]
+        bound = 1.3 * len(rounds) * options.latency  # one round per stage that calls the model
+        detail = ", ".join(f"{stage} {count}" for stage, count in rounds.items())
         print(
-            f"| {label} | {row['wall']:.2f} s | {row['critical']:.2f} s | {ratio:.2f}{'' if ratio <= 1.3 else ' (over)'} | "
-            f"{row['calls']} | {row['fetches']} | {row['prompt']:,} | {row['output']:,} |"
+            f"| {label} | {wall_0:.2f} s | {wall_l:.2f} s | {wall_l - wall_0:.2f} s | {len(rounds)} stages; measured "
+            f"{sum(rounds.values())} ({detail}) | {bound:.2f} s | "
+            f"{'yes' if wall_l - wall_0 <= bound else 'no'} | {slow[-1]['usage'].calls} | {', '.join(slow[-1]['paths'])} |"
         )
 
 

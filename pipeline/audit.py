@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.controls import has_text, printable
 from pipeline.figures import Figure, extract
 from pipeline.models import AuditedSentence, Finding, Gap, GapKind, ProseAudit, ProseSection, Report, SearchResults
 from pipeline.text import sentence_spans
@@ -178,25 +179,40 @@ def _enforce(report: Report, result: ProseAudit) -> Report:
 def _rewrite(report: Report, replacements: dict[tuple[ProseSection, int, str], str]) -> Report:
     """``report`` with sentences replaced (an empty replacement removes the sentence); emptied items
     are dropped (gaps, paragraphs) or given a note saying why (rationales, the whole analysis)."""
+    def touched(section: str, item: int) -> bool:
+        return any(key[:2] == (section, item) for key in replacements)
+
     def edit(section: str, item: int, text: str) -> str:
+        """``text`` with its replacements made, or as it was when the audit left it alone; an edited text
+        that no longer says anything is empty."""
+        if not touched(section, item):
+            return text
         for (where, index, old), new in replacements.items():
             if (where, index) == (section, item):
                 text = text.replace(old, new, 1)
-        return " ".join(text.split())
+        text = " ".join(printable(text).split())
+        return text if has_text(text) else ""
 
-    analysis = [kept for i, p in enumerate(report.analysis) if (kept := edit("analysis", i, p))]
+    def rationale(section: str, item: int, text: str) -> str:
+        return edit(section, item, text) or REMOVED_RATIONALE if touched(section, item) else text
+
+    analysis = [kept for i, p in enumerate(report.analysis) if (kept := edit("analysis", i, p)) or not touched("analysis", i)]
     findings = [
         f.model_copy(update={
-            "impact_rationale": edit("impact", i, f.impact_rationale) or REMOVED_RATIONALE,
-            "consensus_rationale": edit("consensus", i, f.consensus_rationale) or REMOVED_RATIONALE,
-        }) if any(k[:2] in (("impact", i), ("consensus", i)) for k in replacements) else f
+            "impact_rationale": rationale("impact", i, f.impact_rationale),
+            "consensus_rationale": rationale("consensus", i, f.consensus_rationale),
+        })
         for i, f in enumerate(report.findings)
     ]
-    gaps = [g.model_copy(update={"text": edit("gap", i, g.text)}) for i, g in enumerate(report.gaps)]
+    gaps = [
+        g.model_copy(update={"text": text})
+        for i, g in enumerate(report.gaps)
+        if (text := edit("gap", i, g.text)) or not touched("gap", i)
+    ]
     return report.model_copy(update={
         "analysis": analysis or ([REMOVED_ANALYSIS] if report.analysis else []),
         "findings": findings,
-        "gaps": [g for g in gaps if g.text],
+        "gaps": gaps,
     })
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
 from pipeline.errors import EXIT_PARTIAL
 from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import request_options, research_options
+from pipeline.version import __version__
 
 EXAMPLES = """
 \b
@@ -24,6 +24,7 @@ Examples:
   generate-report "Are Cerebras/Groq customers displacing NVIDIA in production?,Customer case studies; vendor blogs; arXiv,Cerebras Groq production displacement metrics"
   generate-report "Groq vs NVIDIA" --window 3m --as-of 2026-11-20 --queries 6
   generate-report "Cerebras vs NVIDIA" --corpus ~/research/chips --out ~/briefings --json
+  generate-report "Cerebras vs NVIDIA" --since reports/2026-11-18-cerebras-vs-nvidia.md
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
@@ -44,6 +45,7 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed 
 @research_options()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Folder the report is written to.")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
+@click.option("--since", type=click.Path(path_type=Path, dir_okay=False), metavar="PREVIOUS.md", help="An earlier briefing (as edited) to compare with: the Analysis opens with what changed since it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
 @click.option("--verbose/--quiet", "-v/-q", default=None, help="More detail (stage timings, cache hits) or only errors.")
 def generate_report(
@@ -61,6 +63,7 @@ def generate_report(
     prompts: Path | None,
     dry_run: bool,
     templates: Path | None,
+    since: Path | None,
     no_cache: bool,
     as_json: bool,
     verbose: bool | None,
@@ -102,6 +105,7 @@ def generate_report(
 
     status = console.status("Starting…") if verbose is not False and console.is_terminal else None
     try:
+        previous = _previous_briefing(since)
         if status:
             status.start()
         result = generate(
@@ -113,6 +117,7 @@ def generate_report(
             templates=templates,
             search=search,
             prompts=prompts,
+            amend=previous.link if previous else None,
             warn=warn,
             on_stage=(lambda stage: status.update(f"{stage.capitalize()}…")) if status else (lambda stage: None),
         )
@@ -131,14 +136,35 @@ def generate_report(
         usage = report.metadata.usage
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens, estimated ${usage.estimated_cost_usd:.4f}")
+            searches = f", {usage.searches} searches billed" if usage.searches else ""
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if report.metadata.partial:
+        console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def _partial_summary(report) -> str:
+    """What a partial report (exit 3) is missing, on stderr even with --quiet: each failure on one line."""
+    from pipeline.models import GapKind
+    from pipeline.providers.secrets import one_line
+
+    failed = [gap for gap in report.gaps if gap.kind == GapKind.FAILURE]
+    lines = [f"  {gap.title}: {one_line(gap.text, 240)}" for gap in failed]
+    return "\n".join([f"Partial report: {len(failed)} part(s) failed and are listed under Contradictions and Gaps:", *lines])
+
+
+def _previous_briefing(path: Path | None):
+    """``--since``: read before any research, so a bad file costs nothing."""
+    if path is None:
+        return None
+    from pipeline.series import load_previous
+
+    return load_previous(path)
 
 
 def _first_error(error) -> str:
@@ -203,7 +229,22 @@ def groundbrief() -> None:
     check      check a hand-edited draft; refresh it with new research; diff two versions
     schedule   write the briefings due before each earnings date on a watchlist
     batch      write one briefing per row of a CSV file
+    models     the known Gemini models with their list prices and the dates they apply from
     """
 
 
 groundbrief.add_command(generate_report, name="generate")
+
+
+@groundbrief.command(name="models")
+def list_models() -> None:
+    """List the priced models (the known Gemini models and any from the settings file), each list price
+    with the date it applies from; the row in force today is marked."""
+    from pipeline.errors import GroundbriefError
+    from pipeline.prices import price_table
+    from pipeline.settings import load_settings
+
+    try:
+        click.echo(price_table(load_settings().prices, date.today()))
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None

@@ -4,15 +4,18 @@ single-source findings). Backends return only their judgements; the orchestrator
 
 from __future__ import annotations
 
-from pipeline.models import Finding, Gap, GapKind, ResearchRequest, SearchResults, Source
+from pipeline.models import DateSource, Finding, Gap, GapKind, ResearchRequest, SearchResults, Source
 from pipeline.report.formatting import format_date
 
 UNDATED = "Undated (no publication date found in the source)"
 
 
 def date_label(source: Source) -> str:
-    """``May 28, 2025``, or why there is no date."""
-    return format_date(source.published) if source.published else UNDATED
+    """``May 28, 2025``; ``January 16, 2026 (from the URL)`` when the date was read from the source's
+    address rather than stated by it; or why there is no date."""
+    if not source.published:
+        return UNDATED
+    return format_date(source.published) + (" (from the URL)" if source.date_source is DateSource.URL else "")
 
 
 def source_label(sources: list[Source]) -> str:

@@ -41,14 +41,17 @@ def research(
     """Research ``request`` and return the report model, recording how it was made.
 
     ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
-    folder whose prompt templates replace the built-in ones.
+    folder whose prompt templates replace the built-in ones. ``on_stage`` hears each stage's name as it
+    starts, and a stage's own progress as it moves (web search: ``search 7/12, pages 10/31``).
     """
     _check_prompts(prompts)
     cache_root = cache_dir()
     for problem in registry().problems:
         warn(problem)
     kind = registry().search_kind(model, corpus, search)
-    options = BackendOptions(model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn)
+    options = BackendOptions(
+        model=model, corpus=corpus, cache_root=cache_root, prompts=prompts, warn=warn, progress=on_stage
+    )
     backends = registry().backends(options, kind)
     cache = StageCache(cache_root / "stages" if use_cache else None, warn)
     try:
@@ -86,12 +89,15 @@ def generate_report(
     search: str | None = None,
     prompts: Path | None = None,
     name: str | None = None,
+    amend: Callable[[Report], Report] | None = None,
     warn: Callable[[str], None] = lambda message: None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> GeneratedReport:
     """Research ``request`` and write ``out_dir/YYYY-MM-DD-<slug>.md`` and ``.json`` beside it.
 
     The slug is made from ``name`` (default: the question); scheduled runs put the ticker in it.
+    ``amend`` changes the researched report before it is rendered: a briefing series
+    (``pipeline.series``) opens the Analysis with what changed since the previous briefing.
     """
     check_templates(templates, prompts)
     ensure_writable(out_dir)
@@ -102,6 +108,8 @@ def generate_report(
     if templates is not None:
         made_with = {"templates": str(templates.expanduser().resolve())}
         report = report.model_copy(update={"metadata": report.metadata.model_copy(update=made_with)})
+    if amend is not None:
+        report = amend(report)
     on_stage("render")
     markdown = render_markdown(report, templates)
     stem = f"{request.as_of:%Y-%m-%d}-{slugify(name or request.question)}"

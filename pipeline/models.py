@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +23,10 @@ SCHEMA_VERSION = 1
 
 MAX_QUESTION_CHARS = 1000
 SAFE_URL_SCHEMES = ("http", "https", "file")
+#: How a shipped sample document without a public URL is cited: relative to the repository's
+#: reports/ folder, where the sample report lives, so no machine path enters a report.
+SAMPLE_CORPUS_LINK = "../corpus/sample/"
+_SAMPLE_CITATION = re.compile(r"^\.\./corpus/sample/[\w-][\w.-]*$")
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$", re.IGNORECASE)
 _WINDOW_WORDS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -32,6 +36,12 @@ class Model(BaseModel):
     """Base for all models: unknown fields are errors, so typos in JSON don't pass silently."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def is_safe_link(url: str) -> bool:
+    """An http(s) or file: link, or a sample document's relative citation; never a script or data URL."""
+    url = url.strip()
+    return urlsplit(url).scheme.lower() in SAFE_URL_SCHEMES or _SAMPLE_CITATION.match(url) is not None
 
 
 def _unset(value: object) -> bool:
@@ -53,7 +63,7 @@ class TimeWindow(Model):
             raise ValueError(f"invalid window {text!r}: use a number and a unit, e.g. 90d, 6w, 3m or 1y")
         if int(match.group(1)) == 0:
             raise ValueError(f"the window {text.strip()!r} covers no time: it must be at least 1 day, e.g. 1d, 90d or 3m")
-        return cls(amount=int(match.group(1)), unit=match.group(2).lower())
+        return cls.model_validate({"amount": int(match.group(1)), "unit": match.group(2).lower()})
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -173,6 +183,13 @@ class SearchQuery(Model):
     angle: str | None = None
 
 
+class DateSource(str, Enum):
+    """Where a source's publication date came from."""
+
+    METADATA = "metadata"  # stated by the source: front matter, a date meta tag, the page's date markup
+    URL = "url"  # read from its address, such as /2026/01/16/
+
+
 class Source(Model):
     """A document or web page that evidence came from."""
 
@@ -180,6 +197,7 @@ class Source(Model):
     title: str = ""
     publisher: str | None = None
     published: date | None = None
+    date_source: DateSource | None = Field(default=None, exclude_if=_unset, description="where `published` came from")
     label: str | None = Field(
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )
@@ -199,8 +217,8 @@ class Source(Model):
     @field_validator("url")
     @classmethod
     def _url_is_safe(cls, value: str) -> str:
-        scheme = urlsplit(value.strip()).scheme.lower()
-        if scheme not in SAFE_URL_SCHEMES:
+        if not is_safe_link(value):
+            scheme = urlsplit(value.strip()).scheme.lower()
             raise ValueError(f"unsupported URL scheme {scheme or 'none'!r} in {value[:80]!r}")
         return value.strip()
 
@@ -209,7 +227,9 @@ class Source(Model):
         """The label the example uses for a link: ``businesswire.com``, or a file name."""
         parts = urlsplit(self.url)
         if parts.scheme == "file":
-            return parts.path.rstrip("/").rsplit("/", 1)[-1] or self.url
+            return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or self.url
+        if not parts.scheme:  # a sample document's citation: corpus/sample/<file>
+            return self.url.removeprefix("../")
         host = (parts.hostname or self.url).lower()
         return host[4:] if host.startswith("www.") else host
 
@@ -378,6 +398,8 @@ class TokenUsage(Model):
     output_tokens: int = 0
     thought_tokens: int = 0
     tool_tokens: int = 0
+    cached_tokens: int = Field(default=0, description="prompt tokens served from the provider's cache (part of prompt_tokens)")
+    searches: int = Field(default=0, description="Google searches billed (unique non-empty queries, or grounded prompts)")
     estimated_cost_usd: float = 0.0
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
@@ -421,6 +443,37 @@ class Baseline(Model):
     findings: list[str] = Field(description="keys of every finding groundbrief generated for this report")
 
 
+class ImpactChange(Model):
+    """A finding of the previous briefing whose impact is different now."""
+
+    snippet: str
+    before: str
+    after: str
+
+
+class SeriesChanges(Model):
+    """What changed between two briefings of a series, finding by finding (snippets) and by source (URLs)."""
+
+    new_findings: list[str] = Field(default_factory=list)
+    dropped_findings: list[str] = Field(default_factory=list)
+    impact_changes: list[ImpactChange] = Field(default_factory=list)
+    new_sources: list[str] = Field(default_factory=list)
+    dropped_sources: list[str] = Field(default_factory=list)
+
+
+class SeriesLink(Model):
+    """The briefing this one was compared with (a scheduled series, or ``--since``) and what changed.
+
+    ``summary`` is the paragraph that opens the Analysis: computed from ``changes``, never written by a
+    model, so a reader (or an audit) can tell it from the analyst's prose by this field.
+    """
+
+    previous_path: str
+    previous_date: date = Field(description="the as-of date of the previous briefing")
+    changes: SeriesChanges
+    summary: str
+
+
 class Report(Model):
     """A finished briefing: what was asked, what was found, what it means, and how it ran."""
 
@@ -439,4 +492,7 @@ class Report(Model):
     )
     audit: ProseAudit | None = Field(
         default=None, exclude_if=_unset, description="the prose audit of a generated report; None in older reports"
+    )
+    series: SeriesLink | None = Field(
+        default=None, exclude_if=_unset, description="the previous briefing compared with, and what changed since"
     )

@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from pipeline import __version__
 from pipeline.audit import audited_report
 from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
@@ -31,6 +30,7 @@ from pipeline.models import (
     TokenUsage,
 )
 from pipeline.stages import Backends, Reviser
+from pipeline.version import __version__
 
 T = TypeVar("T")
 

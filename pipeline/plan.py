@@ -4,12 +4,13 @@ estimate, worked out without calling anything (no key needed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pipeline.models import ResearchRequest, TokenUsage
+from pipeline.prices import SEARCH_UNITS, ModelPrice
 from pipeline.providers.usage import estimate_cost
-from pipeline.settings import ModelPrice, load_settings
-
+from pipeline.settings import load_settings
 
 #: What a dry run assumes where only real calls could tell (tokens per item).
 PLAN_ASSUMPTIONS = {
@@ -37,34 +38,48 @@ class PlannedStage:
     tool_tokens: int = 0
     searches: int = 0
     fetches: int = 0
-    cost_usd: float = 0.0
+    token_cost_usd: float = 0.0
+    search_cost_usd: float = 0.0
+
+    @property
+    def cost_usd(self) -> float:
+        return self.token_cost_usd + self.search_cost_usd
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """What ``--dry-run`` prints: the planned calls and an estimate of tokens and cost."""
+    """What ``--dry-run`` prints: the planned calls and an estimate of tokens and cost, at the prices
+    in force on ``price_day``."""
 
     model: str
     search: str
     stages: list[PlannedStage]
     prices: str
+    price_day: date
 
     @property
     def total(self) -> PlannedStage:
-        fields = ("calls", "prompt_tokens", "output_tokens", "tool_tokens", "searches", "fetches", "cost_usd")
+        fields = (
+            "calls", "prompt_tokens", "output_tokens", "tool_tokens", "searches", "fetches", "token_cost_usd", "search_cost_usd"
+        )
         return PlannedStage("total", **{name: sum(getattr(s, name) for s in self.stages) for name in fields})
 
     def table(self) -> str:
-        rows = ["| stage | model calls | page fetches | prompt tokens | output tokens | est. cost |", "|---|---|---|---|---|---|"]
+        rows = [
+            "| stage | model calls | searches | page fetches | prompt tokens | output tokens | tokens $ | searches $ | est. cost |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for stage in [*self.stages, self.total]:
             rows.append(
-                f"| {stage.stage} | {stage.calls} | {stage.fetches} | {stage.prompt_tokens + stage.tool_tokens:,} | "
-                f"{stage.output_tokens:,} | ${stage.cost_usd:.4f} |"
+                f"| {stage.stage} | {stage.calls} | {stage.searches} | {stage.fetches} | "
+                f"{stage.prompt_tokens + stage.tool_tokens:,} | {stage.output_tokens:,} | ${stage.token_cost_usd:.4f} | "
+                f"${stage.search_cost_usd:.4f} | ${stage.cost_usd:.4f} |"
             )
         assumed = ", ".join(f"{name} {value:,}" for name, value in PLAN_ASSUMPTIONS.items())
         revise = any(s.stage == "synthesize" for s in self.stages)
         return "\n".join([
-            f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; prices: {self.prices}.",
+            f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; "
+            f"prices in force on {self.price_day}: {self.prices}.",
             "",
             *rows,
             "",
@@ -86,11 +101,17 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
     name = settings.gemini_model if model == "gemini" else model
     grounder = name if name.startswith("gemini-") else settings.gemini_model
     book, assumed, count = PromptBook(prompts), PLAN_ASSUMPTIONS, request.query_count
+    day = max(request.as_of, date.today())  # a report dated ahead is priced as of its date
 
     def planned(stage: str, on: str, calls: int, prompt: int, output: int, **extra: int) -> PlannedStage:
         usage = TokenUsage(prompt_tokens=prompt, output_tokens=output, tool_tokens=extra.get("tool_tokens", 0))
-        cost = estimate_cost(usage, settings.price_for(on), extra.get("searches", 0))
-        return PlannedStage(stage, calls, prompt, output, cost_usd=cost, **extra)
+        price = settings.price_for(on, day)
+        billed = calls if price and price.search_unit == "prompt" and extra.get("searches") else extra.get("searches", 0)
+        searches = TokenUsage(searches=billed)
+        return PlannedStage(
+            stage, calls, prompt, output, token_cost_usd=estimate_cost(usage, price),
+            search_cost_usd=estimate_cost(searches, price), **extra,
+        )
 
     stages: list[PlannedStage] = []
     if analyst_calls:
@@ -121,11 +142,21 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
         model=name,
         search="web (Google Search grounding)" if web else "corpus",
         stages=stages,
-        prices="; ".join(_price_text(on, settings.price_for(on)) for on in priced) or "none needed",
+        prices="; ".join(_price_text(on, settings.price_for(on, day)) for on in priced) or "none needed",
+        price_day=day,
     )
 
 
 def _price_text(model: str, price: ModelPrice | None) -> str:
+    from pipeline.providers.langchain_chat import endpoint, is_loopback
+
+    if ":" in model and is_loopback(endpoint(model.partition(":")[0])):
+        return f"{model} runs on this machine ($0)"
     if price is None:
         return f"{model} has no price in settings (shown as $0)"
-    return f"{model} ${price.input:g}/M in, ${price.output:g}/M out, ${price.search_per_1k:g} per 1,000 searches"
+    cached = f" (${price.cached_input:g} cached)" if price.cached_input is not None else ""
+    since = f", list price from {price.since}" if price.since else ""
+    return (
+        f"{model} ${price.input:g}/M in{cached}, ${price.output:g}/M out, "
+        f"${price.search_per_1k:g} per 1,000 {SEARCH_UNITS[price.search_unit]}{since}"
+    )

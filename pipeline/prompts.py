@@ -31,8 +31,10 @@ class PromptBook:
     def __init__(self, override: Path | None = None):
         self._env = _environment(override)
         sources = []
+        loader = self._env.loader
+        assert loader is not None  # _environment always sets one
         for name in STAGE_TEMPLATES:
-            source, _, _ = self._env.loader.get_source(self._env, name)
+            source, _, _ = loader.get_source(self._env, name)
             sources.append(source)
             try:
                 self._env.get_template(name)

@@ -40,6 +40,7 @@ class BackendOptions:
     cache_root: Path = Path(".")
     prompts: Path | None = None
     warn: Callable[[str], None] = lambda message: None
+    progress: Callable[[str], None] = lambda text: None  # a stage's own count, e.g. "search 7/12"
 
 
 @dataclass(frozen=True)
@@ -204,4 +205,4 @@ def _web_searcher(options: BackendOptions) -> Searcher:
     from pipeline.search.web import web_searcher
 
     model = options.model if is_gemini(options.model) else None
-    return web_searcher(model, options.cache_root, options.prompts, options.warn)
+    return web_searcher(model, options.cache_root, options.prompts, options.warn, options.progress)

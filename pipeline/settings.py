@@ -8,34 +8,17 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import UsageError
-
-
-class ModelPrice(BaseModel):
-    """US dollars per million tokens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    input: float
-    output: float
-    search_per_1k: float = Field(default=0.0, ge=0, description="grounded web searches (Gemini), per thousand")
-
-
-def _default_prices() -> dict[str, ModelPrice]:
-    """Gemini Developer API list prices (paid tier, November 2026). Thinking tokens bill as output,
-    tool-use prompt tokens as input; Gemini 3 bills each Google search it runs."""
-    return {
-        "gemini-3.8-flash": ModelPrice(input=0.75, output=3.75, search_per_1k=14.0),
-        "gemini-3-flash": ModelPrice(input=0.50, output=3.00, search_per_1k=14.0),
-    }
-
+from pipeline.prices import ModelPrice, default_prices, price_on
 
 OutputMode = Literal["structured", "json", "text"]
 
@@ -43,7 +26,11 @@ OutputMode = Literal["structured", "json", "text"]
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concurrency: int = Field(default=6, ge=1, le=32, description="model or web calls in flight at once")
+    concurrency: int = Field(
+        default=16, ge=1, le=32,
+        description="most model calls in flight at once: a report's grounded searches all start together up to "
+        "this many (one round for the default 12 queries), and a 429 halves it until calls succeed again",
+    )
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
     retry_initial_delay: float = Field(default=1.0, ge=0, description="first backoff in seconds, doubling per retry")
@@ -59,12 +46,16 @@ class Settings(BaseModel):
         default_factory=lambda: {"gemini": 1_000_000, "openai": 128_000, "anthropic": 200_000, "ollama": 8_192},
         description="context budget by provider or full model name (the longest matching key wins)",
     )
-    prices: dict[str, ModelPrice] = Field(default_factory=_default_prices, description="by model name prefix")
+    prices: dict[str, list[ModelPrice]] = Field(
+        default_factory=default_prices,
+        description="price rows by model-name prefix, each from its ``since`` date; a model named here replaces "
+        "the shipped rows for that name, the other shipped rows stay",
+    )
     follow_corpus_links: bool = Field(
         default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
     )
     output_modes: dict[str, OutputMode] = Field(
-        default_factory=lambda: {"ollama": "json"},
+        default_factory=lambda: dict[str, OutputMode](ollama="json"),
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )
@@ -75,11 +66,21 @@ class Settings(BaseModel):
     def output_mode_for(self, model: str) -> OutputMode:
         return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
 
-    def price_for(self, model: str) -> ModelPrice | None:
-        return self.prices[key] if (key := _longest_prefix(self.prices, model)) else None
+    def price_for(self, model: str, day: date) -> ModelPrice | None:
+        """The price in force on ``day`` for the most specific prefix of ``model``."""
+        return price_on(self.prices[key], day) if (key := _longest_prefix(self.prices, model)) else None
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _rows_over_defaults(cls, value: object) -> object:
+        """One table (``[prices."m"]``) is one row; the file's models are laid over the shipped ones."""
+        if not isinstance(value, dict):
+            return value
+        rows = {name: [row] if isinstance(row, dict) else row for name, row in value.items()}
+        return {**default_prices(), **rows}
 
 
-def _longest_prefix(table: dict[str, object], model: str) -> str | None:
+def _longest_prefix(table: Mapping[str, object], model: str) -> str | None:
     """The most specific key of ``table`` that ``model`` starts with."""
     return max((key for key in table if model.startswith(key)), key=len, default=None)
 

@@ -51,3 +51,14 @@ class FixedSearcher:
 
     def search(self, request, queries):
         return self.results
+
+
+def without_sample_citations(folder: Path) -> Path:
+    """A copy of the sample corpus whose documents no longer cite themselves, as a user's own
+    documents without a ``url`` would be."""
+    from pipeline.models import SAMPLE_CORPUS_LINK
+
+    for path in folder.iterdir():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(line for line in lines if SAMPLE_CORPUS_LINK not in line), encoding="utf-8")
+    return folder

@@ -159,8 +159,7 @@ def test_passages_are_verbatim_and_cover_the_document():
         assert len(passages) >= 2, path.name
         for passage in passages:
             assert passage in text, (path.name, passage[:60])
-        squeeze = lambda s: "".join(s.split())
-        assert squeeze("".join(passages)) == squeeze(text), path.name  # nothing lost between passages
+        assert _squeeze("".join(passages)) == _squeeze(text), path.name  # nothing lost between passages
 
 
 @pytest.mark.parametrize("setup", ["missing", "file", "empty"])
@@ -417,3 +416,8 @@ def test_every_command_gives_its_report_on_a_hostile_corpus_within_seconds(tmp_p
 
     assert len(list(out.glob("*.md"))) == 4
     _assert_secret_nowhere(out, isolated_cache, tmp_path / "state", tmp_path / "log")
+
+
+def _squeeze(text: str) -> str:
+    """Text without whitespace, to compare what passages hold with the document."""
+    return "".join(text.split())

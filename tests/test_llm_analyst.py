@@ -15,8 +15,8 @@ import pytest
 from pipeline.analysts.llm import LLMAnalyst, clean_reply
 from pipeline.errors import ModelOutputError
 from pipeline.gaps import labelled
-from pipeline.prompts import fence
 from pipeline.models import Assessment, EarningsEvent, Evidence, SearchResults, Source, TokenUsage
+from pipeline.prompts import fence
 from tests.conftest import make_request
 
 PASSAGE = "Cerebras served Llama 4 Maverick at 2,522 tokens per second. NVIDIA Blackwell reached 1,038."
@@ -228,13 +228,15 @@ def test_quote_from_unverified_evidence_stays_unverified():
 
 def test_cost_prices_prompt_and_tool_tokens_as_input_and_thinking_as_output():
     """One formula for every backend (Gemini and LangChain both use it)."""
+    from pipeline.prices import ModelPrice
     from pipeline.providers.usage import estimate_cost
-    from pipeline.settings import ModelPrice
 
-    usage = TokenUsage(prompt_tokens=1_000_000, tool_tokens=500_000, output_tokens=200_000, thought_tokens=100_000)
+    usage = TokenUsage(
+        prompt_tokens=1_000_000, tool_tokens=500_000, output_tokens=200_000, thought_tokens=100_000, searches=10
+    )
     price = ModelPrice(input=0.5, output=3.0, search_per_1k=14.0)
-    assert estimate_cost(usage, price, searches=10) == pytest.approx(1.5 * 0.5 + 0.3 * 3.0 + 10 * 14.0 / 1000)
-    assert estimate_cost(usage, None, searches=10) == 0.0
+    assert estimate_cost(usage, price) == pytest.approx(1.5 * 0.5 + 0.3 * 3.0 + 10 * 14.0 / 1000)
+    assert estimate_cost(usage, None) == 0.0
 
 
 def test_a_reply_is_read_as_text_and_a_missing_reason_is_said():

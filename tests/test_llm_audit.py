@@ -95,9 +95,9 @@ def test_all_unverified_is_said_on_stderr(tmp_path, monkeypatch):
     results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")], executed_queries=["q"])
     monkeypatch.setattr(Registry, "backends", lambda self, options, search=None: Backends(LLMAnalyst(chat), FixedSearcher(results)))
     warnings: list[str] = []
-    generate.research(make_request(), use_cache=False, warn=warnings.append)
-    assert ("None of the 1 findings could be verified: no quote was found in the source it cites, so every "
-            "finding is the model's statement, not evidence.") in warnings
+    generate.research(make_request(query_count=2), use_cache=False, warn=warnings.append)
+    assert warnings == ["None of the 1 findings could be verified: no quote was found in the source it cites, so every "
+                        "finding is the model's statement, not evidence."]
 
 
 def test_a_repeated_finding_is_merged_and_the_report_passes_check():

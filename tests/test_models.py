@@ -70,7 +70,7 @@ def test_source_rejects_unsafe_urls(url):
 
 def test_source_domain_labels():
     assert Source(url="https://www.businesswire.com/news/x").domain == "businesswire.com"
-    assert Source(url="file:///tmp/corpus/a%20b.md").domain == "a%20b.md"
+    assert Source(url="file:///tmp/corpus/a%20b.md").domain == "a b.md"  # the file name as its owner wrote it
 
 
 def test_request_json_round_trips():

@@ -1,12 +1,12 @@
 """Rendering: the example report's exact structure, and document text that can't break it."""
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from markdown_it import MarkdownIt
 
-from pipeline.report.formatting import format_timestamp, inline, paragraph, safe_url, unescape_inline
 from pipeline.models import Finding, Gap, Impact, Report, RunMetadata, Source
+from pipeline.report.formatting import format_timestamp, inline, paragraph, safe_url, unescape_inline
 from pipeline.report.render import render_markdown
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE, make_request
 
@@ -15,7 +15,7 @@ _LINE_KINDS = [
     (r"\*\*Generated:\*\* [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d\d:\d\d [AP]M$", "GENERATED"),
     (r"\*\*Model:\*\* \S", "MODEL"),
     (r"## (Search Queries Used|Sources Referenced|Analysis)$", None),
-    (r"- \[[^\]]+\]\((https?|file)://[^)\s]+\)$", "SOURCE"),
+    (r"- \[[^\]]+\]\(((https?|file)://|\.\./corpus/sample/)[^)\s]+\)$", "SOURCE"),
     (r"- \S", "QUERY"),
     (r"---$", "RULE"),
     (r"\*\*Key Findings:\*\*$", "KEY FINDINGS"),
@@ -87,7 +87,7 @@ def test_header_lines_are_exactly_the_examples():
 
 def test_timestamp_format():
     assert format_timestamp(datetime(2026, 1, 5, 0, 7, 9)) == "Monday, January 5, 2026 at 12:07:09 AM"
-    assert format_timestamp(datetime(2026, 1, 5, 13, 0, 0, tzinfo=timezone.utc)) == "Monday, January 5, 2026 at 1:00:00 PM"
+    assert format_timestamp(datetime(2026, 1, 5, 13, 0, 0, tzinfo=UTC)) == "Monday, January 5, 2026 at 1:00:00 PM"
 
 
 NASTY = "Evil **bold** and _it_\nnew line ](javascript:alert(1)) <script>alert(1)</script> $x^2$ `code` [link](https://x.y) &amp; | ~~s~~"

@@ -6,10 +6,9 @@ import pytest
 
 from pipeline.analysts.rules import RuleAnalyst
 from pipeline.analysts.rules.expand import expand_queries, find_entities
-from pipeline.analysts.rules.signals import figure_key, figures
 from pipeline.gaps import evidence_gaps, labelled
-from pipeline.text import sentence_spans
 from pipeline.models import Evidence, GapKind, SearchResults, Source
+from pipeline.text import sentence_spans
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
 
@@ -56,13 +55,6 @@ def test_question_without_company_names_still_expands():
     queries = expand_queries(make_request("what is happening with inference chips"))
     assert queries and all(q.entity is None for q in queries)
     assert "happening inference chips" in queries[0].text
-
-
-def test_figures_are_claims_not_dates_or_model_names():
-    text = "On May 28, 2025 Cerebras hit 2,522 tokens/sec on Llama 4 vs 1,038 tokens per second for B200; $4.8 billion IPO, 76 percent growth, 20x."
-    assert figures(text) == ["2,522 tokens/sec", "1,038 tokens per second", "$4.8 billion", "76 percent", "20x"]
-    assert figure_key("2,522 tokens/sec") == figure_key("2522 tokens per second") == figure_key("2,522") == "2522"
-    assert figure_key("$4.8 billion") == "4.8b" != figure_key("4.8 percent")
 
 
 def test_sentence_spans_are_verbatim():

@@ -8,21 +8,17 @@ inferred (``request_origin == "inferred"``: refresh then asks for ``--topic``).
 from __future__ import annotations
 
 import re
-from typing import Literal
 from collections import Counter
 from datetime import date, datetime, time
 from functools import cached_property
+from typing import Any
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from pipeline.report import parse
-from pipeline.report.metadata import HiddenMetadata
 from pipeline.baseline import baseline_of, finding_key, fold
 from pipeline.drafts.model import ParsedDraft, RequestOrigin
-from pipeline.report.structure import Draft, Entry, FindingBlock, Issue, Severity
 from pipeline.drafts.sources import named_sources
-from pipeline.report.formatting import format_timestamp, safe_url, unescape_inline
 from pipeline.models import (
     Baseline,
     Consensus,
@@ -36,6 +32,10 @@ from pipeline.models import (
     Source,
     TimeWindow,
 )
+from pipeline.report import parse
+from pipeline.report.formatting import format_timestamp, safe_url, unescape_inline
+from pipeline.report.metadata import HiddenMetadata
+from pipeline.report.structure import Draft, Entry, FindingBlock, Issue, Severity
 
 UNVERIFIED = "*Unverified model statement:*"
 GENERATED_FORMAT = "%A, %B %d, %Y at %I:%M:%S %p"
@@ -71,7 +71,7 @@ class _Builder:
     def build(self) -> ParsedDraft:
         request, origin = self._request()
         sources = [source for entry in self.draft.sources if (source := self._source(entry))]
-        parts = dict(
+        parts: dict[str, Any] = dict(
             queries=[self._text(e) for e in self.draft.queries],
             sources=sources,
             analysis=[self._text(e) for e in self.draft.analysis],
@@ -162,7 +162,7 @@ class _Builder:
         if not phrases:
             return DEFAULT_WINDOW
         (amount, unit), _ = phrases.most_common(1)[0]
-        return TimeWindow(amount=amount, unit=unit) if amount else DEFAULT_WINDOW
+        return TimeWindow.model_validate({"amount": amount, "unit": unit}) if amount else DEFAULT_WINDOW
 
     @cached_property
     def _generated_at(self) -> datetime:
@@ -313,8 +313,8 @@ class _Builder:
         match = _CONSENSUS.match(entry.text)
         if match:
             return self._text(entry, match["label"]), self._text(entry, match["rest"])
-        known = next((c.value for c in Consensus if entry.text.casefold().startswith(c.value.casefold())), None)
-        label = entry.text[: len(known)] if known else entry.text
+        prefix = next((c.value for c in Consensus if entry.text.casefold().startswith(c.value.casefold())), None)
+        label = entry.text[: len(prefix)] if prefix else entry.text
         self._issue(entry.line, f"a period is added after the consensus label {label!r} when the draft is re-rendered", "normalized", "warning")
         return self._text(entry, label), self._text(entry, entry.text[len(label):].lstrip(" ,;:—–-"))
 

@@ -17,7 +17,7 @@ from pipeline.audit import Support, audit
 from pipeline.baseline import analysis_digest, same_claim
 from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import unmatched_names
-from pipeline.models import SAFE_URL_SCHEMES, ProseSection
+from pipeline.models import ProseSection, is_safe_link
 from pipeline.report.labels import SECTIONS
 from pipeline.report.structure import Issue
 
@@ -117,8 +117,7 @@ def _links(parsed: ParsedDraft) -> list[Issue]:
             continue
         for match in _LINK_TARGET.finditer(line):
             target = match[1] if match[1] is not None else match[2]
-            scheme = target.split(":", 1)[0].lower() if ":" in target else ""
-            if scheme not in SAFE_URL_SCHEMES:
+            if not is_safe_link(target):
                 issues.append(_error(number, "link-scheme", f"links must be http(s) or file://, not {target[:60]!r}"))
     return issues
 

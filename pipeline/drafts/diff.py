@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.baseline import analysis_digest, fold, take_match
 from pipeline.drafts.files import require_report
 from pipeline.drafts.model import ParsedDraft
-from pipeline.models import Finding
+from pipeline.models import Finding, Report
 
 #: Finding fields compared, with how a change is named; impact and consensus first, as they matter most.
 COMPARED = {
@@ -32,7 +32,7 @@ CALLED_OUT = ("impact", "consensus")
 @dataclass(frozen=True)
 class Located:
     finding: Finding
-    line: int
+    line: int | None  # None: a report model, not a file
 
 
 @dataclass
@@ -61,10 +61,19 @@ class ReportDiff:
 
 
 def diff_drafts(old: ParsedDraft, new: ParsedDraft) -> ReportDiff:
-    old_report, new_report = require_report(old), require_report(new)
+    return diff_reports(require_report(old), require_report(new), _located(old), _located(new))
+
+
+def diff_reports(
+    old_report: Report,
+    new_report: Report,
+    old_findings: list[Located] | None = None,
+    new_findings: list[Located] | None = None,
+) -> ReportDiff:
+    """The diff of two report models; the findings with their lines, when they were read from files."""
     result = ReportDiff()
-    remaining = _located(old)
-    for located in _located(new):
+    remaining = old_findings if old_findings is not None else _unlocated(old_report)
+    for located in new_findings if new_findings is not None else _unlocated(new_report):
         previous = take_match(located.finding.snippet, remaining, lambda entry: entry.finding.snippet)
         if previous is None:
             result.added.append(located)
@@ -86,6 +95,10 @@ def diff_drafts(old: ParsedDraft, new: ParsedDraft) -> ReportDiff:
 
 def _located(parsed: ParsedDraft) -> list[Located]:
     return [Located(f, block.line) for block, f in zip(parsed.draft.findings, parsed.findings) if f is not None]
+
+
+def _unlocated(report: Report) -> list[Located]:
+    return [Located(f, None) for f in report.findings]
 
 
 def _changes(old: Finding, new: Finding) -> dict[str, tuple[str, str]]:

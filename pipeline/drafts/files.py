@@ -10,11 +10,11 @@ from pydantic import ValidationError
 from pipeline.drafts.assemble import build
 from pipeline.drafts.check import structural_errors
 from pipeline.drafts.model import ParsedDraft
-from pipeline.report.structure import DraftError, Issue
-from pipeline.report.parse import parse_markdown
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import SCHEMA_VERSION, Report
+from pipeline.report.parse import parse_markdown
+from pipeline.report.structure import DraftError, Issue
 
 
 def parse_text(text: str, companion: Report | None = None) -> ParsedDraft:

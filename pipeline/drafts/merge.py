@@ -23,17 +23,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.registry import DEFAULT_MODEL
 from pipeline.baseline import analysis_digest, finding_key, fold, gaps_digest, take_match
 from pipeline.drafts.diff import preview
 from pipeline.drafts.files import read_draft, require_report
 from pipeline.drafts.model import ParsedDraft
 from pipeline.drafts.sources import named_sources
 from pipeline.errors import UsageError
-from pipeline.report.formatting import format_date
 from pipeline.generate import check_templates, research
 from pipeline.models import Baseline, Finding, Gap, GapKind, Report, ResearchRequest, RunMetadata, Source, TimeWindow
 from pipeline.output import ensure_writable, write_report
+from pipeline.registry import DEFAULT_MODEL
+from pipeline.report.formatting import format_date
 from pipeline.report.render import render_markdown
 
 NEW = "New in refresh of {date}"

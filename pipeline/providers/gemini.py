@@ -12,28 +12,35 @@ orchestrator adds the searcher's ledger to the analyst's, counting a ledger they
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from pipeline.errors import GroundbriefError, ModelCallError, UsageError
 from pipeline.models import TokenUsage
+from pipeline.prices import billed_searches
 from pipeline.providers.secrets import one_line, redact
-from pipeline.providers.usage import Pricing, backoff, estimate_cost
+from pipeline.providers.usage import AdaptiveLimit, Pricing, backoff, estimate_cost
 from pipeline.settings import Settings, config_path, load_settings
 
 MODELS_URL = "https://ai.google.dev/gemini-api/docs/models"
+RATE_LIMITS_URL = "https://ai.dev/rate-limit"
+#: The API version that serves the ``-latest`` aliases; the SDK's default (``v1``) has none.
+ALIAS_API_VERSION = "v1beta"
 RETRIED_STATUSES = [408, 429, 500, 502, 503, 504]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
-def gemini_client(settings: Settings) -> Any:
-    """The SDK client, with the call timeout from settings and one attempt per request: ``GeminiChat``
-    retries itself, because the SDK's backoff ignores a 429's ``RetryInfo`` (googleapis/python-genai#1875)."""
+def gemini_client(settings: Settings, model: str) -> Any:
+    """The SDK client for ``model``, with the call timeout from settings and one attempt per request:
+    ``GeminiChat`` retries itself, because the SDK's backoff ignores a 429's ``RetryInfo``
+    (googleapis/python-genai#1875). A ``-latest`` alias is called on the API version that serves it."""
     from google import genai
     from google.auth.exceptions import GoogleAuthError
     from google.genai import types
@@ -41,6 +48,7 @@ def gemini_client(settings: Settings) -> Any:
     options = types.HttpOptions(
         timeout=round(settings.timeout_seconds * 1000),
         retry_options=types.HttpRetryOptions(attempts=1),  # set, so the SDK leaves transport errors to us too
+        api_version=api_version_for(model),
     )
     try:
         return genai.Client(http_options=options)
@@ -51,11 +59,26 @@ def gemini_client(settings: Settings) -> Any:
         ) from None
 
 
+def api_version_for(model: str) -> str | None:
+    """``v1beta`` for a ``-latest`` alias (the SDK's default ``v1`` has no aliases, so it would answer 404),
+    else the SDK's choice (``None``). An alias with ``GOOGLE_GENAI_API_VERSION=v1`` is refused at once."""
+    if not model.endswith("-latest") or os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true"):
+        return None
+    chosen = os.environ.get("GOOGLE_GENAI_API_VERSION", "").strip()
+    if chosen == "v1":
+        default = Settings.model_fields["gemini_model"].default
+        raise UsageError(
+            f"{model} is an alias that Gemini API version v1 does not serve; name a model version "
+            f"(e.g. --model {default}) or unset GOOGLE_GENAI_API_VERSION"
+        )
+    return None if chosen else ALIAS_API_VERSION
+
+
 def retry_delay(body: bytes | str | dict | None) -> float | None:
     """Seconds from a ``google.rpc.RetryInfo`` detail in an error body (``"retryDelay": "1.5s"``),
     given as the raw body or as the parsed JSON (``APIError.details``)."""
     try:
-        payload = json.loads(body) if isinstance(body, (bytes, str)) else body
+        payload: Any = json.loads(body) if isinstance(body, (bytes, str)) else body
         details = payload["error"].get("details") or []
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -67,12 +90,62 @@ def retry_delay(body: bytes | str | dict | None) -> float | None:
     return None
 
 
+class QuotaExhausted(GroundbriefError):
+    """A per-day quota is used up: no retry can help today, so the run stops (exit 1)."""
+
+
+def daily_quota(body: Any) -> str | None:
+    """The per-day quota a 429 names in its ``google.rpc.QuotaFailure`` (``GenerateRequestsPerDay…``), if any:
+    waiting minutes for it is pointless, it resets at midnight Pacific time."""
+    try:
+        details = body["error"].get("details") or []
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for detail in details:
+        for violation in (detail.get("violations") or []) if isinstance(detail, dict) else []:
+            quota = str(violation.get("quotaId") or violation.get("quotaMetric") or "")
+            if "perday" in quota.replace("_", "").lower():
+                limit = violation.get("quotaValue")
+                return f"{quota}, limit {limit}" if limit else quota
+    return None
+
+
+def quota_reset(now: datetime | None = None) -> str:
+    """When a per-day quota resets: the next midnight in Los Angeles, said in UTC and as time from now."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    now = now or datetime.now(UTC)
+    try:
+        pacific = now.astimezone(ZoneInfo("America/Los_Angeles"))
+    except ZoneInfoNotFoundError:  # no time-zone database on this system
+        return "at midnight Pacific time"
+    midnight = (pacific + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    hours, minutes = divmod(round((midnight - pacific).total_seconds() / 60), 60)
+    return f"at midnight Pacific time ({midnight.astimezone(UTC):%Y-%m-%d %H:%M} UTC, in {hours} h {minutes} min)"
+
+
+def unfinished(response: Any) -> str | None:
+    """Why an answer is incomplete (``MAX_TOKENS``, ``SAFETY``, a blocked prompt…), or ``None`` when it
+    finished normally. A candidate without ``finishReason`` counts as finished."""
+    candidate = response.candidates[0] if response.candidates else None
+    if candidate is None:
+        feedback = response.prompt_feedback
+        blocked = feedback and feedback.block_reason
+        return f"prompt blocked: {getattr(blocked, 'value', blocked)}" if blocked else "no answer"
+    reason = candidate.finish_reason
+    name = getattr(reason, "value", reason)
+    return None if name in (None, "STOP") else f"answer cut off: {name}"
+
+
 class GeminiChat:
     """``ChatModel`` on Gemini, plus the grounded call web search makes, with this instance's token ledger.
 
     Retries are made here: 408, 429 and 5xx responses and transport errors are tried again up to
     ``max_retries`` times with exponential backoff, and a 429 waits at least the ``retryDelay`` its
     ``RetryInfo`` asks for (up to ``retry_info_max_delay``). Nothing waits after the last attempt.
+    A 429 on a per-day quota is not retried: it fails at once, saying when the quota resets. An answer
+    that did not finish (``finishReason`` other than ``STOP``) is asked for once more, then fails the call.
+    At most ``concurrency`` calls are in flight; a 429 halves that, and each success raises it again.
     """
 
     def __init__(
@@ -81,8 +154,9 @@ class GeminiChat:
         self._settings = settings or load_settings()
         self.model = self._settings.gemini_model if model in (None, "gemini") else model
         self.context_tokens = self._settings.context_for(self.model)
-        self._client = gemini_client(self._settings)
+        self._client = gemini_client(self._settings, self.model)
         self._pricing = Pricing(self._settings, warn)
+        self._in_flight = AdaptiveLimit(self._settings.concurrency)
         self._lock = threading.Lock()
         self._usage = TokenUsage()
         self._version: str | None = None
@@ -107,7 +181,17 @@ class GeminiChat:
         return "".join(answer_parts(self.generate(prompt, config, stage)))
 
     def generate(self, prompt: str, config: Any, stage: str) -> Any:
-        """The SDK's ``GenerateContentResponse`` for ``prompt`` with ``config``, retried and counted."""
+        """The SDK's ``GenerateContentResponse`` for ``prompt`` with ``config``, retried, counted and
+        finished: an answer cut off (``MAX_TOKENS``, ``SAFETY``…) is asked for once more, then fails."""
+        for _ in range(2):
+            response = self._call(prompt, config, stage)
+            reason = unfinished(response)
+            if reason is None:
+                return response
+        raise ModelCallError(f"{reason} (the {stage} call to {self.model}, tried twice)")
+
+    def _call(self, prompt: str, config: Any, stage: str) -> Any:
+        """One answer, with retries on transient failures; its tokens are counted."""
         from google.auth.exceptions import GoogleAuthError
         from google.genai import errors
 
@@ -115,8 +199,17 @@ class GeminiChat:
         while True:
             last = attempt >= self._attempts
             try:
-                response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
+                with self._in_flight:
+                    response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
             except errors.APIError as error:
+                if error.code == 429:
+                    self._in_flight.throttled()
+                    if quota := daily_quota(error.details):
+                        raise QuotaExhausted(
+                            f"Gemini's per-day quota for {self.model} is used up ({quota}); it resets "
+                            f"{quota_reset()}. Try again then, choose another model with --model, or see "
+                            f"your limits at {RATE_LIMITS_URL}"
+                        ) from None
                 if last or error.code not in RETRIED_STATUSES:
                     raise self._failure(error, stage) from None
                 self._wait(attempt, retry_delay(error.details) if error.code == 429 else None)
@@ -136,6 +229,7 @@ class GeminiChat:
                     "names a gateway, check that it forwards to the Gemini API"
                 ) from None
             else:
+                self._in_flight.succeeded()
                 self._record(response)
                 return response
             attempt += 1
@@ -179,10 +273,11 @@ class GeminiChat:
             output_tokens=(metadata and metadata.candidates_token_count) or 0,
             thought_tokens=(metadata and metadata.thoughts_token_count) or 0,
             tool_tokens=(metadata and metadata.tool_use_prompt_token_count) or 0,
+            cached_tokens=(metadata and metadata.cached_content_token_count) or 0,
         )
-        searches = len(search_queries(response))
         price = self._pricing.price(response.model_version or self.model, self.model)
-        spent.estimated_cost_usd = estimate_cost(spent, price, searches)
+        spent.searches = billed_searches(search_queries(response), price.search_unit if price else "query")
+        spent.estimated_cost_usd = estimate_cost(spent, price)
         with self._lock:
             self._usage = self._usage + spent
             self._version = response.model_version or self._version
@@ -196,11 +291,11 @@ def answer_parts(response: Any) -> list[str]:
     return [part.text for part in candidate.content.parts if part.text and not part.thought]
 
 
-def search_queries(response: Any) -> set[str]:
-    """The distinct web searches a grounded call ran: Google bills each unique, non-empty query once."""
+def search_queries(response: Any) -> list[str]:
+    """The web searches a grounded call lists (``webSearchQueries``), as the API gave them."""
     candidate = response.candidates[0] if response.candidates else None
     metadata = candidate and candidate.grounding_metadata
-    return {q.strip() for q in (metadata and metadata.web_search_queries) or [] if q and q.strip()}
+    return list((metadata and metadata.web_search_queries) or [])
 
 
 def _transport_errors() -> tuple[type[Exception], ...]:

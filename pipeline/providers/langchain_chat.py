@@ -3,29 +3,39 @@
 The model is built by ``init_chat_model`` from a ``provider:model`` name. Prompts, evidence
 packing, validation with one repair retry and ``<think>`` stripping live in the shared layer
 (``pipeline.analysts.llm``); this module only makes the call, in the output mode the settings
-choose for the model, and keeps count of the tokens it spent.
+choose for the model, and keeps count of the tokens it spent. Whatever the mode, the reply goes back
+as the model wrote it: LangChain's and the SDKs' own parsers would raise before any repair (OpenAI's
+structured mode) or quietly complete a JSON the model left unfinished (JSON mode), so none is used.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from pipeline.errors import ModelCallError, UsageError
+from pipeline.models import TokenUsage
 from pipeline.providers.secrets import one_line, redact
 from pipeline.providers.usage import Pricing, backoff, estimate_cost
-from pipeline.models import TokenUsage
 from pipeline.settings import OutputMode, Settings, load_settings
 
 #: Providers with a ``groundbrief[...]`` extra, and the package each one imports.
 EXTRAS = {"ollama": "langchain_ollama", "openai": "langchain_openai", "anthropic": "langchain_anthropic"}
 #: Providers whose integration has no retries of its own: this module retries them with backoff.
 SELF_RETRIED = {"ollama"}
+#: The environment variable each hosted provider's key is read from; named when it is missing.
+KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+#: Where each provider is served when its environment names no other endpoint, and how to start a local one.
+DEFAULT_ENDPOINTS = {"ollama": ("OLLAMA_HOST", "http://127.0.0.1:11434"), "openai": ("OPENAI_BASE_URL", None)}
+START_HINTS = {"ollama": "start it with `ollama serve` (or the Ollama app)", "openai": "start the local server"}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
 def split_model_name(name: str) -> tuple[str, str]:
@@ -46,9 +56,15 @@ class LangChainChat:
         self.mode: OutputMode = settings.output_mode_for(self.name)
         self.context_tokens = settings.context_for(self.name)
         self._settings = settings
-        self._own_retries = settings.max_retries if self.provider in SELF_RETRIED else 0
+        self.endpoint = endpoint(self.provider)
+        self.local = is_loopback(self.endpoint)
+        self._own_retries = settings.max_retries if self.provider in SELF_RETRIED or self.local else 0
         self._pricing = Pricing(settings, warn)
-        self._chat = _build(self.provider, self.model, settings, self.context_tokens)
+        _require_packages(self.provider)
+        _require_key(self.provider, self.name)
+        if self.local:
+            self._check_listening()
+        self._chat = _build(self.provider, self.model, settings, self.context_tokens, self.local)
         self._usage = TokenUsage()
         self._reported_model: str | None = None
 
@@ -65,17 +81,21 @@ class LangChainChat:
         return self._usage
 
     def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
-        """The reply as JSON text; parsing failures come back as the raw text so the shared layer can repair."""
+        """The reply as the model wrote it (text, or a tool call's arguments), for the shared layer to
+        clean, parse strictly, validate and repair. The schema goes to the provider as a plain JSON
+        schema, so no SDK parses the reply into the pydantic model and raises before the repair."""
         if self.mode == "text":
             message = self._invoke(self._chat, prompt, stage)
-            self._record(message)
-            return _reply_text(message)
-        method = {"json": "json_mode"}.get(self.mode)
-        runnable = self._chat.with_structured_output(schema, include_raw=True, **({"method": method} if method else {}))
-        result = self._invoke(runnable, prompt, stage)
-        self._record(result["raw"])
-        parsed = result["parsed"]
-        return parsed.model_dump_json() if isinstance(parsed, BaseModel) else _reply_text(result["raw"])
+        elif self.mode == "structured" and self.provider == "openai":
+            message = self._invoke(self._chat.bind(response_format=_openai_format(schema)), prompt, stage)
+        else:
+            method = {"json": "json_mode"}.get(self.mode)
+            runnable = self._chat.with_structured_output(
+                schema.model_json_schema(), include_raw=True, **({"method": method} if method else {})
+            )
+            message = self._invoke(runnable, prompt, stage)["raw"]
+        self._record(message)
+        return _reply_text(message)
 
     def _invoke(self, runnable: Any, prompt: str, stage: str) -> Any:
         """One call with backoff on transient failures; whatever still fails becomes a clear error."""
@@ -83,11 +103,32 @@ class LangChainChat:
         while True:
             try:
                 return runnable.invoke(prompt)
-            except Exception as error:  # noqa: BLE001 — provider packages share no exception base
+            except Exception as error:
+                if self.local and _refused(error):
+                    raise self._not_running() from None
                 if attempt >= self._own_retries or not _transient(error):
                     raise self._failure(error, stage) from None
                 attempt += 1
                 time.sleep(backoff(self._settings, attempt))
+
+    def _check_listening(self) -> None:
+        """Before LangChain is imported (a second or more): is anything listening at the local endpoint?"""
+        import socket
+
+        parts = urlsplit(self.endpoint or "")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname, port), timeout=2).close()
+        except ConnectionRefusedError:
+            raise self._not_running() from None
+        except OSError:
+            pass  # a slow or odd network: the call will say what is wrong
+
+    def _not_running(self) -> UsageError:
+        return UsageError(
+            f"nothing answers at {self.endpoint} for {self.name} (connection refused): "
+            f"{START_HINTS.get(self.provider, 'start the server')}"
+        )
 
     def _failure(self, error: Exception, stage: str) -> Exception:
         """Credentials and missing models are the user's to fix (exit 1); the rest fails just this call."""
@@ -112,20 +153,45 @@ class LangChainChat:
             output_tokens=usage.get("output_tokens", 0) - thought,
             thought_tokens=thought,
         )
-        spent.estimated_cost_usd = estimate_cost(spent, self._pricing.price(self.model))  # reasoning bills as output
+        if not self.local:  # a model on this machine costs nothing: no price, and no warning about it
+            spent.estimated_cost_usd = estimate_cost(spent, self._pricing.price(self.model))  # reasoning bills as output
         self._usage = self._usage + spent
 
 
-def _build(provider: str, model: str, settings: Settings, context_tokens: int) -> Any:
+def endpoint(provider: str) -> str | None:
+    """The URL the provider's client will call, from its own environment variable or its default."""
+    variable, default = DEFAULT_ENDPOINTS.get(provider, (None, None))
+    url = (os.environ.get(variable) if variable else None) or default
+    if url and "://" not in url:  # OLLAMA_HOST may be host:port
+        url = f"http://{url}"
+    return url
+
+
+def is_loopback(url: str | None) -> bool:
+    """Whether ``url`` is served on this machine (a local model: free, and fast to find not running)."""
+    return bool(url) and (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
+
+
+def _require_key(provider: str, name: str) -> None:
+    """The provider's key, named before anything is built: without it Anthropic's client fails only at
+    the first call, with "Connection error". (OpenAI's client needs one even for a local server.)"""
+    variable = KEY_VARIABLES.get(provider)
+    if variable and not os.environ.get(variable, "").strip():
+        raise UsageError(f"{name} needs an API key: set {variable}")
+
+
+def _build(provider: str, model: str, settings: Settings, context_tokens: int, local: bool) -> Any:
     """The LangChain chat model, with the provider package imported only now (it is an optional extra)."""
-    _require_packages(provider)
     from langchain.chat_models import init_chat_model
 
+    kwargs = _provider_kwargs(provider, settings, context_tokens)
+    if local and "max_retries" in kwargs:
+        kwargs["max_retries"] = 0  # retried here, so a server that isn't running fails at once
     try:
-        return init_chat_model(model, model_provider=provider, **_provider_kwargs(provider, settings, context_tokens))
+        return init_chat_model(model, model_provider=provider, **kwargs)
     except ImportError as error:  # a provider without an extra; LangChain's message names its package
         raise UsageError(f"the {provider} provider is not installed: {_describe(error)}") from None
-    except Exception as error:  # noqa: BLE001 — an unknown provider, a missing API key: each SDK raises its own
+    except Exception as error:
         raise UsageError(f"cannot set up {provider}:{model}: {_describe(error)}") from None
 
 
@@ -153,6 +219,14 @@ def _provider_kwargs(provider: str, settings: Settings, context_tokens: int) -> 
     return {"timeout": settings.timeout_seconds, "max_retries": settings.max_retries}
 
 
+def _openai_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """OpenAI's strict ``response_format`` for ``schema`` (the one its SDK derives from the class), as a
+    dict: given the class itself, the SDK parses the reply and raises before the shared repair."""
+    from openai.lib._parsing import type_to_response_format_param
+
+    return cast(dict[str, Any], type_to_response_format_param(schema))
+
+
 def _reply_text(message: Any) -> str:
     """The reply's text, or a tool call's arguments when the model answered through a tool."""
     tool_calls = getattr(message, "tool_calls", None)
@@ -166,6 +240,20 @@ def _status(error: Exception) -> int | None:
     if status is None:
         status = getattr(getattr(error, "response", None), "status_code", None)
     return status if isinstance(status, int) else None
+
+
+def _refused(error: BaseException) -> bool:
+    """A connection the server refused (nothing listening), anywhere in the error's chain."""
+    import httpx
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (ConnectionRefusedError, httpx.ConnectError)):
+            return True
+        if type(seen) is ConnectionError and "connect" in str(seen).lower():  # the ollama client's own
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _transient(error: Exception) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from pipeline.controls import printable
-from pipeline.models import SAFE_URL_SCHEMES
+from pipeline.models import is_safe_link
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>$|~&#])")
 _BLOCK_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
@@ -51,6 +51,6 @@ def unescape_inline(text: str) -> str:
 
 def safe_url(url: str) -> str:
     """A link target that can't break out of ``(...)`` or run script; unsafe schemes become ``#``."""
-    if urlsplit(url).scheme.lower() not in SAFE_URL_SCHEMES:
+    if not is_safe_link(url):
         return "#"
     return quote(url, safe=":/?#@!$&'*+,;=%~-._")

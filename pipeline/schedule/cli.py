@@ -90,12 +90,15 @@ def schedule(
     """
     from datetime import UTC, datetime
 
+    from pipeline.schedule.calendar import load_calendar
     from pipeline.schedule.due import plan_watchlist
     from pipeline.schedule.watchlist import load_watchlist
 
     with _clear_errors():
         loaded = load_watchlist(watchlist)
-        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of)
+        references = {ref for company in loaded.companies if (ref := loaded.calendar_of(company)) is not None}
+        calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
+        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
         limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
         sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
@@ -137,6 +140,10 @@ def batch(
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
                           limits=Limits.chosen(report_timeout, run_timeout), **run))
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 @contextmanager
@@ -186,7 +193,7 @@ def _execute(
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
     if dry_run:
-        output.print(summary.plan_table(plan.jobs, peek(database, [job.key for job in plan.jobs]), redo=redo))
+        output.print(summary.plan_table(plan.jobs, peek(database, [key for job in plan.jobs for key in (job.key, *job.earlier)]), redo=redo))
         return 0
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:

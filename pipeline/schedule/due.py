@@ -1,4 +1,4 @@
-"""Which briefings are due on a date: date arithmetic only, no state database and no clock.
+"""Which briefings are due on a date: date arithmetic only, no state database, no clock, no I/O.
 
 Each earnings date has milestones, one per lead day (T-7, T-1, T-0 for lead days 7, 1 and 0). On a
 given day the due milestone is the latest one whose date has arrived, so a T-7 briefing missed while
@@ -8,14 +8,16 @@ flooding the desk with stale briefings. Dates past the report date are skipped w
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.report.formatting import format_date
 from pipeline.models import EarningsEvent, ResearchRequest
+from pipeline.report.formatting import format_date
+from pipeline.schedule.calendar import DEFAULT_QUARTER, SAME_REPORT, Calendar, EarningsDate, display_url, is_url, merge
 from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
-from pipeline.schedule.watchlist import Company, Earnings, RequestSpec, Resolved, Watchlist
+from pipeline.schedule.watchlist import MAX_LEAD_DAYS, Company, RequestSpec, Resolved, Watchlist
 
 
 @dataclass(frozen=True)
@@ -40,22 +42,59 @@ def local_today(now: datetime, timezone: str | None) -> date:
     return now.astimezone(ZoneInfo(timezone) if timezone else None).date()
 
 
-def plan_watchlist(watchlist: Watchlist, *, now: datetime, as_of: date | None = None) -> Plan:
-    """The jobs due at ``now`` (each company's date in its time zone), or on ``as_of`` if given."""
+def plan_watchlist(
+    watchlist: Watchlist, *, now: datetime, as_of: date | None = None, calendars: Mapping[str, Calendar] | None = None
+) -> Plan:
+    """The jobs due at ``now`` (each company's date in its time zone), or on ``as_of`` if given.
+
+    ``calendars`` are the loaded ``earnings_calendar`` files, by the reference the watchlist gives.
+    """
     jobs: list[Job] = []
     notes: list[Note] = []
     for company in watchlist.companies:
-        if not company.earnings:
-            notes.append(Note(NoteKind.NO_DATES, f"{company.ticker} has no earnings dates: nothing to schedule"))
-        today = as_of or local_today(now, company.timezone or watchlist.timezone)
-        for event in company.earnings:
+        zone = company.timezone or watchlist.timezone
+        today = as_of or local_today(now, zone)
+        dates, warnings = _earnings_dates(watchlist, company, today, calendars or {})
+        notes += [Note(NoteKind.CONFLICT, warning) for warning in warnings]
+        if not dates:
+            notes.append(Note(NoteKind.NO_DATES, _no_dates(watchlist, company)))
+        for event in dates:
             event_jobs, note = _plan_event(watchlist, company, event, today)
             jobs += event_jobs
             notes += [note] if note else []
     return Plan(jobs=jobs, notes=notes)
 
 
-def _plan_event(watchlist: Watchlist, company: Company, event: Earnings, today: date) -> tuple[list[Job], Note | None]:
+def _earnings_dates(
+    watchlist: Watchlist, company: Company, today: date, calendars: Mapping[str, Calendar]
+) -> tuple[list[EarningsDate], list[str]]:
+    """The watchlist's own dates, merged with its calendar's from today to a year ahead."""
+    explicit = [EarningsDate(quarter=item.quarter, date=item.date) for item in company.earnings]
+    reference = watchlist.calendar_of(company)
+    if reference is None:
+        return explicit, []
+    zone = company.timezone or watchlist.timezone
+    found = calendars[str(reference)].dates_for(
+        company, today, today + timedelta(days=MAX_LEAD_DAYS), ZoneInfo(zone) if zone else None
+    )
+    horizon = today + timedelta(days=max(max(watchlist.resolve(company, spec).lead_days) for spec in company.requests))
+    # Every date that is due, and the next one after them (for the "first briefing due" note).
+    nearby = [item for item in found if item.date <= horizon] + [item for item in found if item.date > horizon][:1]
+    return merge(explicit, nearby, company.ticker)
+
+
+def _no_dates(watchlist: Watchlist, company: Company) -> str:
+    reference = watchlist.calendar_of(company)
+    if reference is None:
+        return f"{company.ticker} has no earnings dates: nothing to schedule"
+    name = display_url(str(reference)) if is_url(reference) else str(reference)
+    return (f"{company.ticker} has no earnings dates, and no event in {name} in the next {MAX_LEAD_DAYS} days "
+            f"names {company.ticker} or {company.name}: nothing to schedule")
+
+
+def _plan_event(
+    watchlist: Watchlist, company: Company, event: EarningsDate, today: date
+) -> tuple[list[Job], Note | None]:
     if event.date < today:
         return [], Note(NoteKind.PAST, f"{company.ticker} {event.quarter} reported on {format_date(event.date)}, "
                                        f"before {format_date(today)}: skipped; remove it from the watchlist")
@@ -74,8 +113,16 @@ def _plan_event(watchlist: Watchlist, company: Company, event: Earnings, today: 
                                          f"first briefing due {format_date(min(first_due))}")
 
 
-def _job(company: Company, event: Earnings, spec: RequestSpec, settings: Resolved, today: date, due: Milestone) -> Job:
-    """The report for ``spec`` at milestone ``due``; its window is counted back from ``today``."""
+def _job(
+    company: Company, event: EarningsDate, spec: RequestSpec, settings: Resolved, today: date, due: Milestone
+) -> Job:
+    """The report for ``spec`` at milestone ``due``; its window is counted back from ``today``.
+
+    ``earlier`` are the keys the briefings before this one in its series (same company, request and
+    quarter) were recorded under: the earlier milestones of this date and, when the quarter is named,
+    those of a date it was moved from (within ``SAME_REPORT``). The latest of them done is compared with.
+    """
+    earnings = EarningsEvent(company=company.name, quarter=event.quarter, report_date=event.date)
     request = ResearchRequest(
         question=spec.question,
         source_hints=spec.source_hints,
@@ -84,11 +131,20 @@ def _job(company: Company, event: Earnings, spec: RequestSpec, settings: Resolve
         as_of=today,
         window=settings.window,
         query_count=settings.query_count,
-        earnings=EarningsEvent(company=company.name, quarter=event.quarter, report_date=event.date),
+        earnings=earnings,
     )
-    identity = fingerprint(request, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
+
+    def keys(report_date: date, leads: Iterable[int]) -> list[str]:
+        moved = request.model_copy(update={"earnings": earnings.model_copy(update={"report_date": report_date})})
+        identity = fingerprint(moved, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
+        return [f"{company.ticker}:{report_date}:T-{lead}:{identity}" for lead in leads]
+
+    earlier = keys(event.date, range(due.lead + 1, MAX_LEAD_DAYS + 1))
+    if event.quarter != DEFAULT_QUARTER:
+        for shift in range(1 - SAME_REPORT.days, SAME_REPORT.days):
+            earlier += keys(event.date + timedelta(days=shift), settings.lead_days) if shift else []
     return Job(
-        key=f"{company.ticker}:{event.date}:T-{due.lead}:{identity}",
+        key=keys(event.date, [due.lead])[0],
         label=f"{company.ticker} {event.quarter} T-{due.lead} · {short_question(spec.question)}",
         reason=_reason(company, event, due),
         request=request,
@@ -96,10 +152,12 @@ def _job(company: Company, event: Earnings, spec: RequestSpec, settings: Resolve
         corpus=settings.corpus,
         out_dir=settings.out_dir,
         name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
+        origin=event.origin,
+        earlier=tuple(earlier),
     )
 
 
-def _reason(company: Company, event: Earnings, due: Milestone) -> str:
+def _reason(company: Company, event: EarningsDate, due: Milestone) -> str:
     when = "on the day of" if due.lead == 0 else f"{due.lead} day{'s' if due.lead > 1 else ''} before"
     reason = f"{when} {company.name}'s {event.quarter} earnings on {format_date(event.date)}"
     if due.days_late:

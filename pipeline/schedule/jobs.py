@@ -29,6 +29,8 @@ class Job:
     prompts: Path | None = None
     templates: Path | None = None
     use_cache: bool = True
+    origin: str = ""  # the calendar event the date comes from, if it does
+    earlier: tuple[str, ...] = ()  # keys of the briefings before this one in its series, nearest first
 
 
 class NoteKind(Enum):
@@ -36,6 +38,7 @@ class NoteKind(Enum):
     UPCOMING = "upcoming"
     NO_DATES = "no dates"
     DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # a calendar date the watchlist overrides
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def run_lock(directory: Path, subject: Path, limit: timedelta) -> Iterator[None]
     path = directory / f"run-{subject.stem}-{digest}.lock"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below, after the error check)
     except OSError as error:
         raise StateError(f"can't create the lock file {path}: {error.strerror or error}") from None
     with handle:

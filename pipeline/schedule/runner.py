@@ -25,9 +25,11 @@ from pathlib import Path
 from pipeline.errors import GroundbriefError
 from pipeline.generate import GeneratedReport
 from pipeline.interrupts import Interrupted
+from pipeline.models import Report
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.limits import Limits, describe
 from pipeline.schedule.state import RunRecord, StateDB, StateError, Status
+from pipeline.series import find_previous
 
 DEFAULT_WORKERS = 2
 
@@ -175,12 +177,15 @@ def _start(
     rerun = _rerun_reason(previous)
     log.info("start %s (attempt %d): %s%s", job.key, attempt, job.label, f" ({rerun})" if rerun else "")
 
+    def warn(message: str) -> None:
+        log.warning("%s: %s", job.key, message)
+
     def produce() -> None:
         try:
             report: GeneratedReport | Exception = generate(
                 job.request, model=job.model, corpus=job.corpus, out_dir=job.out_dir, name=job.name,
                 search=job.search, prompts=job.prompts, templates=job.templates, use_cache=job.use_cache,
-                warn=lambda message: log.warning("%s: %s", job.key, message),
+                amend=_series_link(job, state, warn), warn=warn,
             )
         except Exception as error:  # any failure is recorded for a retry; the other jobs carry on
             report = error
@@ -201,6 +206,12 @@ def _finish(running: _Running, result: GeneratedReport | Exception, state: State
     notes = [note for note in (running.rerun, "some searches failed" if result.report.metadata.partial else "") if note]
     detail = f"{path} ({'; '.join(notes)})" if notes else str(path)
     return _close(running, state, Result.PARTIAL if result.report.metadata.partial else Result.DONE, detail, path=path)
+
+
+def _series_link(job: Job, state: StateDB, warn: Callable[[str], None]) -> Callable[[Report], Report] | None:
+    """What opens the briefing's analysis: the changes since the latest earlier briefing of its series."""
+    previous = find_previous(state.done_reports(job.earlier), warn) if job.earlier else None
+    return previous.link if previous else None
 
 
 def _time_out(running: _Running, state: StateDB, log: logging.Logger, limits: Limits, *, run_over: bool) -> Outcome:

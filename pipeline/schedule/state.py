@@ -161,6 +161,9 @@ class StateDB:
         with self._transaction() as db:
             return _fetch(db, list(keys))
 
+    def done_reports(self, keys: Iterable[str]) -> list[str]:
+        return done_reports(self.records(keys).values())
+
     def _close_claim(self, key: str, token: str, status: Status, *, report_path: str | None = None,
                      error: str | None = None) -> None:
         with self._transaction() as db:
@@ -198,6 +201,13 @@ def peek(path: Path, keys: Iterable[str]) -> dict[str, RunRecord]:
             db.close()
     except sqlite3.Error as error:
         raise explain(path, error, BUSY_TIMEOUT_SECONDS) from None
+
+
+def done_reports(records: Iterable[RunRecord]) -> list[str]:
+    """The report paths of the ``records`` that are done, the most recently finished first."""
+    done = [record for record in records if record.status is Status.DONE and record.report_path]
+    done.sort(key=lambda record: record.finished_at or record.started_at, reverse=True)
+    return [record.report_path for record in done if record.report_path]
 
 
 def explain(path: Path, error: sqlite3.Error, timeout: float) -> StateError:

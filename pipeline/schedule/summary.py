@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -15,7 +17,7 @@ from rich.text import Text
 from pipeline.controls import printable
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
-from pipeline.schedule.state import RunRecord, Status
+from pipeline.schedule.state import RunRecord, Status, done_reports
 
 _STYLES = {Result.DONE: "green", Result.PARTIAL: "yellow", Result.FAILED: "red", Result.SKIPPED: "dim"}
 
@@ -27,7 +29,10 @@ def plan_table(jobs: list[Job], records: dict[str, RunRecord], *, redo: bool = F
         table.add_column(column, overflow="fold")
     now = datetime.now(UTC)
     for number, job in enumerate(jobs, 1):
-        table.add_row(str(number), _text(job.label), _text(job.reason), _text(_state(records.get(job.key), now, redo)))
+        why = job.reason + (f"; from {job.origin}" if job.origin else "")
+        record = records.get(job.key)
+        state = _state(record, now, redo) + ("" if record and record.status is Status.DONE and not redo else _compared_with(job, records))
+        table.add_row(str(number), _text(job.label), _text(why), _text(state))
     return table
 
 
@@ -45,11 +50,19 @@ def _state(record: RunRecord | None, now: datetime, redo: bool) -> str:
     return f"running in {record.owner}: skip"
 
 
+def _compared_with(job: Job, records: dict[str, RunRecord]) -> str:
+    """The earlier briefing of the series a new one will be compared with, if one is still there."""
+    previous = next((path for path in done_reports(records[key] for key in job.earlier if key in records)
+                     if Path(path).is_file()), None)
+    return f"; compared with {previous}" if previous else ""
+
+
 def outcome_table(outcomes: list[Outcome]) -> Table:
     """What each job did: the report written, the error, or why it was skipped."""
     table = Table(title=f"groundbrief: {counts(outcomes)}", title_justify="left")
-    for column, justify in (("#", "right"), ("Report", "left"), ("Result", "left"), ("Try", "right"),
-                            ("Time", "right"), ("Output or reason", "left")):
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (("#", "right"), ("Report", "left"), ("Result", "left"), ("Try", "right"),
+                            ("Time", "right"), ("Output or reason", "left"))
+    for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")
     for number, outcome in enumerate(outcomes, 1):
         table.add_row(

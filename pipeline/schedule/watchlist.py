@@ -17,13 +17,22 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, ValidationInfo
-from pydantic import field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from pipeline.registry import DEFAULT_MODEL, check_model
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
+from pipeline.registry import DEFAULT_MODEL, check_model
+from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
 from pipeline.schedule.toml_lines import Location, key_lines, line_of
@@ -35,7 +44,7 @@ DEFAULT_OUT_DIR = "reports"
 MAX_LEAD_DAYS = 365
 
 # Stand-ins for checking a request's question before its real as-of date and window are known.
-_PLACEHOLDER = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
+_PLACEHOLDER: dict[str, Any] = {"as_of": dt.date(2000, 1, 1), "window": TimeWindow(amount=1, unit="d")}
 
 
 def _known_zone(name: str) -> str:
@@ -149,7 +158,27 @@ def _checked(build: Callable[[], ResearchRequest]) -> ResearchRequest:
         raise ValueError(_message(error.errors()[0])) from None
 
 
-class Company(Settings):
+class Dated(Settings):
+    """What may carry earnings dates from a calendar: a company, or the whole watchlist."""
+
+    earnings_calendar: str | Path | None = None
+
+    @field_validator("earnings_calendar")
+    @classmethod
+    def _calendar(cls, value: str | Path | None, info: ValidationInfo) -> str | Path | None:
+        """An ``https://`` URL as written; a path relative to the watchlist, which must exist."""
+        text = str(value or "").strip()
+        if value is None or is_url(text):
+            return text or None
+        if "://" in text:
+            raise ValueError("give an https:// URL or a path to an .ics or .csv file")
+        path = Path((info.context or {}).get("base", Path.cwd())) / Path(text).expanduser()
+        if not path.is_file():
+            raise ValueError(f"calendar file {path} does not exist")
+        return path
+
+
+class Company(Dated):
     name: NonEmpty
     ticker: Ticker
     focus: NonEmpty | None = None
@@ -158,11 +187,15 @@ class Company(Settings):
     requests: list[RequestSpec] = Field(min_length=1)
 
 
-class Watchlist(Settings):
+class Watchlist(Dated):
     timezone: TimeZoneName | None = None
     report_timeout: Duration | None = None  # a run's limits: "15m", "2h"; default as the command's options
     run_timeout: Duration | None = None
     companies: list[Company] = Field(default_factory=list)
+
+    def calendar_of(self, company: Company) -> str | Path | None:
+        """The calendar a company's dates come from: its own, else the watchlist's."""
+        return company.earnings_calendar or self.earnings_calendar
 
     def resolve(self, company: Company, spec: RequestSpec) -> Resolved:
         """The settings a request runs with: its own, else its company's, else the watchlist's."""
@@ -256,13 +289,13 @@ def _duplicates(
     return problems
 
 
-def _problem(detail: dict[str, Any], lines: dict[Location, int]) -> Problem:
+def _problem(detail: Any, lines: dict[Location, int]) -> Problem:
     location = tuple(detail["loc"])
     owner = location[:-1] if detail["type"] in ("missing", "extra_forbidden") else location
     return Problem(line_of(lines, location), _message(detail), where=_dotted(owner))
 
 
-def _message(detail: dict[str, Any]) -> str:
+def _message(detail: Any) -> str:
     """Pydantic's message, reworded for someone editing a TOML file."""
     key = detail["loc"][-1] if detail["loc"] else ""
     kind = detail["type"]

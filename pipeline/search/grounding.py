@@ -91,6 +91,7 @@ def grounded_answer(response: Any) -> GroundedAnswer:
     """The grounded answer in the searcher's terms: the answer, the searches run, the pages, the statements."""
     metadata = _grounding(response)
     parts = _all_parts(response)
+    answer = "".join(answer_parts(response))
     chunks = tuple(
         WebChunk(uri=chunk.web.uri, title=(chunk.web.title or "").strip())
         if chunk.web and _WEB_URI.match(chunk.web.uri or "")
@@ -99,7 +100,7 @@ def grounded_answer(response: Any) -> GroundedAnswer:
     )
     statements = tuple(
         GroundedStatement(
-            text=segment_text(parts, support.segment),
+            text=segment_text(parts, answer, support.segment),
             chunks=tuple(support.grounding_chunk_indices or ()),
             confidence=max(support.confidence_scores) if support.confidence_scores else None,
         )
@@ -107,20 +108,23 @@ def grounded_answer(response: Any) -> GroundedAnswer:
         if support.segment is not None
     )
     return GroundedAnswer(
-        text="".join(answer_parts(response)),
+        text=answer,
         searches=tuple(q.strip() for q in metadata.web_search_queries or [] if q and q.strip()),
         chunks=chunks,
         statements=tuple(s for s in statements if s.text),
     )
 
 
-def segment_text(parts: list[str], segment: Any) -> str:
-    """A support's text: the API's ``segment.text``, or when that is missing, its part cut at the
-    segment's **UTF-8 byte** offsets (the API counts bytes, and leaves ``startIndex`` out when 0)."""
+def segment_text(parts: list[str], answer: str, segment: Any) -> str:
+    """A support's text: the API's ``segment.text``, or when that is missing, the text cut at the
+    segment's **UTF-8 byte** offsets (the API counts bytes, and leaves ``startIndex`` out when 0). The
+    offsets are into part ``partIndex`` when given, else into the answer without its thought parts:
+    recorded Gemini 3 traffic puts the answer after thought and tool parts and still leaves ``partIndex`` out."""
     if segment.text and segment.text.strip():
         return segment.text.strip()
-    index, start, end = segment.part_index or 0, segment.start_index or 0, segment.end_index
-    data = parts[index].encode("utf-8") if index < len(parts) else b""
+    index, start, end = segment.part_index, segment.start_index or 0, segment.end_index
+    text = answer if index is None else parts[index] if index < len(parts) else ""
+    data = text.encode("utf-8")
     if end is None or not 0 <= start < end <= len(data):
         return ""
     return data[start:end].decode("utf-8", errors="replace").strip()

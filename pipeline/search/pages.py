@@ -3,8 +3,8 @@
 Grounded answers cite ``vertexaisearch.cloud.google.com/grounding-api-redirect/…`` links. Redirects
 are followed one hop at a time: each hop is one request whose body is never read, and its
 ``Location`` is cached, so the publisher's URL is known even when the page itself can't be read.
-The page is read up to ``page_max_bytes`` and its main text and publication date are extracted with
-trafilatura. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
+The page is read up to ``page_max_bytes`` and its main text is extracted with trafilatura; its
+publication date comes from its URL (``/2026/01/16/``) or else its own date markup, and records which. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
 
-from pipeline import __version__
+from pipeline.dates import date_from_url
+from pipeline.models import DateSource
 from pipeline.settings import Settings
+from pipeline.version import __version__
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT = f"groundbrief/{__version__} (research briefings; checks quoted passages against their sources)"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -39,6 +45,7 @@ class Page(BaseModel):
     title: str = ""
     site: str = ""
     published: date | None = None
+    date_source: DateSource | None = None
     problem: str | None = None
 
 
@@ -50,8 +57,8 @@ class PageFetcher:
         self._timeout = settings.fetch_timeout_seconds
         self._max_bytes = settings.page_max_bytes
         self._warn = warn
-        self._client = None
-        self._cache = None
+        self._client: httpx.Client | None = None
+        self._cache: Any = None
 
     def __enter__(self) -> PageFetcher:
         import httpx
@@ -75,7 +82,7 @@ class PageFetcher:
         """
         try:
             return self._fetch(url)
-        except Exception as error:  # noqa: BLE001 — whatever a hostile or broken page causes
+        except Exception as error:
             return Page(url=url, final_url=url, problem=f"could not be read ({type(error).__name__})")
 
     def _fetch(self, url: str) -> Page:
@@ -92,6 +99,7 @@ class PageFetcher:
             if location is not None:
                 target = location
                 continue
+            assert self._client is not None, "fetch() is called inside the with block"
             try:
                 with self._client.stream("GET", target) as response:
                     location = _location(target, response)
@@ -104,7 +112,7 @@ class PageFetcher:
                 return Page(url=url, final_url=target, problem=f"timed out after {self._timeout:g} s")
             except httpx.HTTPError as error:
                 return Page(url=url, final_url=target, problem=f"unreachable ({type(error).__name__})")
-            except Exception as error:  # noqa: BLE001 — a malformed redirect or URL (InvalidURL, IDNA), an extractor bug
+            except Exception as error:
                 return Page(url=url, final_url=target, problem=f"could not be read ({type(error).__name__})")
             self._keep(target, page)
             return page
@@ -154,10 +162,11 @@ class PageFetcher:
 
 def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
     """Main text, title, site name and publication date of a page (trafilatura); a wrong date is
-    worse than none, so only the page's own date markup counts, not dates guessed from its text."""
+    worse than none, so only its URL and the page's own date markup count, not dates guessed from its text."""
     if plain:
         text = body.decode("utf-8", errors="replace").strip()
-        return Page(url=url, final_url=final_url, text=text, problem=None if text else "empty page")
+        return Page(url=url, final_url=final_url, text=text, problem=None if text else "empty page",
+                    **_publication_date(final_url, None))
     import trafilatura
 
     document = trafilatura.bare_extraction(
@@ -167,16 +176,26 @@ def extract(url: str, final_url: str, body: bytes, plain: bool = False) -> Page:
         include_comments=False,
         date_extraction_params={"original_date": True, "extensive_search": False},
     )
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, trafilatura.settings.Document) or not (document.text or "").strip():
         return Page(url=url, final_url=final_url, problem="no readable text")
+    text = (document.text or "").strip()
     return Page(
         url=url,
         final_url=final_url,
-        text=document.text.strip(),
+        text=text,
         title=document.title or "",
         site=document.sitename or "",
-        published=_date(document.date),
+        **_publication_date(final_url, document.date),
     )
+
+
+def _publication_date(final_url: str, markup_date: str | None) -> dict:
+    """The date in the page's address, else the one its markup gives, with where it came from."""
+    from_url = date_from_url(final_url)
+    if from_url is not None:
+        return {"published": from_url, "date_source": DateSource.URL}
+    from_page = _date(markup_date)
+    return {"published": from_page, "date_source": DateSource.METADATA if from_page else None}
 
 
 def _location(current: str, response) -> str | None:

@@ -5,10 +5,11 @@ statements the answer makes and the pages behind each; every cited page is fetch
 own sentences that support the statement become the evidence, marked verified. A statement that no
 page confirms (unreachable, no matching sentence) stays in as the model's statement, unverified.
 
-Grounded calls run ``concurrency`` at a time, and a call's pages are fetched as soon as it answers,
-``fetch_concurrency`` at a time, while the other calls are still running: a search takes as many
-rounds of grounded calls as ``concurrency`` needs for the queries (one when there are no more
-queries than that), plus the page fetches of the last answers to arrive.
+All grounded calls start at once, up to ``concurrency`` (the model backs off when rate limited),
+and a call's pages are fetched as soon as it answers, ``fetch_concurrency`` at a time, while the
+other calls are still running: with no more queries than ``concurrency`` (12 at the defaults) a
+search takes one round of grounded calls, plus the page fetches of the last answers to arrive.
+``progress`` hears the count of searches and page fetches done as they finish.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -56,13 +56,21 @@ class GroundedSearcher:
     """``Searcher`` over the live web: grounded calls, cited pages fetched, statements verified."""
 
     def __init__(
-        self, model: GroundingModel, pages: PageSource, prompts: PromptBook, *, concurrency: int, fetch_concurrency: int
+        self,
+        model: GroundingModel,
+        pages: PageSource,
+        prompts: PromptBook,
+        *,
+        concurrency: int,
+        fetch_concurrency: int,
+        progress: Callable[[str], None] = lambda text: None,
     ):
         self.model = model
         self.pages = pages
         self.prompts = prompts
         self.concurrency = concurrency
         self.fetch_concurrency = fetch_concurrency
+        self.progress = progress
 
     @property
     def identity(self) -> str:
@@ -78,23 +86,29 @@ class GroundedSearcher:
 
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
         queries = [query for query in queries if query.text.strip()]
+        counts = _Progress(len(queries), self.progress)
         with self.pages as pages, ThreadPoolExecutor(self.fetch_concurrency) as fetcher:
-            visits = _Once(fetcher, pages.fetch)
+            visits = _Once(fetcher, counts.counted_fetch(pages.fetch), counts.page_started)
 
+            @counts.counted_search
             def research(query: SearchQuery) -> GroundedAnswer:
                 answer = self.model.ground(self.prompts.render("search.md.j2", query=query.text, request=request))
                 for chunk in answer.cited():
                     visits.start(chunk.uri)
                 return answer
 
-            with ThreadPoolExecutor(self.concurrency) as caller:
+            with ThreadPoolExecutor(max(1, min(self.concurrency, len(queries)))) as caller:
                 outcomes = _outcomes(caller, research, queries)
             pages_read = visits.results()
         return _results(request, outcomes, pages_read)
 
 
 def web_searcher(
-    gemini_model: str | None, cache_root: Path, prompts: Path | None, warn: Callable[[str], None]
+    gemini_model: str | None,
+    cache_root: Path,
+    prompts: Path | None,
+    warn: Callable[[str], None],
+    progress: Callable[[str], None] = lambda text: None,
 ) -> GroundedSearcher:
     """The searcher for ``--search web``: Gemini (``gemini_model``, default: the one in settings) with
     its own token ledger, so the orchestrator can add search tokens to any analyst's."""
@@ -110,20 +124,57 @@ def web_searcher(
         PromptBook(prompts),
         concurrency=settings.concurrency,
         fetch_concurrency=settings.fetch_concurrency,
+        progress=progress,
     )
+
+
+class _Progress:
+    """Searches and page fetches finished so far, told as ``search 7/12, pages 10/31`` when either moves."""
+
+    def __init__(self, searches: int, tell: Callable[[str], None]):
+        self._tell = tell
+        self._searches, self._done, self._pages, self._fetched = searches, 0, 0, 0
+        self._lock = threading.Lock()
+
+    def counted_search(self, research: Callable[[SearchQuery], GroundedAnswer]) -> Callable[[SearchQuery], GroundedAnswer]:
+        return self._counted(research, "_done")
+
+    def counted_fetch(self, fetch: Callable[[str], Page]) -> Callable[[str], Page]:
+        return self._counted(fetch, "_fetched")
+
+    def _counted(self, work: Callable, counter: str) -> Callable:
+        """``work``, counted under ``counter`` when it finishes, however it finishes."""
+
+        def counted(item):
+            try:
+                return work(item)
+            finally:
+                self._moved(counter)
+
+        return counted
+
+    def page_started(self) -> None:
+        self._moved("_pages")
+
+    def _moved(self, counter: str) -> None:
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
+            text = f"search {self._done}/{self._searches}" + (f", pages {self._fetched}/{self._pages}" if self._pages else "")
+        self._tell(text)
 
 
 class _Once:
     """Each URL fetched once per search, on the fetch pool, whichever answer cites it first."""
 
-    def __init__(self, pool: ThreadPoolExecutor, fetch: Callable[[str], Page]):
-        self._pool, self._fetch = pool, fetch
+    def __init__(self, pool: ThreadPoolExecutor, fetch: Callable[[str], Page], started: Callable[[], None]):
+        self._pool, self._fetch, self._started = pool, fetch, started
         self._futures: dict[str, Future[Page]] = {}
         self._lock = threading.Lock()
 
     def start(self, url: str) -> None:
         with self._lock:
             if url not in self._futures:
+                self._started()  # counted before the fetch can finish
                 self._futures[url] = self._pool.submit(self._fetch, url)
 
     def results(self) -> dict[str, Page]:
@@ -218,6 +269,7 @@ def _source(chunk: WebChunk, page: Page) -> Source:
         title=page.title or chunk.title,
         publisher=page.site or chunk.title or None,
         published=page.published,
+        date_source=page.date_source,
         label=None if resolved else chunk.title or None,
     )
 

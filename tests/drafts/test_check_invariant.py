@@ -40,7 +40,6 @@ from pipeline.stages import Backends
 from tests.conftest import make_request
 from tests.drafts.test_draft_roundtrip import text, url, words
 
-
 SYNTHESIS = Synthesis(analysis=["Cerebras grows."], gaps=[Gap(title="Coverage", text="Thin.")])
 
 

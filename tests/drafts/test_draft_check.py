@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import groundbrief
 from tests.conftest import EXAMPLE_REPORT
-from tests.drafts.conftest import edit, finding_block
+from tests.drafts.conftest import edit, edit_field, field_line, finding_block, first_finding, generated, relabel_impact
 
 
 def check(path: Path, *options: str):
@@ -28,21 +28,28 @@ def test_a_generated_report_is_clean(draft):
 
 
 def test_each_rule_is_reported_at_its_line(draft):
+    report = generated(draft)
+    dated = first_finding(draft, lambda f: f.sources[0].published is not None)
+    single = first_finding(draft, lambda f: len(f.sources) == 1)
+    relabelled = next(n for n in range(len(report.findings)) if n not in (dated, single))
+    cited = {s.url for f in report.findings for s in f.sources}
+    link = next(s for s in report.sources if s.url.startswith("https://") and s.url not in cited)
     markdown = draft.read_text(encoding="utf-8")
-    hbm = finding_block(markdown, "HBM bottleneck")
-    edit(draft, "    *   **Date:** October 14, 2026\n", "")
-    edit(draft, "**Impact:** High. 3 signals: quantified claim (2,522", "**Impact:** Big. 3 signals: quantified claim (2,522")
-    edit(draft, "**Source:** Cerebras Systems\n", "**Source:** Cerebras Systems, Bloomberg\n")
-    edit(draft, "- [stratechery.com](https://stratechery.com/)", "- [stratechery.com](javascript:alert(1))")
-    edit(draft, "**Contradictions and Gaps:**", hbm + "**Contradictions and Gaps:**")
+    duplicate = finding_block(markdown, dated)
+    snippet_line = markdown.split("\n")[field_line(markdown, dated, "Snippet") - 1]
+    edit_field(draft, dated, "Date", lambda line: None)
+    edit_field(draft, relabelled, "Impact", lambda line: relabel_impact(line, "Big."))
+    edit_field(draft, single, "Source", lambda line: line + ", Bloomberg")
+    edit(draft, f"({link.url})", "(javascript:alert(1))")
+    edit(draft, "**Contradictions and Gaps:**", duplicate + "**Contradictions and Gaps:**")
     result = check(draft, "--format", "json")
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
     found = {(issue["line"], issue["code"]) for issue in report["issues"]}
     assert found == {
-        (line_of(draft, "To get around the HBM bottleneck"), "missing-field"),
+        (line_of(draft, snippet_line), "missing-field"),
         (line_of(draft, "**Impact:** Big."), "impact-level"),
-        (line_of(draft, "Cerebras Systems, Bloomberg"), "unlisted-source"),
+        (line_of(draft, ", Bloomberg"), "unlisted-source"),
         (line_of(draft, "javascript:alert"), "link-scheme"),
         (line_of(draft, "**Contradictions and Gaps:**") - 6, "duplicate-finding"),
     }
@@ -50,7 +57,7 @@ def test_each_rule_is_reported_at_its_line(draft):
     messages = {issue["code"]: issue["message"] for issue in report["issues"]}
     assert messages["missing-field"] == "the finding has no **Date:** line"
     assert messages["unlisted-source"] == "source 'Bloomberg' is not listed under ## Sources Referenced"
-    assert messages["duplicate-finding"] == f"this finding repeats the one on line {line_of(draft, 'To get around the HBM')}"
+    assert messages["duplicate-finding"] == f"this finding repeats the one on line {line_of(draft, snippet_line)}"
 
 
 def test_sections_missing_and_out_of_order(draft):
@@ -75,10 +82,12 @@ def test_a_truncated_report_says_so(draft):
 
 
 def test_warnings_alone_leave_the_draft_clean(draft):
-    edit(draft, "**Impact:** High. 3 signals: quantified claim (2,522", "**Impact:** high - 3 signals: quantified claim (2,522")
+    level = generated(draft).findings[0].impact.value
+    edit_field(draft, 0, "Impact", lambda line: relabel_impact(line, f"{level.lower()} -"))
     result = check(draft)
     assert result.exit_code == 0, result.output
-    assert f"{draft}:{line_of(draft, '**Impact:** high -')}: warning: the impact is written as 'High.'" in result.output
+    line = line_of(draft, f"**Impact:** {level.lower()} -")
+    assert f"{draft}:{line}: warning: the impact is written as '{level}.'" in result.output
     assert result.output.endswith(f"{draft}: clean, 1 warning\n")
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.controls import one_line
 from pipeline.drafts.files import parse_report, parse_text
-from pipeline.report.structure import DraftError
 from pipeline.models import (
     Baseline,
     Consensus,
@@ -24,6 +23,7 @@ from pipeline.models import (
     TimeWindow,
 )
 from pipeline.report.render import render_markdown
+from pipeline.report.structure import DraftError
 
 # Any text, including markdown, HTML, quotes, control characters and unicode; values that fold to
 # nothing (once control characters are removed) are kept out of lists whose blank items have no line
@@ -71,7 +71,7 @@ metadata = st.builds(
     model=text,
     search_backend=text,
     generated_at=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                              timezones=st.none() | st.just(timezone.utc) | st.just(timezone(timedelta(hours=-5)))),
+                              timezones=st.none() | st.just(UTC) | st.just(timezone(timedelta(hours=-5)))),
     tool_version=text,
 )
 
@@ -116,6 +116,7 @@ SECTION_NAMES = ["SOURCES REFERENCED", "KEY FINDINGS", "Key findings:", "Analysi
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports)
 @example(_report(analysis=["SOURCES REFERENCED"]))
+@example(_report(sources=[Source(url="file:///corpus/)%00"), Source(url="file:///c/My%20Notes.md")]))  # labels from decoded names
 @example(_report(analysis=["KEY FINDINGS"]))
 @example(_report(analysis=["Key findings:", "The IPO matters most."]))
 @example(_report(analysis=SECTION_NAMES, offered_analysis=SECTION_NAMES))

@@ -39,14 +39,18 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
+#: The key is filtered out of anything recorded; requests match byte for byte, body included.
+VCR_CONFIG = {
+    "filter_headers": ["x-goog-api-key", "authorization"],
+    "filter_query_parameters": ["key"],
+    "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+    "decode_compressed_response": True,
+}
+
+
 @pytest.fixture
 def vcr_config() -> dict:
-    return {
-        "filter_headers": ["x-goog-api-key", "authorization"],
-        "filter_query_parameters": ["key"],
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-        "decode_compressed_response": True,
-    }
+    return VCR_CONFIG
 
 
 def configure(recording: bool, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

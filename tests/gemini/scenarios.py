@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ from tests.conftest import make_request
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "gemini"
 
-MODEL = "gemini-flash-latest"  # an alias: the report must show the version the API reports
+MODEL = "gemini-flash-latest"  # an alias (served on v1beta): the report must show the version the API reports
+LIVE_MODEL = "gemini-3.8-flash"  # the re-recordable scenarios name a model version, which the default v1 serves
 MODEL_VERSION = "gemini-3.8-flash"
 API_HOST = "https://generativelanguage.googleapis.com"
 REDIRECT = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/"
@@ -399,25 +400,29 @@ class Scenario:
 
 
 def expand(model: str = MODEL):
-    from pipeline.providers.gemini import GeminiChat
     from pipeline.analysts.llm import LLMAnalyst
+    from pipeline.providers.gemini import GeminiChat
 
     return LLMAnalyst(GeminiChat(model)).expand(REQUEST)
 
 
-def grounded_search(queries: list[int]):
+def grounded_search(queries: list[int], model: str = MODEL, progress=lambda text: None):
     from pipeline.models import SearchQuery
     from pipeline.registry import BackendOptions, registry
     from pipeline.resources import cache_dir
 
-    searcher = registry().backends(BackendOptions(model=MODEL, cache_root=cache_dir())).searcher
+    searcher = registry().backends(BackendOptions(model=model, cache_root=cache_dir(), progress=progress)).searcher
     return searcher.search(REQUEST, [SearchQuery(text=QUERIES[i][0]) for i in queries])
 
 
-def report(out_dir: Path):
+def report(out_dir: Path, model: str = MODEL):
     from pipeline.generate import generate_report
 
-    return generate_report(REQUEST, model=MODEL, out_dir=out_dir)
+    return generate_report(REQUEST, model=model, out_dir=out_dir)
+
+
+def live_report(out_dir: Path):
+    return report(out_dir, LIVE_MODEL)
 
 
 PAGES = [REDIRECTS["businesswire"], REDIRECTS["groq"], REDIRECTS["nextplatform"], CEREBRAS_BLOG]
@@ -452,18 +457,23 @@ INVENTING_RULES = [
 
 SCENARIOS = [
     # Re-recordable against the real API: their tests assert only what any real answer must satisfy.
-    Scenario("expand", [Rule("ExpandResponse", [expand_reply])], lambda tmp: expand()),
+    Scenario("expand", [Rule("ExpandResponse", [expand_reply], model=LIVE_MODEL)], lambda tmp: expand(LIVE_MODEL)),
     Scenario(
         "unknown_model",
         [Rule("ExpandResponse", [NO_MODEL], model="gemini-0-flash")],
         lambda tmp: expand("gemini-0-flash"),
         expected_error=Exception,
     ),
-    Scenario("search_live", [Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0])], lambda tmp: grounded_search([0]), web=WEB),
+    Scenario(
+        "search_live",
+        [Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0], model=LIVE_MODEL)],
+        lambda tmp: grounded_search([0], LIVE_MODEL),
+        web=WEB,
+    ),
     Scenario(
         "report_live",
-        [*REPORT_RULES, Rule("grounded", [NO_SEARCH], marker=QUERIES[2][0])],
-        report,
+        [replace(rule, model=LIVE_MODEL) for rule in [*REPORT_RULES, Rule("grounded", [NO_SEARCH], marker=QUERIES[2][0])]],
+        live_report,
         web=WEB,
     ),
     # Scripted: faults the real API can't be asked for, and exact content the tests check in detail.

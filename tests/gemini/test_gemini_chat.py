@@ -9,15 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.providers.gemini import GeminiChat, retry_delay
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.errors import ModelCallError, ModelOutputError
+from pipeline.errors import ModelCallError, ModelOutputError, UsageError
+from pipeline.providers.gemini import GeminiChat, retry_delay
 from pipeline.providers.secrets import redact
-from pipeline.errors import UsageError
 from pipeline.settings import load_settings
 from tests.echo_server import echo_server
 from tests.gemini.conftest import DUMMY_KEY
 from tests.gemini.scenarios import (
+    LIVE_MODEL,
     MODEL,
     MODEL_VERSION,
     QUERIES,
@@ -44,7 +44,7 @@ def _usage_in(cassette) -> dict[str, int]:
 @pytest.mark.vcr
 @pytest.mark.default_cassette("expand.yaml")
 def test_expansion_is_one_structured_call_with_usage_and_model_version(vcr):
-    chat = GeminiChat(MODEL)
+    chat = GeminiChat(LIVE_MODEL)
     queries = LLMAnalyst(chat).expand(REQUEST)
     assert 1 <= len(queries) <= REQUEST.query_count and all(q.text.strip() for q in queries)
     (reply,) = gemini_replies(vcr)
@@ -152,7 +152,7 @@ def test_gateway_base_url_from_the_environment_is_used(monkeypatch):
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://llm-gateway.example.com/google")
-    gateway = "POST https://llm-gateway.example.com/google/v1/models/gemini-flash-latest:generateContent"
+    gateway = "POST https://llm-gateway.example.com/google/v1beta/models/gemini-flash-latest:generateContent"
     with pytest.raises(CannotOverwriteExistingCassetteException, match=re.escape(gateway)):
         expand()
 

@@ -129,8 +129,8 @@ def test_a_redirect_to_a_host_idna_rejects_is_named_not_raised(local_site):
 def test_one_bad_page_does_not_end_the_search(local_site):
     """A grounded answer citing a page with a malformed redirect and a readable page: the search
     finishes, the readable page verifies the statement, the bad one is named in the warnings."""
-    from pipeline.prompts import PromptBook
     from pipeline.models import SearchQuery, TokenUsage
+    from pipeline.prompts import PromptBook
     from pipeline.search.grounding import GroundedAnswer, GroundedStatement, WebChunk
     from pipeline.search.web import GroundedSearcher
     from tests.conftest import make_request

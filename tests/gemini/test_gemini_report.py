@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.gemini.scenarios import (
     REDIRECTS,
     gemini_replies,
     gemini_requests,
+    live_report,
     page_texts,
     report,
 )
@@ -62,7 +64,7 @@ def check_report_against_its_cassette(result, cassette) -> tuple[Report, str]:
 @pytest.mark.vcr
 @pytest.mark.default_cassette("report_live.yaml")
 def test_report_from_gemini_with_grounding(tmp_path, vcr):
-    report_, _ = check_report_against_its_cassette(report(tmp_path), vcr)
+    report_, _ = check_report_against_its_cassette(live_report(tmp_path), vcr)
     assert not report_.metadata.partial
 
 
@@ -118,17 +120,20 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
 @pytest.mark.default_cassette("report.yaml")
 def test_partial_run_is_written_and_exits_3(tmp_path):
     args = ["Cerebras vs NVIDIA", "--model", MODEL, "--window", "3m", "--as-of", "2026-11-24", "--queries", "3", "--out", str(tmp_path)]
-    result = CliRunner().invoke(generate_report, args)
+    result = CliRunner().invoke(generate_report, [*args, "--quiet"])
     assert result.exit_code == EXIT_PARTIAL, result.output
     assert Path(result.stdout.strip()).exists()
+    failed = result.stderr.splitlines()  # said even with --quiet
+    assert failed[0] == "Partial report: 1 part(s) failed and are listed under Contradictions and Gaps:"
+    assert failed[1].startswith('  Failed search: The search "') and "503 UNAVAILABLE" in failed[1]
 
 
 @pytest.mark.vcr
 @pytest.mark.default_cassette("report_live.yaml")  # a complete run: a partial one is retried, not replayed
 def test_cached_rerun_costs_nothing(tmp_path, vcr):
-    first = report(tmp_path).report
+    first = live_report(tmp_path).report
     played = vcr.play_count
-    again = report(tmp_path).report
+    again = live_report(tmp_path).report
     assert vcr.play_count == played
     assert all(stage.cached for stage in again.metadata.stages)
     assert again.metadata.usage.calls == 0 and again.metadata.usage.estimated_cost_usd == 0
@@ -141,15 +146,29 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path, monkeypatch):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing was called. Model: gemini-3.8-flash; search: web" in result.stdout
-    assert "| search (gemini-3.8-flash) | 12 | 36 |" in result.stdout
-    total = re.search(r"\| total \| (\d+) \| (\d+) \| [\d,]+ \| [\d,]+ \| \$(\d+\.\d+) \|", result.stdout)
-    assert total and int(total.group(1)) == 15 and float(total.group(3)) > 0
+    assert "| search (gemini-3.8-flash) | 12 | 24 | 36 |" in result.stdout
+    total = re.search(
+        r"\| total \| (\d+) \| (\d+) \| (\d+) \| [\d,]+ \| [\d,]+ \| \$(\d+\.\d+) \| \$(\d+\.\d+) \| \$(\d+\.\d+) \|",
+        result.stdout,
+    )
+    assert total and int(total.group(1)) == 15
+    tokens, searches, cost = (float(total.group(n)) for n in (4, 5, 6))
+    assert searches == pytest.approx(24 * 14.0 / 1000) and cost == pytest.approx(tokens + searches, abs=1e-4)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("as_of", "row"), [("2026-11-24", "$0.75/M in ($0.075 cached), $3.75/M out"), ("2027-01-04", "$1.5/M in ($0.15 cached), $7.5/M out")])
+def test_dry_run_prices_at_the_list_price_in_force_and_says_from_when(as_of, row):
+    """Gemini 3.8 Flash's introductory price ends on 2026-12-31: a report dated after it is priced at the
+    standard row; one dated before today at today's (the calls are made today)."""
+    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--as-of", as_of])
+    day = max(as_of, date.today().isoformat())
+    assert f"prices in force on {day}: gemini-3.8-flash {row}" in result.stdout
 
 
 def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--dry-run"])
-    assert result.exit_code == 0 and "| total | 0 | 0 | 0 | 0 | $0.0000 |" in result.stdout
+    assert result.exit_code == 0 and "| total | 0 | 0 | 0 | 0 | 0 | $0.0000 | $0.0000 | $0.0000 |" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from tests.gemini.scenarios import (
     BENCHMARKS,
     BUSINESSWIRE,
     CEREBRAS_BLOG,
+    LIVE_MODEL,
     QUERIES,
     SEARCH_LINK,
     gemini_replies,
@@ -31,7 +32,7 @@ def _response(reply: dict) -> types.GenerateContentResponse:
 @pytest.mark.vcr
 @pytest.mark.default_cassette("search_live.yaml")
 def test_every_verified_passage_is_verbatim_from_its_page_and_every_statement_has_a_source(vcr):
-    results = grounded_search([0])
+    results = grounded_search([0], LIVE_MODEL)
     pages = page_texts(vcr)
     (reply,) = gemini_replies(vcr)
     answer = grounded_answer(_response(reply))
@@ -149,3 +150,14 @@ def test_recorded_requests_ask_for_grounding_in_plain_text(vcr):
     assert body["tools"] == [{"googleSearch": {}}] and "responseSchema" not in body["generationConfig"]
     prompt = body["contents"][0]["parts"][0]["text"]
     assert QUERIES[0][0] in prompt and "between 2026-08-24 and 2026-11-24" in prompt
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("grounded_search.yaml")
+def test_progress_counts_searches_and_page_fetches_as_they_finish():
+    told: list[str] = []
+    grounded_search([0], progress=told.append)
+    cited = len({BENCHMARKS.chunks[i][0] for s in BENCHMARKS.supports for i in s.chunks})
+    assert told[-1] == f"search 1/1, pages {cited}/{cited}"
+    assert told[0] == "search 0/1, pages 0/1"  # an answer's pages start before its search is counted done
+    assert [int(text.split()[1].split("/")[0]) for text in told] == sorted(int(text.split()[1].split("/")[0]) for text in told)

@@ -64,6 +64,23 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def ollama_port_listening() -> Iterator[None]:
+    """Something listening on Ollama's default port, as when Ollama runs: ``LangChainChat`` checks that
+    the local endpoint accepts connections before it builds the model. The replayed HTTP never reaches
+    this socket (vcrpy answers first); a real Ollama already on the port serves the check instead."""
+    import socket
+
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 11434))
+        listener.listen()
+    except OSError:
+        pass
+    yield
+    listener.close()
+
+
 @pytest.fixture(autouse=True)
 def provider_environment(tmp_path, monkeypatch) -> Iterator[Callable[[str], None]]:
     """Default settings (no waiting between retries), a dummy OpenAI key, and the providers' real hosts.

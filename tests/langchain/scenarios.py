@@ -11,11 +11,11 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.analysts.llm import LLMAnalyst
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.generate import GeneratedReport, generate_report
 from pipeline.models import Assessment, Evidence, SearchQuery, SearchResults, Source
+from pipeline.providers.langchain_chat import LangChainChat
 from tests.conftest import EXAMPLE_TITLE_LINE, make_request
 
 OLLAMA = "ollama:qwen2.5:7b"

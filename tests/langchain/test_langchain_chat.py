@@ -16,16 +16,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.errors import ModelCallError
+from pipeline.errors import ModelCallError, UsageError
 from pipeline.gaps import labelled
-from pipeline.errors import UsageError
 from pipeline.models import GapKind, Report
+from pipeline.providers.langchain_chat import LangChainChat
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus.documents import load_document
-from tests.echo_server import echo_server
 from tests.conftest import make_request
+from tests.echo_server import echo_server
 from tests.langchain import scenarios
 from tests.langchain.conftest import CASSETTES, VCR_CONFIG, cassette, parameters, prompt
 from tests.test_llm_analyst import unfenced
@@ -194,10 +193,12 @@ def test_unusable_model_names_are_usage_errors(model, message):
         LangChainChat(model)
 
 
-def test_a_missing_api_key_is_a_usage_error_without_a_traceback(monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY")
-    with pytest.raises(UsageError, match="cannot set up openai:gpt-4.1-mini: .*OPENAI_API_KEY"):
-        LangChainChat(scenarios.OPENAI)
+@pytest.mark.parametrize(("model", "variable"), [("openai:gpt-4.1-mini", "OPENAI_API_KEY"), ("anthropic:claude-haiku-4-5", "ANTHROPIC_API_KEY")])
+def test_a_missing_api_key_is_named_before_any_call(monkeypatch, model, variable):
+    """Anthropic's client used to start without a key and fail at the first call with "Connection error"."""
+    monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(UsageError, match=f"^{model} needs an API key: set {variable}$"):
+        LangChainChat(model)
 
 
 def test_timeouts_retries_and_context_reach_each_integration(monkeypatch):
@@ -242,7 +243,7 @@ def test_a_model_that_never_answers_times_out_and_is_retried(provider_environmen
     expected = "the expand call to ollama:qwen2.5:7b failed after 2 attempts: ReadTimeout"
     with pytest.raises(ModelCallError, match=re.escape(expected)):
         scenarios.expand(scenarios.OLLAMA)
-    assert len(accepted) == 2
+    assert len(accepted) == 3  # the check that something listens, then the two attempts
 
 
 @pytest.fixture
@@ -276,7 +277,7 @@ def test_a_server_error_echoing_the_key_fails_the_call_without_it(openai_compati
     assert scenarios.FAKE_OPENAI_KEY not in str(raised.value)
 
 
-def test_a_model_without_a_price_is_said_once(openai_compatible):
+def test_a_model_served_on_this_machine_costs_nothing_and_is_not_warned_about(openai_compatible):
     from tests.langchain.make_cassettes import EXPAND_GROQ, _openai_completion
 
     openai_compatible.extend([(200, "application/json", _openai_completion("prompt", json.dumps(EXPAND_GROQ)))] * 2)
@@ -285,6 +286,16 @@ def test_a_model_without_a_price_is_said_once(openai_compatible):
     analyst = LLMAnalyst(chat)
     analyst.expand(make_request("Groq vs NVIDIA", query_count=4))
     analyst.expand(make_request("Groq vs NVIDIA", query_count=4))
-    assert chat.usage.calls == 2 and chat.usage.prompt_tokens > 0 and chat.usage.estimated_cost_usd == 0
+    assert chat.local and chat.usage.calls == 2 and chat.usage.prompt_tokens > 0
+    assert chat.usage.estimated_cost_usd == 0 and said == []
+
+
+def test_a_hosted_model_without_a_price_is_said_once():
+    from pipeline.providers.usage import Pricing
+    from pipeline.settings import load_settings
+
+    said: list[str] = []
+    pricing = Pricing(load_settings(), said.append)
+    assert pricing.price("gpt-4.1-mini") is None and pricing.price("gpt-4.1-mini") is None
     (warning,) = said
     assert warning.startswith("gpt-4.1-mini has no price in the settings")

@@ -14,9 +14,13 @@ from pipeline.schedule.lock import EXIT_BUSY, run_lock
 from tests.schedule.helpers import REPO, reports, run, write
 
 
+def analysis_paragraphs(markdown: Path) -> list[str]:
+    section = markdown.read_text(encoding="utf-8").split("## Analysis\n\n", 1)[1].split("**Key Findings:**", 1)[0]
+    return [paragraph for paragraph in section.split("\n\n") if paragraph.strip()]
+
+
 def analysis_opening(markdown: Path) -> str:
-    text = markdown.read_text(encoding="utf-8")
-    return text.split("## Analysis\n\n", 1)[1].split("\n", 1)[0]
+    return analysis_paragraphs(markdown)[0]
 
 
 def test_due_briefings_open_with_the_earnings_event(watchlist):
@@ -49,8 +53,9 @@ def test_each_briefing_is_produced_once_per_milestone(watchlist):
     assert len(reports(folder)) == 4
     on_the_day = run("schedule", watchlist, "--as-of", "2026-11-25")
     assert "2 done" in on_the_day.stdout
-    assert analysis_opening(folder / "2026-11-25-nvda-t-0-groq-vs-nvidia.md").startswith(
-        "As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026 (today)")
+    since, opening = analysis_paragraphs(folder / "2026-11-25-nvda-t-0-groq-vs-nvidia.md")[:2]
+    assert since.startswith("Since the November 24, 2026 briefing: ")  # the T-1 one: same series
+    assert opening.startswith("As NVIDIA prepares to report its Q3 FY2027 earnings on November 25, 2026 (today)")
 
 
 def test_dry_run_lists_what_would_run_and_why_and_touches_nothing(watchlist, state_dir):

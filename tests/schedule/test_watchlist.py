@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.registry import models_help
 from pipeline.errors import UsageError
+from pipeline.registry import models_help
 from pipeline.schedule.problems import ProblemsError
 from pipeline.schedule.watchlist import load_watchlist
 from tests.conftest import EXAMPLE_TITLE_LINE

@@ -37,6 +37,7 @@ from pipeline.prompts import PromptBook
 from pipeline.providers.base import ChatModel
 from pipeline.providers.secrets import one_line
 from pipeline.quotes import locate_quote
+from pipeline.report.formatting import format_date
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -142,7 +143,9 @@ class LLMAnalyst:
         )
 
     def _ask(self, stage: str, prompt: str, schema: type[T]) -> T:
-        """One call, validated; on invalid output one repair call that shows the model its error."""
+        """One call, validated; on invalid output one repair call that shows the model its error. Failing
+        that, the error says what the two calls spent (they are in the model's usage too)."""
+        before = self.chat.usage
         reply = self.chat.generate_json(prompt, schema, stage)
         try:
             return schema.model_validate_json(clean_reply(reply))
@@ -152,14 +155,22 @@ class LLMAnalyst:
             try:
                 return schema.model_validate_json(clean_reply(second))
             except ValidationError as again:
+                spent = _tokens(self.chat.usage) - _tokens(before)
+                cost = self.chat.usage.estimated_cost_usd - before.estimated_cost_usd
                 raise ModelOutputError(
-                    f"{self.chat.model_label} returned invalid output for the {stage} stage twice: {_short(again)}"
+                    f"{self.chat.model_label} returned invalid output for the {stage} stage twice: {_short(again)}; "
+                    f"the two calls used {spent:,} tokens (estimated ${cost:.4f})"
                 ) from None
 
 
+def _tokens(usage: TokenUsage) -> int:
+    return usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
+
+
 def clean_reply(text: str) -> str:
-    """Strip reasoning (``<think>…</think>``) and markdown code fences around the JSON."""
-    text = _THINK.sub("", text).strip()
+    """Strip reasoning (``<think>…</think>``, or everything up to a ``</think>`` whose opening tag the
+    model left out) and markdown code fences around the JSON."""
+    text = _THINK.sub("", text).rsplit("</think>", 1)[-1].strip()
     fenced = _FENCED_JSON.match(text)
     return fenced.group(1) if fenced else text
 
@@ -232,14 +243,17 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
 def _merge_repeats(findings: list[Finding]) -> list[Finding]:
     """One finding per claim: a model that repeats a finding (across calls, or from two passages) would
     otherwise list it twice. The verified statement of it is kept, then the higher-rated one."""
-    ranked = sorted(findings, key=lambda f: (not f.verified, _IMPACT_ORDER[f.impact]))
-    return distinct_claims(ranked, lambda finding: finding.snippet)
+    preferred = sorted(findings, key=lambda f: (not f.verified, _IMPACT_ORDER[f.impact]))
+    return distinct_claims(preferred, lambda finding: finding.snippet)
 
 
 def _finding_item(finding: Finding) -> dict:
-    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence."""
+    """A finding for the synthesize and revise prompts; an unverified one is labelled so in its fence.
+    Its date is shown without the label's "(from the URL)", which is for the reader."""
+    published = finding.sources[0].published if finding.sources else None
+    when = format_date(published) if published else finding.date_label
     text = (
-        f'"{finding.snippet}" ({finding.source_label}; {finding.date_label}; impact {finding.impact.value}; '
+        f'"{finding.snippet}" ({finding.source_label}; {when}; impact {finding.impact.value}; '
         f"consensus {finding.consensus})"
     )
     return {"text": text, "verified": finding.verified}

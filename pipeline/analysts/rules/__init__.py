@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline import __version__
-from pipeline.resources import code_digest
 from pipeline.analysts.rules.assess import assess
 from pipeline.analysts.rules.expand import expand_queries
 from pipeline.analysts.rules.synthesize import synthesize
 from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
+from pipeline.resources import code_digest
+from pipeline.version import __version__
 
 MODEL_NAME = "offline-rules"
 

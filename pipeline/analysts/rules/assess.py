@@ -9,11 +9,12 @@ claim without figures, a near-identical statement). Every rationale names its si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from pipeline.analysts.rules import signals
-from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
+from pipeline.report.formatting import format_date
+from pipeline.text import sentence_spans
 
 MAX_FINDINGS = 6
 RECENT_DAYS = 90
@@ -29,7 +30,7 @@ class Candidate:
     snippet: str
     evidence: Evidence
     entities: list[str]
-    figures: list[str]
+    figures: list[signals.Figure]
     signals: list[str] = field(default_factory=list)
     score: int = 0
     corroborators: list[Source] = field(default_factory=list)
@@ -104,21 +105,31 @@ def _dedupe(candidates) -> list[Candidate]:
 def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) -> None:
     snippet, source = candidate.snippet, candidate.evidence.source
     if candidate.figures:
-        candidate.signals.append(f"quantified claim ({', '.join(candidate.figures[:3])})")
-    compared = signals.comparison_words(snippet)
-    rivals = [e for e in candidate.entities if e != entities.focus]
-    if entities.focus and entities.focus in candidate.entities and (compared or (rivals and len(candidate.figures) >= 2)):
-        how = ", ".join(compared[:2]) or f"figures for {rivals[0]} and {entities.focus}"
-        candidate.signals.append(f"direct comparison with {entities.focus} ({how})")
+        candidate.signals.append(f"quantified claim ({', '.join(f.text for f in candidate.figures[:3])})")
+    if entities.focus and entities.focus in candidate.entities:
+        compared = signals.comparison_words(snippet)
+        how = _figures_compared(candidate, entities.focus) or ", ".join(compared[:2])
+        if how:
+            candidate.signals.append(f"direct comparison with {entities.focus} ({how})")
     commercial = signals.commercial_words(snippet)
     if commercial:
         candidate.signals.append(f"commercial traction ({', '.join(commercial[:3])})")
     if source.published and (request.as_of - source.published).days <= RECENT_DAYS:
-        age = (request.as_of - source.published).days
-        candidate.signals.append(f"recent ({format_date(source.published)}, {age} days before the as-of date)")
+        candidate.signals.append(f"recent ({format_date(source.published)})")
     if _is_primary(source, candidate.entities):
         candidate.signals.append(f"primary source ({source.publisher or source.domain})")
     candidate.score = len(candidate.signals)
+
+
+def _figures_compared(candidate: Candidate, focus: str) -> str:
+    """``2,522 tokens per second against 1,038 tokens/s``: a figure for a rival and a like-for-like
+    figure for the focus company, or nothing."""
+    owned = signals.figures_by_company(candidate.snippet, candidate.entities)
+    for rival in (o for o in owned if o.company != focus):
+        match = next((o for o in owned if o.company == focus and signals.like_for_like(rival, o)), None)
+        if match is not None:
+            return f"{rival.figure.text} for {rival.company} against {match.figure.text} for {focus}"
+    return ""
 
 
 def _is_primary(source: Source, entities: list[str]) -> bool:
@@ -151,8 +162,8 @@ def _corroborators(candidate: Candidate, passages: list[Evidence]) -> list[Sourc
     return list(found.values())
 
 
-def _fact_keys(figures: list[str]) -> set[str]:
-    return {signals.figure_key(f) for f in figures if _is_distinctive(f)}
+def _fact_keys(figures: list[signals.Figure]) -> set[str]:
+    return {f.key for f in figures if f.distinctive}
 
 
 def _same_fact(keys: set[str], other: set[str]) -> bool:
@@ -162,14 +173,8 @@ def _same_fact(keys: set[str], other: set[str]) -> bool:
     return bool(shared) and (len(shared) >= min(2, len(keys)) or any(_digits(key) >= 3 for key in shared))
 
 
-def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
-
-
-def _is_distinctive(figure: str) -> bool:
-    """Figures specific enough that a match means the same fact (``2,522``, ``$4.8 billion``), not ``10x``."""
-    digits = _digits(figure)
-    return digits >= 3 or (digits >= 2 and not figure[-1].isdigit() and not figure.lower().endswith("x"))
+def _digits(key: str) -> int:
+    return sum(ch.isdigit() for ch in key.split("e")[0])
 
 
 def _states_same(snippet: str, text: str) -> bool:

@@ -1,35 +1,46 @@
-"""Text signals the rule-based analyst reads: figures, comparisons, money, entities.
+"""Text signals the rule-based analyst reads: figures, comparisons, commerce, and which company
+each figure is about.
 
-Each signal is a small regular expression or word list with a name, so every rating can say
-which signals produced it.
+Trigger words are read in context: "in order to" is not an order, "a great deal of" is not a deal.
+Figures come from ``quantities`` (units and ranges from well-kept libraries). Each signal has a
+name, so every rating can say which signals produced it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-_FIGURE = re.compile(
-    r"""(?ix)
-    (?<![\w.\-/])                                       # not part of a name like H100 or gpt-oss-120B
-    (?:[$€£]\s?)?\d(?:[\d,]*\d)?(?:\.\d+)?                # a number, maybe with currency
-    (?:\s?(?:%|x\b|percent\b|times\b|trillion\b|billion\b|million\b|thousand\b|[kmb]\b
-          |tokens?\s?(?:/|per\s)\s?(?:s|sec|second)\b|t/s\b|cores\b|gb\b|tb\b))?
-    """
-)
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
-_DATE = re.compile(
-    r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b"
-)
+from pipeline.analysts.rules.quantities import Figure, figures
+from pipeline.text import sentence_spans
 
 _COMPARISON = re.compile(
     r"(?i)\b(?:than|versus|vs\.?|compar\w*|outperform\w*|beat\w*|faster|cheaper|slower|"
     r"ahead of|behind|record|surpass\w*|double|twice|rival\w*|displac\w*|dethron\w*|alternative to)\b"
 )
+# Readings of those words that compare nothing: "more than 20", "track record", "behind the scenes".
+_NOT_COMPARISON = re.compile(
+    r"(?i)\b(?:more|less|fewer|greater|other|rather|later|earlier|longer) than\b|\b(?:track|on the|on) record\b"
+    r"|\bbehind the scenes\b|\bdouble[- ]digit"
+)
 _COMMERCIAL = re.compile(
     r"(?i)\b(?:customers?|clients?|deal|deals|contracts?|partnership\w*|revenue|valuation|ipo|"
-    r"public offering|funding|raised|invest\w*|orders?|deploy\w*|in production|case stud\w*|pricing|"
-    r"market share|sec filing|acqui\w*|licens\w*)\b"
+    r"public offering|funding|raised|invested|investments?|orders?|deploy(?:s|ed|ments?)|in production|"
+    r"case stud\w*|market share|sec filing|acqui\w*|licens\w*)\b"
+)
+# Readings of those words that are not commerce.
+_NOT_COMMERCIAL = re.compile(
+    r"(?i)\bin order (?:to|for|that)\b|\border of magnitude\b|\border (?:in|of) which\b|\b(?:executive|pecking|short) order\b"
+    r"|\b(?:great|good) deal\b|\b(?:to|must|can|could|would|will|should|cannot) deal with\b"
+    r"|\braised (?:concerns?|questions?|doubts?|eyebrows|the (?:question|bar|prospect))\b|\bno (?:customers?|clients?|revenue)\b"
+)
+# Separates the parts of a sentence that can be about different companies (not the comma in 2,522).
+_CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\(|\)|\s(?:while|whereas|but|versus|vs\.?|against|than|compared (?:with|to))\s")
+# What a sum, a percentage or a multiple measures, so two are compared only when they measure the same thing.
+_MANY_MEASURES = frozenset({"USD", "EUR", "GBP", "%", "x"})
+_MEASURE = re.compile(
+    r"(?i)\b(revenue|sales|valuation|valued|funding|raised|profit|margin|market cap\w*|share|growth|grew|price|"
+    r"cost|cheaper|faster|slower|latency|throughput|efficien\w*|deal)\b"
 )
 _SKEPTIC = re.compile(
     r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow\w*|skeptic\w*|"
@@ -53,31 +64,52 @@ WIRE_SERVICES = frozenset(
 PRIMARY_DOMAINS = frozenset({"businesswire.com", "prnewswire.com", "globenewswire.com", "sec.gov"})
 
 
-def figures(text: str) -> list[str]:
-    """Quantities stated in ``text`` (``2,522 tokens per second``, ``$4.8 billion``, ``76 percent``).
+@dataclass(frozen=True)
+class OwnedFigure:
+    """A figure and the company the clause stating it is about."""
 
-    Bare years and one-digit numbers are not figures: they don't make a claim measurable.
-    """
-    found: list[str] = []
-    text = _DATE.sub(lambda m: " " * len(m.group()), text)  # "May 28" is a date, not a figure
-    for match in _FIGURE.finditer(text):
-        value = match.group().strip()
-        digits = re.sub(r"\D", "", value)
-        has_unit = not value[-1].isdigit() or value[0] in "$€£"
-        if _YEAR.match(value) or (len(digits) < 2 and not has_unit):
-            continue
-        found.append(value)
-    return found
+    figure: Figure
+    company: str
+    clause: str
 
 
-def figure_key(figure: str) -> str:
-    """The value and magnitude of a figure, so ``2,522 tokens/sec``, ``2522 tokens per second`` and
-    ``2,522`` compare equal; ``$4.8 billion`` becomes ``4.8b``."""
-    number = re.search(r"\d[\d,]*(?:\.\d+)?", figure)
-    if number is None:
-        return figure.lower()
-    magnitude = re.match(r"\s*(trillion|billion|million|thousand|[tbmk])\b", figure[number.end():], re.IGNORECASE)
-    return number.group().replace(",", "") + (magnitude.group(1)[0].lower() if magnitude else "")
+def figures_by_company(text: str, companies: list[str]) -> list[OwnedFigure]:
+    """Each figure of ``text`` with the company it is stated for: the one named last before it in its
+    clause, else the first named after it there ("1,038 tokens/s for NVIDIA"), else the one the
+    sentence was last about; a figure no company is named for belongs to none."""
+    owned: list[OwnedFigure] = []
+    stated = figures(text)
+    for sentence in sentence_spans(text):
+        about: str | None = None
+        start = sentence.start
+        breaks = [m.start() + sentence.start for m in _CLAUSE_BREAK.finditer(text[sentence.start : sentence.end])]
+        for end in [*breaks, sentence.end]:
+            clause = text[start:end]
+            named = sorted((m.start() + start, c) for c in companies for m in _mention(c).finditer(clause))
+            for figure in (f for f in stated if start <= f.start < end):
+                before = [c for at, c in named if at < figure.start]
+                after = [c for at, c in named if at > figure.start]
+                company = before[-1] if before else after[0] if after else about
+                if company:
+                    owned.append(OwnedFigure(figure, company, clause))
+            about = named[-1][1] if named else about
+            start = end
+    return owned
+
+
+def like_for_like(first: OwnedFigure, second: OwnedFigure) -> bool:
+    """Two figures measure the same thing: tokens/s against tokens/s, a share price against a share
+    price. Sums of money, percentages and multiples measure many things (revenue, growth, share,
+    speed), so they compare only when they are per the same thing or named as the same measure."""
+    if first.figure.measure != second.figure.measure or not first.figure.unit:
+        return False
+    if first.figure.per or first.figure.unit not in _MANY_MEASURES:
+        return True
+    return bool(_measures(first.clause) & _measures(second.clause))
+
+
+def _measures(clause: str) -> set[str]:
+    return {word.lower() for word in _MEASURE.findall(clause)}
 
 
 def states_absence(text: str) -> bool:
@@ -85,11 +117,12 @@ def states_absence(text: str) -> bool:
 
 
 def comparison_words(text: str) -> list[str]:
-    return _unique_lower(_COMPARISON.findall(text))
+    return _in_context(_COMPARISON, _NOT_COMPARISON, text)
 
 
 def commercial_words(text: str) -> list[str]:
-    return _unique_lower(_COMMERCIAL.findall(text))
+    """Words of commerce used as such: "orders for 500 systems", not "in order to"."""
+    return _in_context(_COMMERCIAL, _NOT_COMMERCIAL, text)
 
 
 def skeptic_words(text: str) -> list[str]:
@@ -101,7 +134,17 @@ def bullish_words(text: str) -> list[str]:
 
 
 def mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?i)(?<!\w){re.escape(name)}(?!\w)", text) is not None
+    return _mention(name).search(text) is not None
+
+
+def _mention(name: str) -> re.Pattern:
+    return re.compile(rf"(?i)(?<!\w){re.escape(name)}(?!\w)")
+
+
+def _in_context(words: re.Pattern, idioms: re.Pattern, text: str) -> list[str]:
+    """The matches of ``words`` that are not part of one of the ``idioms``."""
+    spans = [m.span() for m in idioms.finditer(text)]
+    return _unique_lower([m.group() for m in words.finditer(text) if not any(a <= m.start() < b for a, b in spans)])
 
 
 def _unique_lower(words: list[str]) -> list[str]:

@@ -11,11 +11,10 @@ import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
-from pipeline.text import sentence_spans
 from pipeline.analysts.rules.expand import Entities, find_entities
-from pipeline.report.formatting import format_date
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
-
+from pipeline.report.formatting import format_date
+from pipeline.text import sentence_spans
 
 _FILLER = frozenset("vs versus the and for with from last per".split())
 

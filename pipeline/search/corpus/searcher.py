@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import UsageError
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
-from pipeline.resources import code_digest
+from pipeline.resources import code_digest, sample_corpus_dir
 from pipeline.search.corpus.index import CorpusIndex
 from pipeline.settings import load_settings
 
@@ -59,7 +59,8 @@ class CorpusSearcher:
 
     @property
     def description(self) -> str:
-        return f"local corpus ({self.corpus})"
+        """The folder searched; the shipped sample by name, so no installation path enters a report."""
+        return "local corpus (the sample corpus)" if self.corpus == sample_corpus_dir().resolve() else f"local corpus ({self.corpus})"
 
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
         since, until = request.window_start, request.as_of
@@ -70,7 +71,8 @@ class CorpusSearcher:
             terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
             for passage in self.index.search(terms, required, since, until, PASSAGES_PER_QUERY):
                 source = Source(
-                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published
+                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published,
+                    date_source=passage.date_source,
                 )
                 evidence.append(Evidence(text=passage.text, source=source, query=query.text, score=passage.score))
             out_of_window |= self.index.count_out_of_window(terms, required, since, until)
