@@ -51,7 +51,7 @@ def _apply(command: F, options: list[Callable[[F], F]]) -> F:
     return command
 
 
-def research_options(*, defaults: bool = True) -> Callable[[F], F]:
+def research_options(*, defaults: bool = True, unset: str = "as the draft was made") -> Callable[[F], F]:
     """``--model``, ``--search``, ``--corpus``, ``--prompts``, ``--templates``, ``--no-cache``.
 
     Model and search names are checked against the backend registry when the command runs, so a
@@ -59,7 +59,7 @@ def research_options(*, defaults: bool = True) -> Callable[[F], F]:
     """
     from pipeline.registry import DEFAULT_MODEL
 
-    unset = "  [default: as the draft was made]"
+    unset = f"  [default: {unset}]"
 
     def decorate(command: F) -> F:
         return _apply(command, [
@@ -74,7 +74,7 @@ def research_options(*, defaults: bool = True) -> Callable[[F], F]:
                      "[default: web for a Gemini model without --corpus, else corpus]"),
             click.option(
                 "--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  "
-                + ("[default: the sample corpus]" if defaults else "[default: the draft's]")),
+                + ("[default: the sample corpus]" if defaults else unset.strip())),
             click.option(
                 "--prompts", type=click.Path(path_type=Path, file_okay=False),
                 help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones."),

@@ -186,7 +186,7 @@ def _model_line(parsed: ParsedDraft) -> str:
 
 def _recorded_corpus(parsed: ParsedDraft, recorded: RunMetadata | None) -> Path | None:
     """The local corpus the draft was researched in; None for the sample corpus or the web."""
-    if recorded is None or recorded.corpus is None or recorded.search == "web":
+    if recorded is None or recorded.corpus is None:  # no corpus: the sample one, or a search that takes none
         return None
     if Path(recorded.corpus).is_dir():
         return Path(recorded.corpus)

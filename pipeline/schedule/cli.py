@@ -79,9 +79,12 @@ def _run_options(command: Callable) -> Callable:
 @click.argument("watchlist", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Plan for this date.  [default: today in the watchlist's time zone]")
+@research_options(defaults=False, unset="as the watchlist says")
 @_run_options
 def schedule(
-    watchlist: Path, as_of: date | None, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any
+    watchlist: Path, as_of: date | None, model: str | None, search: str | None, corpus: Path | None,
+    prompts: Path | None, templates: Path | None, no_cache: bool,
+    report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any,
 ) -> None:
     """Produce the pre-earnings briefings due today for every company in WATCHLIST.
 
@@ -90,15 +93,29 @@ def schedule(
     """
     from datetime import UTC, datetime
 
+    from pydantic import ValidationError
+
+    from pipeline.errors import UsageError
+    from pipeline.generate import check_templates
+    from pipeline.registry import DEFAULT_MODEL, registry
     from pipeline.schedule.calendar import load_calendar
     from pipeline.schedule.due import plan_watchlist
-    from pipeline.schedule.watchlist import load_watchlist
+    from pipeline.schedule.watchlist import Settings, load_watchlist
 
     with _clear_errors():
+        if model is not None or search is not None:
+            registry().search_kind(model or DEFAULT_MODEL, corpus, search)  # checks the names, builds nothing
+        check_templates(_absolute(templates), _absolute(prompts))
+        try:
+            chosen = Settings(model=model, search=search, corpus=_absolute(corpus), prompts=_absolute(prompts),
+                              templates=_absolute(templates))
+        except ValidationError as error:  # e.g. a --corpus folder that does not exist
+            raise UsageError(str(error.errors()[0]["msg"]).removeprefix("Value error, ")) from None
         loaded = load_watchlist(watchlist)
         references = {ref for company in loaded.companies if (ref := loaded.calendar_of(company)) is not None}
         calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
-        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars)
+        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars, chosen=chosen,
+                              use_cache=not no_cache)
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
         limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
         sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
@@ -121,18 +138,15 @@ def batch(
     Rows already produced for the same date and options are skipped, so a batch that was
     interrupted or partly failed is finished by running the same command again.
     """
+
     from pipeline.generate import check_templates
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
-    def absolute(path: Path | None) -> Path | None:
-        """The same batch run from another folder (cron's is $HOME) is the same batch."""
-        return path.expanduser().resolve() if path else None
-
     settings = BatchSettings(
         as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
-        corpus=absolute(corpus), out_dir=out_dir.expanduser().resolve(), focus=focus, search=search,
-        prompts=absolute(prompts), templates=absolute(templates), use_cache=not no_cache,
+        corpus=_absolute(corpus), out_dir=out_dir.expanduser().resolve(), focus=focus, search=search,
+        prompts=_absolute(prompts), templates=_absolute(templates), use_cache=not no_cache,
     )
     with _clear_errors():
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
@@ -140,6 +154,11 @@ def batch(
         plan = read_batch(requests_csv, settings)
         sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
                           limits=Limits.chosen(report_timeout, run_timeout), **run))
+
+
+def _absolute(path: Path | None) -> Path | None:
+    """The same run started from another folder (cron's is $HOME) is the same run."""
+    return path.expanduser().resolve() if path else None
 
 
 def _warn(message: str) -> None:

@@ -17,7 +17,7 @@ from pipeline.models import EarningsEvent, ResearchRequest
 from pipeline.report.formatting import format_date
 from pipeline.schedule.calendar import DEFAULT_QUARTER, SAME_REPORT, Calendar, EarningsDate, display_url, is_url, merge
 from pipeline.schedule.jobs import Job, Note, NoteKind, Plan, fingerprint, short_question
-from pipeline.schedule.watchlist import MAX_LEAD_DAYS, Company, RequestSpec, Resolved, Watchlist
+from pipeline.schedule.watchlist import MAX_LEAD_DAYS, Company, RequestSpec, Resolved, Settings, Watchlist
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,13 @@ def local_today(now: datetime, timezone: str | None) -> date:
 
 
 def plan_watchlist(
-    watchlist: Watchlist, *, now: datetime, as_of: date | None = None, calendars: Mapping[str, Calendar] | None = None
+    watchlist: Watchlist, *, now: datetime, as_of: date | None = None, calendars: Mapping[str, Calendar] | None = None,
+    chosen: Settings | None = None, use_cache: bool = True,
 ) -> Plan:
     """The jobs due at ``now`` (each company's date in its time zone), or on ``as_of`` if given.
 
-    ``calendars`` are the loaded ``earnings_calendar`` files, by the reference the watchlist gives.
+    ``calendars`` are the loaded ``earnings_calendar`` files, by the reference the watchlist gives;
+    ``chosen`` are the command line's settings, which win over the watchlist's.
     """
     jobs: list[Job] = []
     notes: list[Note] = []
@@ -59,7 +61,7 @@ def plan_watchlist(
         if not dates:
             notes.append(Note(NoteKind.NO_DATES, _no_dates(watchlist, company)))
         for event in dates:
-            event_jobs, note = _plan_event(watchlist, company, event, today)
+            event_jobs, note = _plan_event(watchlist, company, event, today, chosen, use_cache)
             jobs += event_jobs
             notes += [note] if note else []
     return Plan(jobs=jobs, notes=notes)
@@ -93,7 +95,7 @@ def _no_dates(watchlist: Watchlist, company: Company) -> str:
 
 
 def _plan_event(
-    watchlist: Watchlist, company: Company, event: EarningsDate, today: date
+    watchlist: Watchlist, company: Company, event: EarningsDate, today: date, chosen: Settings | None, use_cache: bool
 ) -> tuple[list[Job], Note | None]:
     if event.date < today:
         return [], Note(NoteKind.PAST, f"{company.ticker} {event.quarter} reported on {format_date(event.date)}, "
@@ -101,10 +103,10 @@ def _plan_event(
     jobs: list[Job] = []
     first_due: list[date] = []
     for spec in company.requests:
-        settings = watchlist.resolve(company, spec)
+        settings = watchlist.resolve(company, spec, chosen)
         due = milestone(event.date, today, settings.lead_days)
         if due:
-            jobs.append(_job(company, event, spec, settings, today, due))
+            jobs.append(_job(company, event, spec, settings, today, due, use_cache))
         else:
             first_due.append(event.date - timedelta(days=max(settings.lead_days)))
     if jobs or not first_due:
@@ -114,7 +116,8 @@ def _plan_event(
 
 
 def _job(
-    company: Company, event: EarningsDate, spec: RequestSpec, settings: Resolved, today: date, due: Milestone
+    company: Company, event: EarningsDate, spec: RequestSpec, settings: Resolved, today: date, due: Milestone,
+    use_cache: bool = True,
 ) -> Job:
     """The report for ``spec`` at milestone ``due``; its window is counted back from ``today``.
 
@@ -136,7 +139,10 @@ def _job(
 
     def keys(report_date: date, leads: Iterable[int]) -> list[str]:
         moved = request.model_copy(update={"earnings": earnings.model_copy(update={"report_date": report_date})})
-        identity = fingerprint(moved, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"})
+        identity = fingerprint(
+            moved, settings.model, settings.corpus, settings.out_dir, exclude={"as_of"},
+            search=settings.search, prompts=settings.prompts,
+        )
         return [f"{company.ticker}:{report_date}:T-{lead}:{identity}" for lead in leads]
 
     earlier = keys(event.date, range(due.lead + 1, MAX_LEAD_DAYS + 1))
@@ -151,6 +157,10 @@ def _job(
         model=settings.model,
         corpus=settings.corpus,
         out_dir=settings.out_dir,
+        search=settings.search,
+        prompts=settings.prompts,
+        templates=settings.templates,
+        use_cache=use_cache,
         name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
         origin=event.origin,
         earlier=tuple(earlier),

@@ -88,6 +88,9 @@ class Settings(Model):
     query_count: int | None = Field(default=None, ge=1, le=60)
     out_dir: Path | None = None
     corpus: Path | None = None
+    search: NonEmpty | None = None
+    prompts: Path | None = None
+    templates: Path | None = None
 
     @field_validator("lead_days")
     @classmethod
@@ -102,7 +105,7 @@ class Settings(Model):
             raise ValueError("a lead day is listed twice")
         return sorted(value, reverse=True)
 
-    @field_validator("out_dir", "corpus")
+    @field_validator("out_dir", "corpus", "prompts", "templates")
     @classmethod
     def _relative_to_watchlist(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         """Relative paths are relative to the watchlist, not to wherever cron starts the job."""
@@ -197,9 +200,10 @@ class Watchlist(Dated):
         """The calendar a company's dates come from: its own, else the watchlist's."""
         return company.earnings_calendar or self.earnings_calendar
 
-    def resolve(self, company: Company, spec: RequestSpec) -> Resolved:
-        """The settings a request runs with: its own, else its company's, else the watchlist's."""
-        layers = (spec, company, self)
+    def resolve(self, company: Company, spec: RequestSpec, chosen: Settings | None = None) -> Resolved:
+        """The settings a request runs with: the command line's (``chosen``), else its own, else its
+        company's, else the watchlist's."""
+        layers = (chosen or Settings(), spec, company, self)
 
         def pick(name: str, default: Any) -> Any:
             return next((value for layer in layers if (value := getattr(layer, name)) is not None), default)
@@ -211,6 +215,9 @@ class Watchlist(Dated):
             query_count=pick("query_count", DEFAULT_QUERY_COUNT),
             out_dir=pick("out_dir", None),
             corpus=pick("corpus", None),
+            search=pick("search", None),
+            prompts=pick("prompts", None),
+            templates=pick("templates", None),
             focus=spec.focus or company.focus or company.name,
         )
 
@@ -223,6 +230,9 @@ class Resolved:
     query_count: int
     out_dir: Path
     corpus: Path | None
+    search: str | None
+    prompts: Path | None
+    templates: Path | None
     focus: str
 
 

@@ -172,3 +172,25 @@ def test_batch_rejects_bad_input_before_running_anything(tmp_path):
     unknown = run("batch", good_csv, "--model", "gpt-9", "--out", tmp_path / "out")
     assert unknown.exit_code == 1 and "unknown model 'gpt-9'" in unknown.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_schedule_takes_the_research_options_over_the_watchlist(watchlist, tmp_path):
+    """The command line wins over the watchlist, as for generate, batch and refresh; a new choice is a new report."""
+    from tests.conftest import write_doc
+
+    corpus = tmp_path / "desk"
+    corpus.mkdir()
+    write_doc(corpus, "helix.md", "Groq said Helix Bank moved 40% of its inference traffic from NVIDIA to Groq in 2026.",
+              title="Helix Bank moves to Groq", publisher="Desk Wire", url="https://desk.example/helix", date="2026-11-10")
+    assert run("schedule", watchlist, "--as-of", "2026-11-18").exit_code == 0
+    chosen = run("schedule", watchlist, "--as-of", "2026-11-18", "--corpus", corpus, "--no-cache")
+    assert chosen.exit_code == 0, chosen.output
+    written = sorted((watchlist.parent / "reports").glob("*groq-vs-nvidia*.json"))
+    assert len(written) == 2  # the corpus is part of what a briefing is, so it ran again
+    (second,) = [path for path in written if path.stem.endswith("-2")]
+    stored = json.loads(second.read_text())
+    assert stored["metadata"]["corpus"] == str(corpus.resolve())
+    assert [source["url"] for source in stored["sources"]] == ["https://desk.example/helix"]
+
+    missing = run("schedule", watchlist, "--as-of", "2026-11-18", "--corpus", tmp_path / "nowhere")
+    assert missing.exit_code == 1 and "nowhere does not exist" in missing.output
