@@ -69,7 +69,7 @@ class Support:
     """Everything a report's prose may rest on, indexed so each figure is looked up, not searched for."""
 
     def __init__(self, report: Report, passages: Iterable[str], counts: Iterable[int] = ()):
-        texts = [*passages, *(f.snippet for f in report.findings if f.verified)]
+        texts = list(dict.fromkeys([*passages, *(f.snippet for f in report.findings if f.verified)]))  # each read once
         self.context = _Index(_context_figures(report, counts))
         self.evidence = _Index(figure for text in texts for figure in extract(text))
         self.names = [_key(n) for s in report.sources for n in (s.publisher, s.domain, s.title) if n]

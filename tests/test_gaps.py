@@ -50,7 +50,6 @@ def test_llm_report_over_a_corpus_says_documents_were_outside_the_window(tmp_pat
         "expand": [json.dumps({"queries": [{"text": "Groq funding"}]})],
         "assess": [json.dumps({"findings": [{
             "evidence_id": "E1", "quote": CLAIM, "impact": "High", "impact_rationale": "A $6.9 billion valuation.",
-            "consensus": "Overlooked", "consensus_rationale": "Reuters alone.",
         }]})],
         "synthesize": [json.dumps({"analysis": ["Groq raised $750 million."], "gaps": []})],
     })
