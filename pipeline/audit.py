@@ -28,9 +28,10 @@ from pipeline.text import sentence_spans
 #: A bare count of the report's own things ("3 signals", "1 of 6 key findings"): the tool's arithmetic,
 #: not a claim about the world.
 _COUNT = re.compile(
-    r"(?i)(?<![\w.,$])\d{1,3}(?:\s+of\s+\d{1,3})?\s+(?:[a-z-]+\s+){0,2}?"
-    r"(?:documents?|publishers?|search(?:es)?|quer(?:y|ies)|findings?|signals?|passages?|sources?|calls?|"
-    r"attempts?|sentences?|angles?|companies|pages?)\b"
+    r"(?i)(?<![\w.,$])\d{1,3}(?:\s+of\s+\d{1,3})?\s+(?!(?:thousand|million|billion|trillion)\b)"
+    r"(?:(?:key|retrieved|matching|grounded|cited|independent|distinct|undated|single-source|failed)\s+){0,2}"
+    r"(?:documents?|publishers?|search(?:es)?|quer(?:y|ies)|findings?|signals?|passages?|sources?|"
+    r"attempts?|sentences?|angles?|pages?)\b"
 )
 _NAME = r"(?:The\s+)?[A-Z][\w&'’.\-]*(?:\s+(?:[A-Z][\w&'’.\-]*|of|&))*"
 _ATTRIBUTION = re.compile(
@@ -272,7 +273,10 @@ def _context_figures(report: Report, counts: Iterable[int]) -> list[Figure]:
     for finding in report.findings:  # a draft read back knows its findings' dates only from their labels
         for label in extract(finding.date_label):
             if label.date is not None and label.date[0] is not None and label.date[2] is not None:
-                days.append(date(label.date[0], label.date[1], label.date[2]))
+                try:
+                    days.append(date(label.date[0], label.date[1], label.date[2]))
+                except ValueError:  # "June 31" typed by an editor: no date of the report's own
+                    continue
     figures = [Figure(str(d), "date", date=(d.year, d.month, d.day)) for d in days]
     numbers = {abs((request.as_of - d).days) for d in days} | set(counts)
     numbers |= {request.window.amount, request.query_count, len(report.queries), len(report.sources), len(report.findings)}

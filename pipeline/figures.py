@@ -123,10 +123,12 @@ def _figures(match: re.Match) -> list[Figure]:
     """The one or two figures (a range) of a match; a range's unit and magnitude apply to both ends."""
     cur, number, cur2, second, magnitude, money, tail = match.group("cur", "num", "cur2", "num2", "mag", "money", "tail")
     text, start = match.group().strip(), match.start("num")
-    if not (cur or cur2 or second or magnitude or money or tail):  # a plain number or a year: most figures
-        if _YEAR.match(number):
-            return [Figure(text, "year", float(number), start=start)]
-        return [Figure(text, "number", float(number.replace(",", "")), start=start)]
+    if not (cur or cur2 or magnitude or money or tail):  # plain numbers or years ("2023-2025"): most figures
+        ends = [(number, start)] + ([(second, match.start("num2"))] if second else [])
+        return [
+            Figure(text, "year", float(n), start=at) if _YEAR.match(n) else Figure(text, "number", float(n.replace(",", "")), start=at)
+            for n, at in ends
+        ]
     tail = (tail or "").strip().lower()
     kind: Kind = "percent" if tail[:1] in ("%", "p") else "multiple" if tail else "number"
     scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pipeline.models import DateSource, Finding, Gap, GapKind, ResearchRequest, SearchResults, Source
 from pipeline.report.formatting import format_date
+from pipeline.text import join_names
 
 UNDATED = "Undated (no publication date found in the source)"
 
@@ -42,7 +43,7 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
         ))
     single = [f for f in findings if f.corroboration <= 1]
     if single:
-        publishers = _names(sorted({source_label(f.sources[:1]) for f in single}))
+        publishers = join_names(sorted({source_label(f.sources[:1]) for f in single}))
         gaps.append(Gap(
             title="Single-source claims",
             text=f"{len(single)} of {len(findings)} key findings rest on one publisher ({publishers}); "
@@ -56,7 +57,7 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
         gaps.append(Gap(
             title="Undated evidence",
             text=f"{len(undated)} key finding{'s' if many else ''} cite{'' if many else 's'} an undated source "
-            f"({_names(cited)}); how current the claim is cannot be checked.",
+            f"({join_names(cited)}); how current the claim is cannot be checked.",
             kind=GapKind.UNDATED,
         ))
     if results.out_of_window:
@@ -71,8 +72,3 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
     gaps.extend(failure.as_gap() for failure in results.failures)
     return gaps
 
-
-def _names(names: list[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
-    names = list(dict.fromkeys(names))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,4 +1,4 @@
-"""Plain-text helpers shared by search, quote checks and analysts: sentence boundaries."""
+"""Plain-text helpers shared by search, quote checks, analysts and gaps: sentence boundaries, lists of names."""
 
 from __future__ import annotations
 
@@ -34,3 +34,9 @@ def _trim(text: str, span: Span) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end)
+
+
+def join_names(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``: each name once, in the order given."""
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -216,3 +216,21 @@ def test_a_publisher_counts_only_where_a_statement_is_attributed_to_it(made):
     ]})
     (flagged,) = audited_report(prose, results).audit.flagged
     assert flagged.unsupported == ["The Information"]
+
+
+def test_figures_about_the_world_are_claims_even_when_they_count_calls_or_companies(made):
+    """Only the tool's own counts are exempt: "900 million API calls" and "250 companies" are claims."""
+    report, results = made
+    claimed = report.model_copy(update={"analysis": [
+        "Groq served 900 million API calls in May. Cerebras now counts 250 enterprise companies as customers."
+    ]})
+    flagged = audited_report(claimed, results).audit.flagged
+    assert sorted(figure for s in flagged for figure in s.unsupported) == ["250", "900 million"]
+
+
+def test_a_range_of_years_is_read_as_years(made):
+    report, results = made
+    assert [f.kind for f in extract("from 2023 to 2025")] == ["year", "year"]
+    assert [f.kind for f in extract("2023-2025")] == ["year", "year"]
+    dated = report.model_copy(update={"analysis": ["Cerebras's inference record came in 2026, between 2025 and 2026."]})
+    assert audited_report(dated, results).audit.flagged == []

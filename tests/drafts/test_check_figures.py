@@ -56,3 +56,12 @@ def test_a_generated_report_has_no_such_warning_even_without_its_json(draft):
     draft.with_suffix(".json").unlink()
     status, payload = check_json(draft)
     assert status == 0 and payload["issues"] == []
+
+
+def test_an_impossible_date_typed_into_a_date_line_is_no_crash(draft):
+    """An editor's "June 31" is not a date of the report's own; check reads on."""
+    text = draft.read_text(encoding="utf-8")
+    date_line = next(line for line in text.split("\n") if line.lstrip().startswith("*   **Date:**"))
+    edit(draft, date_line, "    *   **Date:** June 31, 2026")
+    code, payload = check_json(draft)
+    assert code == 0 and payload["issues"] is not None

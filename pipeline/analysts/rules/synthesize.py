@@ -14,7 +14,7 @@ from pipeline.analysts.rules import signals
 from pipeline.analysts.rules.expand import Entities, find_entities
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
 from pipeline.report.formatting import format_date
-from pipeline.text import sentence_spans
+from pipeline.text import join_names, sentence_spans
 
 _FILLER = frozenset("vs versus the and for with from last per".split())
 
@@ -70,7 +70,7 @@ def _analysis(
         "and likely priced in."
     )
     if contradictions:
-        disputed = _names([g.title.removeprefix("Conflicting views on ") for g in contradictions])
+        disputed = join_names([g.title.removeprefix("Conflicting views on ") for g in contradictions])
         third += f" Publishers disagree about {disputed}: weigh the claims in Contradictions and Gaps."
     return [first, second, third]
 
@@ -117,8 +117,8 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
                 Gap(
                     title=f"Conflicting views on {entity}",
                     text=(
-                        f"{_names(praising)} {_verb(praising, 'presents', 'present')} {entity}'s results "
-                        f"favourably, while {_names(doubting)} {_verb(doubting, 'questions', 'question')} them "
+                        f"{join_names(praising)} {_verb(praising, 'presents', 'present')} {entity}'s results "
+                        f"favourably, while {join_names(doubting)} {_verb(doubting, 'questions', 'question')} them "
                         f"({', '.join(cues)}). The retrieved sources do not "
                         "settle which view holds for production workloads."
                     ),
@@ -150,7 +150,7 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
     if results.evidence and uncovered:
         gaps.append(Gap(
             title="Companies without coverage",
-            text=f"No retrieved passage mentions {_names(uncovered)}, so the comparison is one-sided.",
+            text=f"No retrieved passage mentions {join_names(uncovered)}, so the comparison is one-sided.",
             kind=GapKind.COVERAGE,
         ))
     return gaps
@@ -179,7 +179,3 @@ def _unanswered_angles(request: ResearchRequest, results: SearchResults, entitie
 def _count(number: int, singular: str, plural: str) -> str:
     return f"{'No' if number == 0 else number} {singular if number == 1 else plural}"
 
-
-def _names(names: list[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
