@@ -105,7 +105,7 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
 
     def planned(stage: str, on: str, calls: int, prompt: int, output: int, **extra: int) -> PlannedStage:
         usage = TokenUsage(prompt_tokens=prompt, output_tokens=output, tool_tokens=extra.get("tool_tokens", 0))
-        price = settings.price_for(on, day)
+        price = settings.price_for(_price_name(on), day)
         billed = calls if price and price.search_unit == "prompt" and extra.get("searches") else extra.get("searches", 0)
         searches = TokenUsage(searches=billed)
         return PlannedStage(
@@ -142,9 +142,15 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
         model=name,
         search="web (Google Search grounding)" if web else "corpus",
         stages=stages,
-        prices="; ".join(_price_text(on, settings.price_for(on, day)) for on in priced) or "none needed",
+        prices="; ".join(_price_text(on, settings.price_for(_price_name(on), day)) for on in priced) or "none needed",
         price_day=day,
     )
+
+
+def _price_name(model: str) -> str:
+    """The name a model's price is listed under: ``gpt-4.1-mini`` for ``openai:gpt-4.1-mini``, as a real
+    run looks it up (the provider prefix names who serves the model, not the model)."""
+    return model.partition(":")[2] or model
 
 
 def _price_text(model: str, price: ModelPrice | None) -> str:

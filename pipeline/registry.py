@@ -57,6 +57,7 @@ class AnalystKind:
     help: str
     calls_model: bool = True
     default_search: str = DEFAULT_SEARCH
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,11 @@ class Registry:
         *,
         calls_model: bool = True,
         default_search: str = DEFAULT_SEARCH,
+        fallback: bool = False,
     ) -> None:
-        """Serve every ``--model`` name ``matches`` accepts; the first registered match wins."""
-        self.analysts.append(AnalystKind(name, matches, build, help, calls_model, default_search))
+        """Serve every ``--model`` name ``matches`` accepts; the first registered match wins, and a
+        ``fallback`` family only when no other matches."""
+        self.analysts.append(AnalystKind(name, matches, build, help, calls_model, default_search, fallback))
 
     def add_searcher(
         self, kind: str, build: Callable[[BackendOptions], Searcher], help: str, *, takes_corpus: bool = False
@@ -96,8 +99,9 @@ class Registry:
         self.searchers[kind] = SearcherKind(kind, build, help, takes_corpus)
 
     def analyst_kind(self, model: str) -> AnalystKind:
-        """The family serving ``model``; checking a name builds nothing, so it needs no key."""
-        for kind in self.analysts:
+        """The family serving ``model``; checking a name builds nothing, so it needs no key. Fallbacks
+        (LangChain takes any ``provider:model``) are tried after every other family, plugins' included."""
+        for kind in sorted(self.analysts, key=lambda kind: kind.fallback):
             if kind.matches(model):
                 return kind
         raise UsageError(f"unknown model {model!r}; available: {self.models_help()}")
@@ -137,7 +141,9 @@ def registry() -> Registry:
         try:
             entry.load()(found)
         except Exception as error:  # a broken plugin must not stop the built-in backends
-            found.problems.append(f"backend plugin {entry.name!r} ({entry.value}) failed to load: {error}")
+            from pipeline.providers.secrets import one_line, redact
+
+            found.problems.append(f"backend plugin {entry.name!r} ({entry.value}) failed to load: {one_line(redact(str(error)))}")
     return found
 
 
@@ -168,6 +174,7 @@ def register_builtins(registry: Registry) -> None:
     registry.add_analyst(
         "langchain", lambda model: ":" in model, _langchain_analyst,
         "provider:model for any LangChain chat model (ollama:qwen2.5:7b, openai:gpt-4.1-mini, anthropic:…)",
+        fallback=True,
     )
     registry.add_searcher("corpus", _corpus_searcher, "a local folder of documents (SQLite FTS5)", takes_corpus=True)
     registry.add_searcher("web", _web_searcher, "Google Search grounding through Gemini (needs GEMINI_API_KEY)")

@@ -97,5 +97,9 @@ def load_settings() -> Settings:
         return Settings()
     try:
         return Settings.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (tomllib.TOMLDecodeError, ValidationError, OSError) as error:
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"settings file {path} is invalid: {where}: {first['msg']}") from None
+    except (tomllib.TOMLDecodeError, OSError) as error:
         raise UsageError(f"settings file {path} is invalid: {str(error).splitlines()[0]}") from None

@@ -55,3 +55,14 @@ def test_a_plugin_package_adds_a_searcher_that_produces_a_report(tmp_path):
 
     unknown = groundbrief("generate", "Cerebras vs NVIDIA", "--search", "notez", "--out", str(tmp_path / "reports"))
     assert unknown.returncode == 1 and "choose one of: corpus, web, notes" in unknown.stderr
+
+
+def test_a_plugin_analyst_with_a_prefix_wins_over_the_langchain_fallback():
+    """LangChain takes any provider:model, so it is tried last: a plugin's own "mine:" names reach the plugin."""
+    from pipeline.registry import Registry, register_builtins
+
+    found = Registry()
+    register_builtins(found)
+    found.add_analyst("mine", lambda model: model.startswith("mine:"), lambda options: None, "mine:NAME (a plugin)")
+    assert found.analyst_kind("mine:x").name == "mine"
+    assert found.analyst_kind("openai:gpt-4.1-mini").name == "langchain"

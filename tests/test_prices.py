@@ -72,3 +72,35 @@ def test_a_dry_run_on_a_local_model_prices_it_at_nothing(monkeypatch):
     assert result.exit_code == 0, result.output
     assert "prices in force on" in result.stdout and "ollama:qwen2.5:7b runs on this machine ($0)" in result.stdout
     assert "| total | 4 | 0 | 0 |" in result.stdout and result.stdout.count("$0.0000 | $0.0000 | $0.0000 |") == 4
+
+
+def test_the_dry_run_prices_a_langchain_model_under_the_name_a_real_run_uses(tmp_path, monkeypatch):
+    """Prices are listed by model name (``gpt-4.1-mini``), as docs/local-models.md says; the provider prefix is not part of it."""
+    from pipeline.plan import plan_run
+    from tests.conftest import make_request
+
+    config = tmp_path / "config.toml"
+    config.write_text('[prices."gpt-4.1-mini"]\ninput = 0.4\noutput = 1.6\n', encoding="utf-8")
+    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
+    load_settings.cache_clear()
+    try:
+        plan = plan_run(make_request(), "openai:gpt-4.1-mini", analyst_calls=True, web=False, prompts=None)
+    finally:
+        load_settings.cache_clear()
+    assert plan.total.token_cost_usd > 0 and "has no price" not in plan.prices
+
+
+def test_a_bad_price_in_the_settings_file_names_the_field(tmp_path, monkeypatch):
+    import pytest
+
+    from pipeline.errors import UsageError
+
+    config = tmp_path / "config.toml"
+    config.write_text('[prices."gemini-3.8-flash"]\ninput = "x"\noutput = 1\n', encoding="utf-8")
+    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
+    load_settings.cache_clear()
+    try:
+        with pytest.raises(UsageError, match=r"prices\.gemini-3\.8-flash\.0\.input: Input should be a valid number"):
+            load_settings()
+    finally:
+        load_settings.cache_clear()
