@@ -14,6 +14,17 @@ from pipeline.prices import ModelPrice, billed_searches, default_prices, price_o
 from pipeline.settings import Settings, load_settings
 
 
+@pytest.fixture
+def settings_file(tmp_path, monkeypatch):
+    """Write the user's settings file: ``settings_file(text)``; the cached settings are read afresh
+    before and after the test."""
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
+    load_settings.cache_clear()
+    yield lambda text: config.write_text(text, encoding="utf-8")
+    load_settings.cache_clear()
+
+
 def test_the_row_in_force_on_a_day_prices_it():
     rows = default_prices()["gemini-3.8-flash"]
     assert price_on(rows, date(2026, 12, 31)).input == 0.75
@@ -47,15 +58,9 @@ def test_the_settings_file_adds_and_replaces_rows_by_model_and_keeps_the_others(
     assert settings.price_for("gpt-4.1-mini", date(2026, 12, 1)) is None
 
 
-def test_groundbrief_models_lists_every_price_row_with_its_date(tmp_path, monkeypatch):
-    config = tmp_path / "config.toml"
-    config.write_text('[[prices."my-gateway-model"]]\nsince = 2026-05-01\ninput = 1.0\noutput = 2.0\n')
-    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
-    load_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(groundbrief, ["models"])
-    finally:
-        load_settings.cache_clear()
+def test_groundbrief_models_lists_every_price_row_with_its_date(settings_file):
+    settings_file('[[prices."my-gateway-model"]]\nsince = 2026-05-01\ninput = 1.0\noutput = 2.0\n')
+    result = CliRunner().invoke(groundbrief, ["models"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("| gemini-3.8-flash |")]
     assert [row.split("|")[2].strip() for row in rows] == ["2026-09-02", "2027-01-01"]
@@ -74,33 +79,19 @@ def test_a_dry_run_on_a_local_model_prices_it_at_nothing(monkeypatch):
     assert "| total | 4 | 0 | 0 |" in result.stdout and result.stdout.count("$0.0000 | $0.0000 | $0.0000 |") == 4
 
 
-def test_the_dry_run_prices_a_langchain_model_under_the_name_a_real_run_uses(tmp_path, monkeypatch):
+def test_the_dry_run_prices_a_langchain_model_under_the_name_a_real_run_uses(settings_file):
     """Prices are listed by model name (``gpt-4.1-mini``), as docs/local-models.md says; the provider prefix is not part of it."""
     from pipeline.plan import plan_run
     from tests.conftest import make_request
 
-    config = tmp_path / "config.toml"
-    config.write_text('[prices."gpt-4.1-mini"]\ninput = 0.4\noutput = 1.6\n', encoding="utf-8")
-    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
-    load_settings.cache_clear()
-    try:
-        plan = plan_run(make_request(), "openai:gpt-4.1-mini", analyst_calls=True, web=False, prompts=None)
-    finally:
-        load_settings.cache_clear()
+    settings_file('[prices."gpt-4.1-mini"]\ninput = 0.4\noutput = 1.6\n')
+    plan = plan_run(make_request(), "openai:gpt-4.1-mini", analyst_calls=True, web=False, prompts=None)
     assert plan.total.token_cost_usd > 0 and "has no price" not in plan.prices
 
 
-def test_a_bad_price_in_the_settings_file_names_the_field(tmp_path, monkeypatch):
-    import pytest
-
+def test_a_bad_price_in_the_settings_file_names_the_field(settings_file):
     from pipeline.errors import UsageError
 
-    config = tmp_path / "config.toml"
-    config.write_text('[prices."gemini-3.8-flash"]\ninput = "x"\noutput = 1\n', encoding="utf-8")
-    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
-    load_settings.cache_clear()
-    try:
-        with pytest.raises(UsageError, match=r"prices\.gemini-3\.8-flash\.0\.input: Input should be a valid number"):
-            load_settings()
-    finally:
-        load_settings.cache_clear()
+    settings_file('[prices."gemini-3.8-flash"]\ninput = "x"\noutput = 1\n')
+    with pytest.raises(UsageError, match=r"prices\.gemini-3\.8-flash\.0\.input: Input should be a valid number"):
+        load_settings()
