@@ -4,6 +4,7 @@ finding supports: editors add knowledge, so these ask for a second look rather t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -37,7 +38,7 @@ def first_impact(path: Path) -> str:
 def test_figures_no_finding_supports_are_warnings_listed_in_json(draft):
     paragraph, impact = first_paragraph(draft), first_impact(draft)
     edit(draft, paragraph, paragraph + " Cerebras now holds 73.4% of the market, according to Reuters.")
-    edit(draft, impact, impact.replace("**Impact:** High. ", "**Impact:** High. Deals worth \\$12bn. "))
+    edit(draft, impact, re.sub(r"(\*\*Impact:\*\* \w+\. )", r"\1Deals worth \\$12bn. ", impact, count=1))
     status, payload = check_json(draft)
     assert status == 0 and payload["clean"] and payload["errors"] == 0
     analysis, rationale = line_of(draft, "73.4%"), line_of(draft, "Deals worth")

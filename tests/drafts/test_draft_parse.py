@@ -171,7 +171,7 @@ def test_empty_values_render_without_a_stray_space_or_period(draft):
     markdown = render_markdown(emptied)
     assert not [line for line in markdown.split("\n") if line != line.rstrip()]
     findings = markdown[markdown.index("**Key Findings:**") : markdown.index("**Contradictions and Gaps:**")]
-    assert "    *   **Date:**\n    *   **Source:**\n    *   **Impact:** High.\n    *   **Consensus Check:**\n" in findings
+    assert f"    *   **Date:**\n    *   **Source:**\n    *   **Impact:** {first.impact.value}.\n    *   **Consensus Check:**\n" in findings
     assert f"    *   **Consensus Check:** {first.consensus}.\n" in findings  # a label without a rationale
     assert f"    *   **Consensus Check:** . {first.consensus_rationale}" in findings  # the '. ' marks where a missing label ends
     assert render_markdown(parse_report(markdown)) == markdown

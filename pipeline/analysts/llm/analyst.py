@@ -15,8 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.analysts.llm.packing import count_tokens, pack
 from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
-from pipeline.analysts.rules.assess import corroborate
 from pipeline.baseline import distinct_claims
+from pipeline.corroboration import corroborate, reach_of
+from pipeline.entities import find_entities
 from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
 from pipeline.models import (
     Assessment,
@@ -223,11 +224,13 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
     verbatim = locate_quote(assessed.quote, cited.text)
     verified = verbatim is not None and cited.verified
     if verbatim is not None and verified:
-        sources, consensus, consensus_rationale = corroborate(request, verbatim, cited, evidence)
+        carried = corroborate(verbatim, cited, evidence, find_entities(request).all, reach_of(evidence, "retrieved"))
+        sources, consensus, consensus_rationale, publishers = carried.sources, carried.consensus, carried.rationale, carried.publishers
     else:
         label = cited.source.publisher or cited.source.domain
         sources, consensus = [cited.source], Consensus.OVERLOOKED
         consensus_rationale = f"Unverified: the quote was not found in {label}'s text, so no publisher is known to carry it."
+        publishers = 1
     return Finding(
         snippet=verbatim or assessed.quote,
         sources=sources,
@@ -235,7 +238,7 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
         impact_rationale=assessed.impact_rationale,
         consensus=consensus.value,
         consensus_rationale=consensus_rationale,
-        corroboration=len(sources),
+        corroboration=publishers,
         verified=verified,
     )
 

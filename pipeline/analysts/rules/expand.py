@@ -10,23 +10,10 @@ each angle follows; a question with fewer angles than queries asked gets fewer (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pipeline.entities import STOPWORDS as _STOPWORDS
+from pipeline.entities import Entities, find_entities
 from pipeline.models import ResearchRequest, SearchQuery
-
-_STOPWORDS = frozenset(
-    """a an and are as at can could did do does for how if in is it of on or should the their there
-    these this those to vs versus what when where which who why will with would""".split()
-)
-# Capitalised words that are not company names.
-_NOT_ENTITIES = _STOPWORDS | frozenset(
-    """ai ml llm llms gpu gpus cpu cpus tpu npu asic asics fy ceo cfo ipo us usa eu api inference
-    training earnings customers production chips chip news outlook market markets i we you me my our
-    compare summarize summarise analyze analyse assess evaluate explain describe show list give tell
-    find research review buy sell hold track watch""".split()
-)
-_FOCUS_CUES = r"(?:vs\.?|versus|against|displacing|displace|replacing|replace|than|over|beat|beating|" \
-    r"challenging|challenge|overtaking|overtake|rival|rivals|rivalling|threaten|threatening)"
 
 # (angle name, query template); {entity}, {focus} and {window} are filled in. Angles that compare
 # against the focus company (the template starts or pivots on it) are skipped when there is none.
@@ -53,48 +40,6 @@ STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
     ("leadership", "{entity} executives hiring leadership {window}"),
 )
 _NEEDS_FOCUS = {"head-to-head comparison", "focus company response", "software ecosystem"}
-
-
-@dataclass(frozen=True)
-class Entities:
-    """Who the question is about: the challengers, and the focus company they are measured against."""
-
-    challengers: list[str]
-    focus: str | None
-
-    @property
-    def all(self) -> list[str]:
-        return self.challengers + ([self.focus] if self.focus and self.focus not in self.challengers else [])
-
-
-def find_entities(request: ResearchRequest) -> Entities:
-    """Company-like names in the question and keywords; the focus is ``--focus`` or the name after
-    ``vs``/``displacing``/``than``…, else the last name mentioned."""
-    text = request.question
-    names = _names(text) + [n for n in _names(" ".join(request.keywords)) if n not in _names(text)]
-    focus = request.focus
-    if focus is None:
-        cued = re.search(rf"(?i)\b{_FOCUS_CUES}\s+([A-Z][\w&.-]*)", text)
-        if cued and cued.group(1) in names:
-            focus = cued.group(1)
-        elif len(names) > 1:
-            focus = names[-1]
-    challengers = [n for n in names if not focus or n.lower() != focus.lower()]
-    if not challengers and focus:
-        challengers, focus = [focus], None
-    return Entities(challengers=challengers, focus=focus)
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words that can be company names: not question or command words, not single
-    letters, not product codes that mix letters and digits (H100, MI300, Q3)."""
-    words = re.findall(r"[A-Za-z][\w&-]*", text.replace("/", " ").replace("'s ", " "))
-    found = [
-        w for w in words
-        if (w[0].isupper() or w.isupper()) and len(w) > 1 and not any(c.isdigit() for c in w)
-        and w.lower() not in _NOT_ENTITIES
-    ]
-    return list(dict.fromkeys(found))
 
 
 def expand_queries(request: ResearchRequest) -> list[SearchQuery]:

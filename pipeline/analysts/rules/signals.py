@@ -2,8 +2,8 @@
 each figure is about.
 
 Trigger words are read in context: "in order to" is not an order, "a great deal of" is not a deal.
-Figures come from ``quantities`` (units and ranges from well-kept libraries). Each signal has a
-name, so every rating can say which signals produced it.
+Figures are the quantities ``pipeline.figures`` reads (the same reader the prose audit uses), with their
+units, a range as one. Each signal has a name, so every rating can say which signals produced it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.analysts.rules.quantities import Figure, figures
+from pipeline.entities import mention_pattern, mentions
+from pipeline.figures import Quantity, quantities
 from pipeline.text import sentence_spans
 
 _COMPARISON = re.compile(
@@ -64,11 +65,16 @@ WIRE_SERVICES = frozenset(
 PRIMARY_DOMAINS = frozenset({"businesswire.com", "prnewswire.com", "globenewswire.com", "sec.gov"})
 
 
+def figures(text: str) -> list[Quantity]:
+    """The quantities that make ``text`` measurable: not years, spans of days or lone digits."""
+    return [quantity for quantity in quantities(text) if quantity.measured]
+
+
 @dataclass(frozen=True)
 class OwnedFigure:
     """A figure and the company the clause stating it is about."""
 
-    figure: Figure
+    figure: Quantity
     company: str
     clause: str
 
@@ -85,7 +91,7 @@ def figures_by_company(text: str, companies: list[str]) -> list[OwnedFigure]:
         breaks = [m.start() + sentence.start for m in _CLAUSE_BREAK.finditer(text[sentence.start : sentence.end])]
         for end in [*breaks, sentence.end]:
             clause = text[start:end]
-            named = sorted((m.start() + start, c) for c in companies for m in _mention(c).finditer(clause))
+            named = sorted((m.start() + start, c) for c in companies for m in mention_pattern(c).finditer(clause))
             for figure in (f for f in stated if start <= f.start < end):
                 before = [c for at, c in named if at < figure.start]
                 after = [c for at, c in named if at > figure.start]
@@ -131,14 +137,6 @@ def skeptic_words(text: str) -> list[str]:
 
 def bullish_words(text: str) -> list[str]:
     return _unique_lower(_BULLISH.findall(text))
-
-
-def mentions(text: str, name: str) -> bool:
-    return _mention(name).search(text) is not None
-
-
-def _mention(name: str) -> re.Pattern:
-    return re.compile(rf"(?i)(?<!\w){re.escape(name)}(?!\w)")
 
 
 def _in_context(words: re.Pattern, idioms: re.Pattern, text: str) -> list[str]:

@@ -1,0 +1,256 @@
+"""Consensus and conflicts, computed from the evidence the same way for every analyst.
+
+**Consensus** counts the independent publishers whose passages state a finding's claim (see
+``pipeline.claims``): one is *Overlooked*, two *Emerging*, three or more *Widely known*. A passage
+republished word for word on several sites (a wire story) counts once, naming every site. The wording
+is computed here, never written by a model, so it says only what was counted.
+
+**Conflicts** are claims about the same companies that cannot both be right as written: the same
+measure with different figures, or one event under opposing names. Each becomes a Contradictions and
+Gaps entry with every side and its sources.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.claims import Claim, Disagreement, disagreement, read_claims, states_same
+from pipeline.models import Consensus, Evidence, Gap, GapKind, Source
+from pipeline.report.formatting import format_date
+from pipeline.text import join_names, sentence_spans
+
+_COPY = 95  # rapidfuzz ratio at which two sentences are one text republished
+_COPY_ALONE = 120  # a verbatim sentence this long is a copy even without a matching neighbour
+MAX_CONFLICTS = 6
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A passage stating a claim, and the sentence of it that does."""
+
+    evidence: Evidence
+    claim: Claim
+
+    @property
+    def source(self) -> Source:
+        return self.evidence.source
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """Who carries a claim and what that makes of it."""
+
+    sources: list[Source]  # the cited source first, then the others, copies beside their original
+    publishers: int  # independent publishers, copies counted once
+    consensus: Consensus
+    rationale: str
+
+
+def claim_of(snippet: str, companies: list[str]) -> Claim | None:
+    """The claim a finding states: the first sentence of its snippet that carries a figure, else its first."""
+    claims = read_claims(snippet, companies)
+    return next((c for c in claims if c.facts), claims[0] if claims else None)
+
+
+def corroborate(snippet: str, cited: Evidence, evidence: Iterable[Evidence], companies: list[str], reach: str) -> Corroboration:
+    """The publishers in ``evidence`` that state what ``snippet`` (quoted from ``cited``) states, and the
+    consensus they make. ``reach`` says how far the searches looked, for the rationale ("the 14
+    publishers the searches reached")."""
+    claim = claim_of(snippet, companies)
+    carriers = [Carrier(cited, claim)] if claim else []
+    if claim is not None:
+        carriers += _carriers(claim, cited, evidence, companies)
+    groups = _independent(carriers) if carriers else [[Carrier(cited, Claim(snippet, 0, 0, frozenset(), (), frozenset()))]]
+    label, rationale = _consensus(groups, claim, reach)
+    sources = list({c.source.url: c.source for group in groups for c in group}.values())
+    return Corroboration(sources, len(groups), label, rationale)
+
+
+def _carriers(claim: Claim, cited: Evidence, evidence: Iterable[Evidence], companies: list[str]) -> list[Carrier]:
+    own = cited.source.publisher_key
+    found: dict[str, Carrier] = {}
+    for item in evidence:
+        publisher = item.source.publisher_key
+        if publisher == own or publisher in found:
+            continue
+        stated = next((theirs for theirs in read_claims(item.text, companies) if states_same(claim, theirs)), None)
+        if stated is not None:
+            found[publisher] = Carrier(item, stated)
+    return list(found.values())
+
+
+def _independent(carriers: list[Carrier]) -> list[list[Carrier]]:
+    """Carriers grouped by text: a republished copy joins the group of the first site carrying it."""
+    groups: list[list[Carrier]] = []
+    for carrier in carriers:
+        group = next((g for g in groups if _copies(g[0], carrier)), None)
+        if group is None:
+            groups.append([carrier])
+        else:
+            group.append(carrier)
+    return groups
+
+
+def _copies(first: Carrier, second: Carrier) -> bool:
+    """The same text on two sites: the same sentence, long enough or with the same sentence beside it."""
+    from rapidfuzz import fuzz
+
+    if fuzz.ratio(first.claim.text, second.claim.text) < _COPY:
+        return False
+    if min(len(first.claim.text), len(second.claim.text)) >= _COPY_ALONE:
+        return True
+    mine, theirs = _neighbours(first), _neighbours(second)
+    return any(fuzz.ratio(a, b) >= _COPY for a in mine for b in theirs)
+
+
+def _neighbours(carrier: Carrier) -> list[str]:
+    text = carrier.evidence.text
+    spans = sentence_spans(text)
+    at = next((i for i, s in enumerate(spans) if s.start <= carrier.claim.start < s.end + 1), None)
+    if at is None:
+        return []
+    return [text[s.start : s.end] for s in spans[max(0, at - 1) : at + 2] if s.start != spans[at].start]
+
+
+def _consensus(groups: list[list[Carrier]], claim: Claim | None, reach: str) -> tuple[Consensus, str]:
+    what = f"its {claim.principal.text} figure" if claim is not None and claim.principal is not None else "it"
+    names = [_named(group) for group in groups]
+    if len(groups) == 1:
+        return Consensus.OVERLOOKED, (
+            f"Only {names[0]} carries {what} among {reach}; no independent source repeats it, so it is unlikely "
+            "to be priced in."
+        )
+    if len(groups) == 2:
+        return Consensus.EMERGING, (
+            f"Two independent publishers carry {what} ({join_names(names)}) among {reach}; it is starting to "
+            "circulate but is not yet widely reported."
+        )
+    return Consensus.WIDELY_KNOWN, (
+        f"{len(groups)} independent publishers carry {what} ({join_names(names)}) among {reach}, so it is likely "
+        "already priced in."
+    )
+
+
+def _named(group: list[Carrier]) -> str:
+    """A publisher, and the sites that republished its text: ``Reuters (also on Yahoo Finance)``."""
+    labels = list(dict.fromkeys(c.source.publisher or c.source.domain for c in group))
+    return labels[0] + (f" (also on {join_names(labels[1:])})" if len(labels) > 1 else "")
+
+
+def reach_of(evidence: Iterable[Evidence], searched: str) -> str:
+    """How far the counting looked: ``the 14 publishers a targeted search of the whole corpus reached``."""
+    publishers = len({item.source.publisher_key for item in evidence})
+    return f"the {publishers} publisher{'s' if publishers != 1 else ''} {searched}"
+
+
+# --- conflicts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a conflict: what it says and who says it."""
+
+    says: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Publishers that disagree about one thing the question's companies did or measured."""
+
+    kind: str
+    companies: frozenset[str]
+    topic: str
+    sides: tuple[Side, ...]
+    claims: tuple[Claim, ...]
+
+    def as_gap(self) -> Gap:
+        who = join_names(sorted(self.companies))
+        if self.kind == "figures":
+            title = f"Conflicting figures on {who}: {self.topic}"
+            lead = f"Publishers give different figures for {who}'s {self.topic}"
+        else:
+            title = f"Conflicting accounts of {who}: {self.topic}"
+            lead = f"Publishers describe the same event involving {who} differently"
+        sides = "; ".join(f"{side.says} ({_sourced(side.sources)})" for side in self.sides)
+        return Gap(title=title, text=f"{lead}: {sides}. Check which is current before relying on either.",
+                   kind=GapKind.CONTRADICTION)
+
+
+def _sourced(sources: tuple[Source, ...]) -> str:
+    return join_names([f"{s.publisher or s.domain}, {format_date(s.published) if s.published else 'undated'}" for s in sources])
+
+
+def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Conflict]:
+    """Every disagreement among the passages, grouped by what it is about, most-sourced first."""
+    stated: dict[tuple, list[tuple[Claim, Evidence]]] = defaultdict(list)
+    for item in evidence:
+        for claim in read_claims(item.text, companies):
+            for key in _conflict_keys(claim):
+                stated[key].append((claim, item))
+    found: dict[tuple, dict[str, dict[str, Source]]] = {}
+    claims: dict[tuple, list[Claim]] = defaultdict(list)
+    kinds: dict[tuple, str] = {}
+    for group in stated.values():
+        for i, (claim, item) in enumerate(group):
+            for other, other_item in group[i + 1 :]:
+                if other_item.source.publisher_key == item.source.publisher_key:
+                    continue
+                dated = (item.source.published, other_item.source.published)
+                seen = disagreement(claim, other, published=dated)
+                if seen is None:
+                    continue
+                key = (claim.companies, seen.kind, seen.topic)
+                sides = found.setdefault(key, {})
+                sides.setdefault(seen.first_says, {})[item.source.url] = item.source
+                sides.setdefault(seen.second_says, {})[other_item.source.url] = other_item.source
+                claims[key] += [claim, other]
+                kinds[key] = seen.kind
+    conflicts = [
+        Conflict(kinds[key], key[0], key[2], tuple(Side(says, tuple(sources.values())) for says, sources in _merged(sides)),
+                 tuple(dict.fromkeys(claims[key])))
+        for key, sides in found.items()
+    ]
+    conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
+    return conflicts[:MAX_CONFLICTS]
+
+
+def _conflict_keys(claim: Claim) -> list[tuple]:
+    """Where a claim could meet its contradiction: under each measure it states, and under each name it
+    gives an event."""
+    keys: list[tuple] = [(claim.companies, "measure", measure) for fact in claim.facts for measure in fact.measures]
+    keys += [(claim.companies, "action", action) for action in claim.actions]
+    return list(dict.fromkeys(keys))
+
+
+def _merged(sides: dict[str, dict[str, Source]]) -> list[tuple[str, dict[str, Source]]]:
+    """Sides stating the same value in other words ("$20B", "$20 billion") as one side."""
+    from pipeline.figures import quantities
+
+    merged: list[tuple[str, dict[str, Source]]] = []
+    for says, sources in sides.items():
+        value = quantities(says)
+        twin = next((m for m in merged if value and quantities(m[0]) and quantities(m[0])[0].same_value(value[0])), None)
+        if twin is None:
+            merged.append((says, dict(sources)))
+        else:
+            twin[1].update(sources)
+    return merged
+
+
+def conflicting(claim: Claim | None, conflicts: list[Conflict]) -> Conflict | None:
+    """The conflict a finding's claim is part of, if any."""
+    if claim is None:
+        return None
+    return next((c for c in conflicts if any(states_same(claim, other) or other == claim for other in c.claims)), None)
+
+
+def event_date(snippet: str, companies: list[str], before: date) -> date | None:
+    """The day the snippet's claim says its event happened, if it says."""
+    claim = claim_of(snippet, companies)
+    return claim.event_date(before) if claim is not None else None
+
+
