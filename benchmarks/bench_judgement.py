@@ -11,7 +11,9 @@ the gold annotation:
 - consensus-label accuracy on findings that state a gold claim (each finding-claim pair is scored:
   the finding's Consensus word against the gold label of the claim);
 - the claims carried by 3 or more independent publishers that a finding labels Overlooked;
-- the gold conflicts that a Contradictions-and-Gaps entry of kind ``contradiction`` names both sides of;
+- the gold conflicts that a Contradictions-and-Gaps entry of kind ``contradiction`` names both sides of,
+  and the entries that name the sides of no gold conflict (a false alarm, or a conflict the annotation
+  missed: read them with ``--verbose``);
 - the findings that state a vital claim, out of the findings shown;
 - the wall time the second research round adds (median of ``--runs`` runs of ``--rounds 1`` against
   ``--rounds 2``), where the CLI has a ``--rounds`` option.
@@ -245,6 +247,7 @@ class Scores:
     unmatched: int
     overlooked_widely: list[str]
     conflicts_flagged: list[str]
+    unfounded_conflicts: int  # contradiction entries that name the sides of no gold conflict
     vital_findings: int
     detail: list[str]
 
@@ -272,19 +275,25 @@ def score(gold: Gold, report: dict[str, Any]) -> Scores:
             if word == "Overlooked" and claim.label == "Widely known" and claim.id not in overlooked:
                 overlooked.append(claim.id)
     flagged = []
+    unfounded = 0
     for gap in report["gaps"]:
         if gap["kind"] != "contradiction":
             continue
         text = f"{gap['title']}. {gap['text']}"
         detail.append(f"gap (contradiction): {normalized(text)[:200]}")
+        founded = False
         for conflict in gold.conflicts:
             named = {side.claim for side in conflict.sides if side.rule.matches(text)}
+            founded |= len(named) >= 2
             if len(named) >= 2 and conflict.id not in flagged:
                 flagged.append(conflict.id)
                 detail.append(f"   flags {conflict.id}: {conflict.about} (sides {', '.join(sorted(named))})")
+        if not founded:
+            unfounded += 1
+            detail.append("   flags no gold conflict")
     for claim_id in overlooked:
         detail.append(f"Overlooked but carried by 3+ publishers: {claim_id}: {claims[claim_id].statement}")
-    return Scores(len(report["findings"]), pairs, correct, unmatched, overlooked, flagged, vital, detail)
+    return Scores(len(report["findings"]), pairs, correct, unmatched, overlooked, flagged, unfounded, vital, detail)
 
 
 def percent(part: int, whole: int) -> str:
@@ -330,6 +339,7 @@ def main() -> int:
         flagged = ", ".join(scores.conflicts_flagged)
         print(f"| gold conflicts flagged as contradictions | {percent(len(scores.conflicts_flagged), len(gold.conflicts))}"
               f"{f' ({flagged})' if flagged else ''} | {TARGETS['conflicts']} |")
+        print(f"| contradiction entries that flag no gold conflict | {scores.unfounded_conflicts} |  |")
         print(f"| findings stating a vital claim | {scores.vital_findings} of {scores.findings} | {TARGETS['vital']} |")
         print(f"| time the second round adds | {rounds_cost(gold, args.runs)} | {TARGETS['rounds']} |\n")
         if args.verbose:

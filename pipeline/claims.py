@@ -19,7 +19,6 @@ matched; the report says what Consensus counts so a reader can weigh that.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,28 +33,44 @@ from pipeline.text import sentence_spans
 MEASURES: dict[str, str] = {
     "market share": r"market[- ]share|share of (?:the )?(?:[\w-]+ )?market|of (?:the )?(?:[\w-]+ )?market\b",
     "deal": r"deals?|agreements?|contracts?|pacts?|transactions?|licens\w*|acqui\w*|buy(?:s|ing|out)?|bought|"
-            r"purchas\w*|takeover|merger|pa(?:y|ys|id|ying)|commitments?|orders?",
+            r"purchas\w*|takeover|merger|pa(?:y|ys|id|ying)|commitments?",
+    "orders": r"orders?|bookings|order intake",
+    "backlog": r"backlog|order book",
     "valuation": r"valu(?:ation|ed|ing|es)|market (?:cap\w*|value)",
-    "revenue": r"revenues?|sales|turnover|top line|bookings",
-    "profit": r"profits?|net income|earnings per share|eps|ebitda|operating income|net loss|losses",
+    "revenue": r"revenues?|sales|turnover|top line",
+    "profit": r"profits?|net income|earnings|eps|ebitda|operating income|(?:net |operating |core )?loss(?:es)?|losing|lost",
+    "cash": r"cash flow|cash burn|burned|cash",
+    "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
     "margin": r"margins?",
     "funding": r"rais(?:e|ed|es|ing)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?|stakes?",
     "offering": r"ipo|initial public offering|offering|listing",
-    "guidance": r"guidance|forecasts?|forecasted|outlook|expects?|projected|projections?",
     "price": r"prices?|priced|pricing|costs?|fees?",
     "capacity": r"capacity|gigawatts?|megawatts?",
     "spending": r"capex|capital expenditures?|spend(?:s|ing)?|budgets?",
     "users": r"users|customers|subscribers|patients|clients|prescriptions",
-    "employees": r"employees|staff|jobs|headcount|layoffs|workers",
+    "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
+    "deliveries": r"deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
     "stock": r"shares (?:rose|fell|jumped|dropped|climbed|slid|gained|lost)|stock|share price",
 }
-_MEASURE_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in MEASURES.items()}
+#: What a bare number counts ("766 aircraft", "33,000 machinists"): a measure only when the clause names
+#: no other, so 826 orders *for aircraft* and 766 aircraft *delivered* are not one measure.
+COUNTED: dict[str, str] = {
+    "aircraft": r"aircraft|airplanes?|planes?|jets?|jetliners?|widebod(?:y|ies)|narrowbod(?:y|ies)",
+    "people": r"people|persons|members",
+    "vehicles": r"cars|vehicles|units|trucks",
+}
+_MEASURE_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in (MEASURES | COUNTED).items()}
+# Who stated a figure: analysts' expectations and a company's own guidance are not what it reported.
+_ESTIMATE = re.compile(
+    r"(?i)\b(?:analysts?|consensus|estimat\w*|polled|wall street|factset|lseg|refinitiv|zacks|visible alpha|expected|expectations?)\b"
+)
+_GUIDANCE = re.compile(r"(?i)\b(?:guidance|guides?|guided|outlook|forecasts?|targets?|expects?|projects?|sees|anticipates?)\b")
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
-_PERIODIC = frozenset({"revenue", "profit", "margin", "market share", "guidance", "users", "employees", "stock",
-                       "spending", "price"})
+_PERIODIC = frozenset({"revenue", "profit", "margin", "market share", "users", "stock", "spending", "price", "orders",
+                       "deliveries", "backlog", "cash", "capacity"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
     "acquisition": r"acquir(?:e|ed|es|ing)|acquisition|bought|buys|buyout|takeover|took over|purchased",
@@ -77,12 +92,21 @@ OPPOSED = (
 # Separates the parts of a sentence that can be about different things (not the comma in 2,522).
 _CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\(|\)|\s(?:while|whereas|but|and|versus|vs\.?|against|compared (?:with|to))\s")
 # The period a figure is for: a quarter or half, and a (fiscal) year.
-_QUARTER = re.compile(r"(?i)\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth) quarter|H([12])|(first|second) half)\b")
+_QUARTER = re.compile(
+    r"(?i)\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final) quarter|H([12])|(first|second) half|(last three months of)"
+    r"|(full[- ]year|annual|for the year|fiscal year))\b".replace(" quarter", "[- ]quarter")
+)
 _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(?:19|20)?(\d{2}))|((?:19|20)\d\d))\b")
-_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
-_SCOPE_SKIP = frozenset(
-    "a an the its their his her our this that these those of for in on at by with to from per total overall "
-    "reported quarterly annual yearly record new".split()
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
+_RELATIVE_YEAR = re.compile(
+    r"(?i)\b(?:(last year|previous year|prior year|a year earlier|year-ago|a year ago)|(?:past|last|previous) (?:\w+ )?years)\b"
+)
+_MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of)\s+(January|February|March|April|May|June|July|August|September|October|"
+                           r"November|December)\b(?!\s+\d{1,2}\b)")
+# Words that make a measure another measure: net orders are not gross orders.
+_QUALIFIERS = frozenset(
+    "gross net adjusted core operating underlying organic reported comparable diluted basic non-gaap gaap free "
+    "recurring pre-tax after-tax unadjusted".split()
 )
 _SIMILAR_STATEMENT = 85  # rapidfuzz token_sort_ratio at which two sentences without figures state the same thing
 _MIN_SENTENCE = 40
@@ -98,6 +122,20 @@ class Fact:
     scope: str = ""
     period: tuple[str, str] = ("", "")  # (quarter or half, year) as far as the clause says: ("Q3", "2025")
     owner: str | None = None  # the company the figure is stated for: "Groq has 3%, while Nvidia holds 80%"
+    stance: str = ""  # "estimate" (analysts'), "guidance" (the company's outlook) or "" (reported)
+    names: frozenset[str] = frozenset()  # other names narrowing it: "Mounjaro" sales, "737 Max" deliveries
+    per: str = ""  # what it is per: "share" in "a loss per share of $5.46" as in "$5.46 per share"
+    bound: str = ""  # "over" ("more than 130") or "under" ("less than 5%"): not the value, a bound on it
+    change: bool = False  # a difference ("180 fewer", "up 14%"), not a level
+
+    def subject(self, claim: Claim) -> frozenset[str] | None:
+        """Whose figure it is: its owner, both parties of a deal, or the one company its sentence names;
+        none when its sentence names several and its clause none."""
+        if "deal" in self.measures and len(claim.companies) > 1:
+            return claim.companies
+        if self.owner:
+            return frozenset({self.owner})
+        return claim.companies if len(claim.companies) == 1 else None
 
     @property
     def text(self) -> str:
@@ -114,7 +152,7 @@ class Claim:
     companies: frozenset[str]
     facts: tuple[Fact, ...]
     actions: frozenset[str]
-    dates: tuple[date, ...] = field(default=())  # the days or months it dates things to, as the text states
+    dates: tuple[date, ...] = field(default=())  # the days it dates things to, as the text states them
     context: frozenset[str] = field(default=frozenset())  # companies the passage names around it
 
     @property
@@ -126,7 +164,7 @@ class Claim:
         ) or (self.facts[0] if self.facts else None)
 
     def event_date(self, before: date) -> date | None:
-        """The day (or month) the text dates the event to: the latest it states up to ``before``, so a
+        """The day the text dates the event to: the latest it states up to ``before``, so a
         deal "expected to close in March 2027" is not dated by its closing."""
         past = [day for day in self.dates if day <= before]
         return max(past) if past else None
@@ -165,14 +203,38 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             continue
         start, end = _clause(sentence, quantity)
         clause = sentence[start:end]
-        measures = {name for name, words in _MEASURE_WORDS.items() if words.search(clause)}
+        at = quantity.start - start, quantity.end - start
+        near = {name for name, words in _MEASURE_WORDS.items()
+                if any(m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR for m in words.finditer(clause))}
         if quantity.unit in _UNIT_MEASURES:
-            measures.add(_UNIT_MEASURES[quantity.unit])
-        if "market share" in measures:
-            measures.discard("stock")
-        owner = _owner(sentence, quantity.start - start, clause, start, companies)
-        facts.append(Fact(quantity, frozenset(measures), _scope(clause, measures), _period(clause), owner))
+            near.add(_UNIT_MEASURES[quantity.unit])
+        if "market share" in near:
+            near.discard("stock")
+        owner = _owner(quantity.start - start, clause, companies)
+        stance = _stance(clause, *at)
+        period = _period(clause) if any(_period(clause)) else _period(sentence[:start])
+        # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
+        per = quantity.per or ("share" if _PER_SHARE.search(clause) else "")
+        if facts and _SET_AGAINST.search(clause[: at[0]]) and (not near - COUNTED.keys() or near == facts[-1].measures):
+            near, per = set(facts[-1].measures), per or facts[-1].per  # "$15.2 billion, below the expected $15.7 billion"
+        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
+        bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else ""
+        change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
+        facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance,
+                          _names(sentence, start, end, companies, at), per, bound, change))
     return tuple(facts)
+
+
+_PER_SHARE = re.compile(r"(?i)\bper share\b|\ba share\b|\bEPS\b")
+# A figure set against the one before it, which measures what that one does.
+_SET_AGAINST = re.compile(r"(?i)\b(?:below|above|short of|ahead of|than|against|versus|vs\.?|compared (?:with|to)|"
+                          r"of|from|to)\b[^\d$€£]{0,40}$")
+_OVER = re.compile(r"(?i)\b(?:over|more than|above|exceeding|exceeds?|at least|upwards of|in excess of)\s+$")
+_UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
+_CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline)\b")
+_CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
+                            r"decreased|declined|advanced|plunged)\s+(?:about\s+|around\s+|nearly\s+)?$")
+_NEAR = 60  # characters between a figure and the word naming its measure, at most
 
 
 def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
@@ -183,47 +245,86 @@ def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
     return start, end
 
 
-def _owner(sentence: str, at: int, clause: str, start: int, companies: tuple[str, ...]) -> str | None:
+def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
     """The company a figure is stated for: the one named last before it in its clause, else the first
-    named after it there, else the one the sentence named last before the clause."""
+    named after it there; none when its clause names none (a guess from elsewhere would mislead)."""
     named = sorted((m.start(), c) for c in companies for m in mention_pattern(c).finditer(clause))
     before = [c for position, c in named if position < at]
     after = [c for position, c in named if position > at]
-    if before or after:
-        return before[-1] if before else after[0]
-    earlier = sorted((m.start(), c) for c in companies for m in mention_pattern(c).finditer(sentence[:start]))
-    return earlier[-1][1] if earlier else None
+    return before[-1] if before else after[0] if after else None
 
 
 #: Measures a segment word narrows ("data center revenue", "U.S. sales"); other measures have no scope.
-_SCOPED = frozenset({"revenue", "profit", "margin", "market share", "users", "spending"})
+_SCOPED = frozenset({"revenue", "profit", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
 
 def _scope(clause: str, measures: set[str]) -> str:
-    """The words narrowing a measure right before its name: "data center" in "data center revenue"."""
+    """The qualifier right before a measure's name: "net" orders, "adjusted" earnings, "core" loss."""
     for name in sorted(measures & _SCOPED):
-        found = _MEASURE_WORDS[name].search(clause)
-        if found is None:
-            continue
-        words: list[str] = []
-        for word in reversed(clause[: found.start()].split()[-2:]):
-            if not re.fullmatch(r"[a-z][a-z-]{2,}", word) or word in _SCOPE_SKIP:
-                break  # a figure, a name, a possessive or an article ends the narrowing words
-            words.insert(0, word)
-        return " ".join(words)
+        for found in _MEASURE_WORDS[name].finditer(clause):
+            before = clause[: found.start()].split()[-2:]
+            qualifiers = [w.lower().strip("(,") for w in before if w.lower().strip("(,") in _QUALIFIERS]
+            if qualifiers:
+                return " ".join(qualifiers)
     return ""
+
+
+_NOT_NAMES = frozenset(
+    "a an the in on of for by at with from to its their it this that these those and or but as after before while "
+    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy".split()
+)
+
+
+def _stance(clause: str, start: int, end: int) -> str:
+    """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
+    $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
+    before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 20]
+    if _ESTIMATE.search(before) or re.match(r"(?i)\s*(?:expected|estimated|forecast) by", after):
+        return "estimate"
+    return "guidance" if _GUIDANCE.search(before) else ""
+
+
+def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: tuple[int, int]) -> frozenset[str]:
+    """Capitalised words near the figure that name something other than the question's companies (a
+    product, a segment, a region): a figure for "Mounjaro" sales is not one for all sales; "Maxes" and
+    "MAX" are one name."""
+    clause = sentence[start:end]
+    near = range(max(0, at[0] - 40), at[1] + 40)
+    words = {m.group() for m in re.finditer(r"\b[A-Z][\w-]+", clause)
+             if not (start == 0 and m.start() == 0) and (m.start() in near or m.end() in near)}
+    known = {alias.lower() for c in companies for alias in [c, *c.split()]}
+    months = {name.lower()[:3] for name in ("January February March April May June July August September October "
+                                             "November December").split()}
+    kept = {w for w in words if len(w) >= 3 and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
+            and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w)}
+    return frozenset(re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
+
+
+_DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chinese": where, not what
+_PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")
 
 
 def _period(clause: str) -> tuple[str, str]:
     """The quarter (or half) and year a figure is for, in one notation: "third quarter of fiscal 2025",
     "Q3 FY25" and "3Q 2025" are all ("Q3", "2025")."""
     quarter = _QUARTER.search(clause)
-    part = ""
+    month = _MONTH_PERIOD.search(clause)
+    part = month.group(1)[:3].upper() if month and not quarter else ""
     if quarter:
-        q1, q2, q_word, h, h_word = quarter.groups()
-        part = f"Q{q1 or q2 or _ORDINALS.get((q_word or '').lower(), '')}" if (q1 or q2 or q_word) else f"H{h or _ORDINALS[(h_word or '').lower()]}"
+        q1, q2, q_word, h, h_word, last_three, whole = quarter.groups()
+        if whole:
+            part = ""  # a full year is the year itself
+        elif last_three:
+            part = "Q4"
+        elif q1 or q2 or q_word:
+            part = f"Q{q1 or q2 or _ORDINALS[q_word.lower()]}"
+        else:
+            part = f"H{h or _ORDINALS[(h_word or '').lower()]}"
     year = _YEAR_OF.search(clause)
     digits = next((g for g in year.groups() if g), "") if year else ""
+    relative = _RELATIVE_YEAR.search(clause)
+    if relative and not digits:
+        return part, "PRIOR" if relative.group(1) else "SEVERAL"  # "last year", "over the past six years"
     return part, ("20" + digits if len(digits) == 2 else digits)
 
 
@@ -233,13 +334,13 @@ def _same_period(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 def _dates(sentence: str) -> tuple[date, ...]:
-    """The days and months the sentence names with a year ("December 24, 2025", "in May 2026")."""
+    """The days the sentence names in full ("December 24, 2025"); a month alone dates no day."""
     days = []
     for figure in extract(sentence):
-        if figure.kind == "date" and figure.date and figure.date[0]:
+        if figure.kind == "date" and figure.date and figure.date[0] and figure.date[2]:
             year, month, day = figure.date
             try:
-                days.append(date(year, month, day or 1))
+                days.append(date(year, month, day))
             except ValueError:  # "February 30, 2026": no such day
                 continue
     return tuple(days)
@@ -251,9 +352,11 @@ def _dates(sentence: str) -> tuple[date, ...]:
 def states_same(claim: Claim, other: Claim) -> bool:
     """Whether ``other`` states ``claim``: the same companies, and the same measure with an equal figure
     (its principal fact), or, for a claim without figures, the same words."""
-    if not claim.companies <= (other.companies | other.context) or not claim.companies & other.companies:
-        return False
     fact = claim.principal
+    if not claim.companies & other.companies:
+        return False
+    if fact is not None and fact.owner and fact.owner not in other.companies | other.context:
+        return False  # Airbus's 766 deliveries are not Boeing's
     if fact is None:
         return _same_words(claim.text, other.text)
     return any(_same_fact(fact, theirs) for theirs in other.facts)
@@ -275,12 +378,22 @@ def _same_words(text: str, other: str) -> bool:
     return len(other) >= _MIN_SENTENCE and fuzz.token_sort_ratio(text, other) >= _SIMILAR_STATEMENT
 
 
+#: When a source was published, and the year its title is about ("Boeing vs. Airbus: The 2024 Scoreboard").
+Published = tuple[date | None, int | None]
+
+
+def published_as(day: date | None, title: str) -> Published:
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", title)}
+    return day, years.pop() if len(years) == 1 else None
+
+
 @dataclass(frozen=True)
 class Disagreement:
     """Two claims about the same companies that cannot both be right as written: the same measure with
     different figures, or one event under opposing names."""
 
     kind: str  # "figures" or "characterization"
+    subject: frozenset[str]  # whose figure or event it is
     topic: str  # what they disagree about: "the deal value", "market share", "acquisition or licensing"
     first: Claim
     second: Claim
@@ -288,59 +401,79 @@ class Disagreement:
     second_says: str
 
 
-def disagreement(claim: Claim, other: Claim, *, published: tuple[date | None, date | None] = (None, None)) -> Disagreement | None:
-    """How ``other`` contradicts ``claim``, if it does. ``published`` are the two sources' dates: a
-    periodic measure (a quarter's revenue) is compared only for one period, stated or implied by sources
-    published within weeks of each other."""
-    if not claim.companies or claim.companies != other.companies:
-        return None
+def disagreement(claim: Claim, other: Claim, *, published: tuple[Published, Published] = ((None, None), (None, None))) -> Disagreement | None:
+    """How ``other`` contradicts ``claim``, if it does. ``published`` says when each source was
+    published, and the year its title is about: a figure that recurs every period (a quarter's
+    revenue) is compared only for one period, stated by both texts, implied by their publication
+    within weeks of each other, or named by both titles."""
     for fact in claim.facts:
         for theirs in other.facts:
-            if _differ(fact, theirs, claim, other, published):
-                measure = sorted(fact.measures & theirs.measures)[0]
-                period = " ".join(part for part in fact.period if part)
+            subject = fact.subject(claim)
+            if subject and subject == theirs.subject(other) and _differ(fact, theirs, claim, other, published):
+                measure = sorted(_shared_measure(fact, theirs))[0]
+                period = " ".join(part for part in fact.period if part and part.isalnum() and part.upper() == part
+                                  and part not in ("PRIOR", "SEVERAL"))
                 topic = f"{fact.scope + ' ' if fact.scope else ''}{measure}{' in ' + period if period else ''}"
-                return Disagreement("figures", topic, claim, other, fact.text, theirs.text)
-    opposed = next((pair for pair in OPPOSED if _names(claim, other, pair)), None)
+                return Disagreement("figures", subject, topic, claim, other, fact.text, theirs.text)
+    if not claim.companies or claim.companies != other.companies:
+        return None
+    opposed = next((pair for pair in OPPOSED if _opposed(claim, other, pair)), None)
     if opposed is not None and _same_event(claim, other):
         mine = next(iter(opposed & claim.actions))
-        return Disagreement("characterization", " or ".join(sorted(opposed)), claim, other, mine, next(iter(opposed - {mine})))
+        return Disagreement("characterization", claim.companies, " or ".join(sorted(opposed)), claim, other, mine,
+                            next(iter(opposed - {mine})))
     return None
 
 
-def _differ(fact: Fact, other: Fact, claim: Claim, theirs: Claim, published: tuple[date | None, date | None]) -> bool:
-    """The same measure, scope, unit and period, with values that differ beyond rounding, stated by two
-    texts that don't each state both values (a sentence naming both is telling a change, not disagreeing)."""
-    shared = fact.measures & other.measures
-    if not shared or fact.scope != other.scope or fact.period != other.period:
+def _differ(fact: Fact, other: Fact, claim: Claim, theirs: Claim, published: tuple[Published, Published]) -> bool:
+    """The same measure of the same thing (scope, names, unit, period, who states it), with values that
+    differ beyond rounding, stated by two texts that don't each state both values (a sentence naming both
+    is telling a change, not disagreeing)."""
+    shared = _shared_measure(fact, other)
+    same_basis = (fact.scope, fact.names, fact.period, fact.stance, fact.per, fact.change) == (
+        other.scope, other.names, other.period, other.stance, other.per, other.change)
+    if not shared or not same_basis:
         return False
-    if fact.owner and other.owner and fact.owner != other.owner and "deal" not in shared:
-        return False  # Groq's share against NVIDIA's
-    if fact.quantity.unit != other.quantity.unit or fact.quantity.per != other.quantity.per or not fact.quantity.unit and not fact.quantity.distinctive:
+    if fact.quantity.unit != other.quantity.unit or (not fact.quantity.unit and not fact.quantity.distinctive):
         return False
-    if _overlap(fact.quantity, other.quantity):
+    if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact):
         return False
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
-    first, second = published
-    if shared <= _PERIODIC and not any(fact.period) and first and second and abs((first - second).days) > 45:
-        return False  # a quarter's revenue against another quarter's
-    return True
+    if not shared <= _PERIODIC or any(fact.period):
+        return True
+    (first, first_year), (second, second_year) = published  # a quarter's revenue is not another quarter's
+    return bool(first and second and abs((first - second).days) <= 45) or bool(first_year and first_year == second_year)
+
+
+def _shared_measure(fact: Fact, other: Fact) -> frozenset[str]:
+    """The measures both figures are named as, beside what they count: two counts of aircraft measure
+    nothing in common until both say what was counted (deliveries, orders)."""
+    return (fact.measures - COUNTED.keys()) & (other.measures - COUNTED.keys())
 
 
 def _overlap(a: Quantity, b: Quantity) -> bool:
-    """The same value within rounding (3.4 against 3.38), or one inside the other's range."""
-    if a.low <= b.high and b.low <= a.high:
+    """The same value within rounding (3.4 against 3.38), or a value inside the other's range ($120
+    within $115-$125); two different ranges are two statements."""
+    if a.same_value(b):
         return True
-    middle_a, middle_b = (a.low + a.high) / 2, (b.low + b.high) / 2
-    return math.isclose(middle_a, middle_b, rel_tol=0.02)
+    point, span = (a, b) if a.low == a.high else (b, a)
+    return point.low == point.high and span.low <= point.low <= span.high
+
+
+def _within(bound: Fact, value: Fact) -> bool:
+    """A value a bound allows: 602 deliveries are "over 600"; two bounds (over $10 billion, more than
+    $20 billion) are two statements."""
+    if not bound.bound or value.bound:
+        return False
+    return value.quantity.low >= bound.quantity.low if bound.bound == "over" else value.quantity.high <= bound.quantity.high
 
 
 def _states_value(claim: Claim, quantity: Quantity) -> bool:
     return any(f.quantity.same_value(quantity) for f in claim.facts)
 
 
-def _names(claim: Claim, other: Claim, pair: frozenset[str]) -> bool:
+def _opposed(claim: Claim, other: Claim, pair: frozenset[str]) -> bool:
     """Each text uses one name of the pair and not the other."""
     mine, theirs = pair & claim.actions, pair & other.actions
     return len(mine) == len(theirs) == 1 and mine != theirs

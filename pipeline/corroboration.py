@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.claims import Claim, Disagreement, disagreement, read_claims, states_same
+from pipeline.claims import Claim, disagreement, published_as, read_claims, states_same
+from pipeline.figures import quantities
 from pipeline.models import Consensus, Evidence, Gap, GapKind, Source
 from pipeline.report.formatting import format_date
 from pipeline.text import join_names, sentence_spans
@@ -151,9 +152,10 @@ def reach_of(evidence: Iterable[Evidence], searched: str) -> str:
 
 @dataclass(frozen=True)
 class Side:
-    """One side of a conflict: what it says and who says it."""
+    """One side of a conflict: what it says, in its first publisher's words, and who says it."""
 
     says: str
+    quote: str
     sources: tuple[Source, ...]
 
 
@@ -175,13 +177,16 @@ class Conflict:
         else:
             title = f"Conflicting accounts of {who}: {self.topic}"
             lead = f"Publishers describe the same event involving {who} differently"
-        sides = "; ".join(f"{side.says} ({_sourced(side.sources)})" for side in self.sides)
+        sides = "; ".join(f"{side.says}, as in \u201c{side.quote}\u201d ({_sourced(side.sources)})" for side in self.sides)
         return Gap(title=title, text=f"{lead}: {sides}. Check which is current before relying on either.",
                    kind=GapKind.CONTRADICTION)
 
 
-def _sourced(sources: tuple[Source, ...]) -> str:
-    return join_names([f"{s.publisher or s.domain}, {format_date(s.published) if s.published else 'undated'}" for s in sources])
+def _sourced(sources: tuple[Source, ...], most: int = 4) -> str:
+    """``Reuters, January 14, 2025; CNBC and 3 more``: who says it, with the date where there is one."""
+    named = [f"{s.publisher or s.domain}{', ' + format_date(s.published) if s.published else ''}" for s in sources[:most]]
+    more = len(sources) - most
+    return "; ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
 def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Conflict]:
@@ -191,54 +196,66 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
         for claim in read_claims(item.text, companies):
             for key in _conflict_keys(claim):
                 stated[key].append((claim, item))
-    found: dict[tuple, dict[str, dict[str, Source]]] = {}
-    claims: dict[tuple, list[Claim]] = defaultdict(list)
-    kinds: dict[tuple, str] = {}
+    found: dict[tuple, _Sides] = {}
     for group in stated.values():
         for i, (claim, item) in enumerate(group):
             for other, other_item in group[i + 1 :]:
                 if other_item.source.publisher_key == item.source.publisher_key:
                     continue
-                dated = (item.source.published, other_item.source.published)
-                seen = disagreement(claim, other, published=dated)
-                if seen is None:
-                    continue
-                key = (claim.companies, seen.kind, seen.topic)
-                sides = found.setdefault(key, {})
-                sides.setdefault(seen.first_says, {})[item.source.url] = item.source
-                sides.setdefault(seen.second_says, {})[other_item.source.url] = other_item.source
-                claims[key] += [claim, other]
-                kinds[key] = seen.kind
-    conflicts = [
-        Conflict(kinds[key], key[0], key[2], tuple(Side(says, tuple(sources.values())) for says, sources in _merged(sides)),
-                 tuple(dict.fromkeys(claims[key])))
-        for key, sides in found.items()
-    ]
+                seen = disagreement(claim, other, published=(published_as(item.source.published, item.source.title),
+                                                             published_as(other_item.source.published, other_item.source.title)))
+                if seen is not None:
+                    sides = found.setdefault((seen.subject, seen.kind, seen.topic), _Sides())
+                    sides.add(seen.first_says, claim, item.source)
+                    sides.add(seen.second_says, other, other_item.source)
+    conflicts = [Conflict(kind, companies_, topic, sides.sides(), tuple(sides.claims))
+                 for (companies_, kind, topic), sides in found.items()]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
+
+
+class _Sides:
+    """The sides of one conflict as they are found: a value stated in other words ("$20B", "$20 billion")
+    joins the side stating it first."""
+
+    def __init__(self) -> None:
+        self._sides: list[tuple[str, Claim, dict[str, Source]]] = []
+        self.claims: list[Claim] = []
+
+    def add(self, says: str, claim: Claim, source: Source) -> None:
+        if claim not in self.claims:
+            self.claims.append(claim)
+        side = next((s for s in self._sides if _same_saying(s[0], says)), None)
+        if side is None:
+            self._sides.append((says, claim, {source.url: source}))
+        else:
+            side[2].setdefault(source.url, source)
+
+    def sides(self) -> tuple[Side, ...]:
+        return tuple(Side(says, _quote(claim.text, says), tuple(sources.values())) for says, claim, sources in self._sides)
+
+
+def _same_saying(first: str, second: str) -> bool:
+    mine, theirs = quantities(first), quantities(second)
+    return first == second or bool(mine and theirs and mine[0].same_value(theirs[0]))
+
+
+def _quote(sentence: str, says: str, most: int = 160) -> str:
+    """The sentence stating a side, shortened around what it says when it is long."""
+    if len(sentence) <= most:
+        return sentence
+    at = max(sentence.find(says), 0)
+    start = max(0, min(at - most // 2, len(sentence) - most))
+    return ("…" if start else "") + sentence[start : start + most].strip() + ("…" if start + most < len(sentence) else "")
 
 
 def _conflict_keys(claim: Claim) -> list[tuple]:
     """Where a claim could meet its contradiction: under each measure it states, and under each name it
     gives an event."""
-    keys: list[tuple] = [(claim.companies, "measure", measure) for fact in claim.facts for measure in fact.measures]
+    keys: list[tuple] = [(fact.subject(claim), "measure", measure) for fact in claim.facts for measure in fact.measures
+                         if fact.subject(claim)]
     keys += [(claim.companies, "action", action) for action in claim.actions]
     return list(dict.fromkeys(keys))
-
-
-def _merged(sides: dict[str, dict[str, Source]]) -> list[tuple[str, dict[str, Source]]]:
-    """Sides stating the same value in other words ("$20B", "$20 billion") as one side."""
-    from pipeline.figures import quantities
-
-    merged: list[tuple[str, dict[str, Source]]] = []
-    for says, sources in sides.items():
-        value = quantities(says)
-        twin = next((m for m in merged if value and quantities(m[0]) and quantities(m[0])[0].same_value(value[0])), None)
-        if twin is None:
-            merged.append((says, dict(sources)))
-        else:
-            twin[1].update(sources)
-    return merged
 
 
 def conflicting(claim: Claim | None, conflicts: list[Conflict]) -> Conflict | None:

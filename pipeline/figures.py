@@ -77,7 +77,7 @@ _FIGURE = re.compile(
     rf"""(?ix)
     (?=[\d$€£¥UEG])(?<![\w.\-/$€£¥])                    # not part of a name: H100, gpt-oss-120B, v2.1
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
-    (?:\s?(?:-|–|—|\bto\b)\s?(?P<cur2>{_PREFIX})?\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
+    (?:\s?(?:-|–|—|\bto\b)\s?(?(cur)(?P<cur2>{_PREFIX})?)\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
     (?:\s?(?P<money>dollars|euros|pounds)\b)?
     (?P<tail>\s?(?:%|percent\b|per\s?cent\b|pct\b)|\s?(?:x|×)(?![\w])|\s?(?:times|-fold|fold)\b)?
@@ -133,6 +133,7 @@ class Quantity:
     start: int
     end: int
     per: str = ""  # what a price is per: "share", "million tokens"
+    step: float = 1.0  # the precision it is written to: 0.1e9 for "$3.9 billion", 1e6 for "$3,861 million"
 
     @property
     def key(self) -> str:
@@ -160,10 +161,46 @@ class Quantity:
         return bool(self.unit) or sum(ch.isdigit() for ch in self.text) >= 2
 
     def same_value(self, other: Quantity) -> bool:
-        """The same value in the same unit, in any written form; a bare number takes the other's unit."""
+        """The same value in the same unit, in any written form; a bare number takes the other's unit.
+
+        A rounded statement of the value is the same value ("$3.9 billion" for "$3,861 million") when it
+        keeps two significant digits or more: "3%" states 3%, never 3.4%.
+        """
         if self.unit != other.unit and "" not in (self.unit, other.unit):
             return False
-        return math.isclose(self.low, other.low, rel_tol=1e-9) and math.isclose(self.high, other.high, rel_tol=1e-9)
+        coarse, fine = (self, other) if self.step >= other.step else (other, self)
+        if coarse.low < 10 * coarse.step:
+            return math.isclose(self.low, other.low, rel_tol=1e-9) and math.isclose(self.high, other.high, rel_tol=1e-9)
+        return all(
+            round(mine / coarse.step) == round(theirs / coarse.step)
+            for mine, theirs in ((coarse.low, fine.low), (coarse.high, fine.high))
+        )
+
+
+_WORDS_OF = ((1e12, "trillion", ("t", "tn")), (1e9, "billion", ("b", "bn")), (1e6, "million", ("m", "mn")), (1e3, "thousand", ("k",)))
+
+
+def written_forms(quantity: Quantity) -> list[str]:
+    """How else a text may write the quantity's value, for a search that must find every statement of it:
+    ``$20 billion`` is also ``20bn``, ``20B`` and ``20,000 million``; ``2,522`` is also ``2522``.
+    Ranges give their first end (a text may state either end in other words)."""
+    value = quantity.low
+    forms = [_plain(value), f"{value:,.0f}"] if value == int(value) and value < 1e6 else []
+    for scale, word, short in _WORDS_OF:
+        scaled = value / scale
+        if 1 <= scaled < 100_000:
+            for number in dict.fromkeys([_plain(scaled), _plain(round(scaled, 2)), _plain(round(scaled, 1))]):
+                if float(number) >= 10 * 10 ** -max(len(number.partition(".")[2]), 0) or number == _plain(scaled):
+                    forms += [f"{number} {word}", *(number + s for s in short)]
+            if scaled >= 1000:
+                forms.append(f"{scaled:,.0f} {word}")
+    if not forms:
+        forms.append(_plain(value))
+    return list(dict.fromkeys(forms))
+
+
+def _plain(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def extract(text: str) -> list[Figure]:
@@ -182,12 +219,38 @@ def quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     for match in _FIGURE.finditer(masked):
         quantity = _quantity(text, match)
+        if quantity.kind == "number" and not quantity.unit and _names_a_model(text, quantity):
+            continue  # "Boeing 737", "737 Max", "Llama 4 Maverick": a product's name, not a figure
         if found and _BETWEEN.search(text[: found[-1].start]) and _AND.match(text[found[-1].end : quantity.start]):
             quantity = _between(text, found.pop(), quantity)  # "between $2 and $3 billion": one range
         elif found and not quantity.unit and found[-1].unit and _SET_AGAINST.match(text[found[-1].end : quantity.start]):
             quantity = replace(quantity, unit=found[-1].unit, per=found[-1].per)  # "2,522 tokens/s against 1,038"
         found.append(quantity)
     return found
+
+
+# Capitalised words that open a phrase before a number without naming anything: "About 348 planes".
+_NOT_MODEL_NAMES = frozenset(
+    "A An The In On Of For By At With From To Over Under About Around Roughly Nearly Almost Just Only Some All "
+    "Some Its Their Our And Or But Nearly Another Total Up Down Another Top Last First Only".split()
+)
+
+
+def _names_a_model(text: str, quantity: Quantity) -> bool:
+    """A bare number written as part of a product's name: right after a capitalised name ("Boeing 737",
+    "Windows 11") or right before one ("737 Max", "4 Maverick")."""
+    before = re.search(r"([A-Z][\w-]*)(?:['’]s)?\s$", text[: quantity.start])
+    after = re.match(r"\s([A-Z][a-z]*)\b", text[quantity.end :])
+    if re.search(r"\d\s$", text[: quantity.start]):
+        return True  # "delivering 33 737 jets": a count, then the model counted
+    if before and before.group(1) not in _NOT_MODEL_NAMES and before.group(1).rstrip(".") not in _MONTHS_TITLE:
+        return True
+    if "," in quantity.text or "." in quantity.text:
+        return False  # "33,000 Boeing workers": a model number has no separators
+    return bool(after and after.group(1).rstrip(".") not in _MONTHS_TITLE and after.group(1) not in _NOT_MODEL_NAMES)
+
+
+_MONTHS_TITLE = frozenset(name.title() for name in _MONTHS)
 
 
 def _dates_masked(text: str) -> tuple[list[Figure], str]:
@@ -207,9 +270,14 @@ def _quantity(text: str, match: re.Match) -> Quantity:
     unit = _unit_of(match, first)
     start, end = match.start("cur") if match.group("cur") else match.start("num"), match.end()
     per = _PER.match(text[end:]) if first.kind == "money" else None
+    number = match.group("num2") or match.group("num")
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    magnitude = match.group("mag")
+    scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0
     return Quantity(
         text[start:end].strip(), first.kind, min(first.value, last.value), max(first.value, last.value), unit,
         start, end, per="".join(part for part in per.groups("") if part).strip().lower() if per else "",
+        step=scale / 10**decimals,
     )
 
 
@@ -230,7 +298,7 @@ def _between(text: str, low: Quantity, high: Quantity) -> Quantity:
         low_value = low.low * _magnitude_of(high.text)
     start = _BETWEEN.search(text[: low.start])
     begin = start.start() if start else low.start
-    return replace(high, text=text[begin : high.end], low=min(low_value, high.low), start=begin,
+    return replace(high, text=text[begin : high.end], low=min(low_value, high.low), start=begin, step=max(low.step, high.step),
                    unit=high.unit or low.unit, kind=high.kind if high.kind != "number" else low.kind)
 
 

@@ -4,19 +4,25 @@ single-source findings). Backends return only their judgements; the orchestrator
 
 from __future__ import annotations
 
+from datetime import date
+
 from pipeline.models import DateSource, Finding, Gap, GapKind, ResearchRequest, SearchResults, Source
 from pipeline.report.formatting import format_date
 from pipeline.text import join_names
 
 UNDATED = "Undated (no publication date found in the source)"
+EVENT_DATED = "Undated source; the text dates the event "
 
 
-def date_label(source: Source) -> str:
+def date_label(source: Source, event: date | None = None) -> str:
     """``May 28, 2025``; ``January 16, 2026 (from the URL)`` when the date was read from the source's
-    address rather than stated by it; or why there is no date."""
-    if not source.published:
-        return UNDATED
-    return format_date(source.published) + (" (from the URL)" if source.date_source is DateSource.URL else "")
+    address rather than stated by it; for an undated source whose text dates the event, that day in
+    words that can't be taken for a publication date; else why there is no date."""
+    if source.published:
+        return format_date(source.published) + (" (from the URL)" if source.date_source is DateSource.URL else "")
+    if event is not None:
+        return f"{EVENT_DATED}{format_date(event)}"
+    return UNDATED
 
 
 def source_label(sources: list[Source]) -> str:
@@ -27,7 +33,7 @@ def source_label(sources: list[Source]) -> str:
 def labelled(finding: Finding) -> Finding:
     """``finding`` with its Date and Source labels computed from its sources."""
     return finding.model_copy(
-        update={"date_label": date_label(finding.sources[0]), "source_label": source_label(finding.sources)}
+        update={"date_label": date_label(finding.sources[0], finding.event_date), "source_label": source_label(finding.sources)}
     )
 
 
@@ -54,10 +60,16 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
     if undated:
         cited = sorted({source_label(f.sources[:1]) for f in undated})
         many = len(undated) > 1
+        dated = sum(f.event_date is not None for f in undated)
+        when = (
+            "how current the claim is cannot be checked" if not dated
+            else "the text itself dates the event" if dated == len(undated)
+            else f"the text dates the event for {dated} of them; how current the others are cannot be checked"
+        )
         gaps.append(Gap(
             title="Undated evidence",
             text=f"{len(undated)} key finding{'s' if many else ''} cite{'' if many else 's'} an undated source "
-            f"({join_names(cited)}); how current the claim is cannot be checked.",
+            f"({join_names(cited)}); {when}.",
             kind=GapKind.UNDATED,
         ))
     if results.out_of_window:

@@ -111,6 +111,7 @@ class ResearchRequest(Model):
     window: TimeWindow
     query_count: int = Field(default=12, ge=1, le=60)
     earnings: EarningsEvent | None = None
+    rounds: int = Field(default=2, ge=1, le=2, description="2: a second round of searches checks the findings' claims")
 
     @field_validator("question")
     @classmethod
@@ -181,6 +182,10 @@ class SearchQuery(Model):
     text: str
     entity: str | None = None
     angle: str | None = None
+    figures: list[str] = Field(
+        default_factory=list, exclude_if=_unset,
+        description="a targeted search: passages must state one of these figures, in any written form",
+    )
 
 
 class DateSource(str, Enum):
@@ -279,6 +284,9 @@ class Finding(Model):
     consensus: str
     consensus_rationale: str
     corroboration: int = Field(default=1, ge=0, description="independent publishers carrying the claim")
+    event_date: date | None = Field(
+        default=None, exclude_if=_unset, description="the day the snippet dates its event to, where it says"
+    )
     verified: bool = Field(default=True, description="the snippet is verbatim from a cited source")
     status: str | None = Field(
         default=None, exclude_if=_unset, description="set by refresh: new, or its source no longer found"
@@ -344,6 +352,9 @@ class Assessment(Model):
 
     findings: list[Finding]
     omissions: list[Gap] = Field(default_factory=list)
+    conflicts: list[Gap] = Field(
+        default_factory=list, exclude_if=_unset, description="publishers that disagree, found by the judgement"
+    )
     partial: bool = Field(default=False, description="a model call failed after retries; its evidence is missing")
 
 

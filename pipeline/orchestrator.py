@@ -1,5 +1,6 @@
-"""The whole flow in one place: expand → search → assess → synthesize, then assemble the report
-with the labels and gaps every backend's report shares (``pipeline.gaps``).
+"""The whole flow in one place: expand → search → assess → second round (``pipeline.judgement``) →
+synthesize, then assemble the report with the labels and gaps every backend's report shares
+(``pipeline.gaps``) and audit its prose.
 
 Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
@@ -17,6 +18,7 @@ from pipeline.audit import audited_report
 from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
 from pipeline.gaps import evidence_gaps, labelled
+from pipeline.judgement import CORROBORATE, COVER, follow_up_queries, judged, with_follow_up
 from pipeline.models import (
     Assessment,
     AuditedSentence,
@@ -29,7 +31,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends, Reviser
+from pipeline.stages import Backends, Reassessor, Reviser
 from pipeline.version import __version__
 
 T = TypeVar("T")
@@ -73,13 +75,32 @@ def run_research(
         lambda: searcher.search(request, queries),
         complete=lambda found: not found.failures,
     )
-    results_json = results.model_dump(mode="json")
     assessment = stage(
-        "assess", analyst.identity, [request_json, results_json], Assessment,
+        "assess", analyst.identity, [request_json, results.model_dump(mode="json")], Assessment,
         lambda: _one_per_claim(analyst.assess(request, results)),
         complete=lambda assessed: not assessed.partial,
     )
-    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
+    follow_up = follow_up_queries(request, assessment.findings, results) if request.rounds > 1 else []
+    if follow_up:
+        found = stage(
+            "follow-up", searcher.identity, [request_json, [q.model_dump(mode="json") for q in follow_up]], SearchResults,
+            lambda: searcher.search(request, follow_up), complete=lambda found: not found.failures,
+        )
+        covering = {q.text for q in follow_up if q.angle == COVER}
+        coverage = found.model_copy(update={"evidence": [e for e in found.evidence if e.query in covering]})
+        if coverage.evidence and isinstance(analyst, Reassessor):
+            widened, first = with_follow_up(results, coverage), results
+            assessment = stage(
+                "reassess", analyst.identity, [request_json, widened.model_dump(mode="json")], Assessment,
+                lambda: _one_per_claim(analyst.reassess(request, widened)),
+            )
+            results = with_follow_up(first, found)
+        else:
+            results = with_follow_up(results, found)
+    targeted = {q.text for q in follow_up if q.angle == CORROBORATE}
+    assessment, results, conflicts = judged(request, assessment, results, targeted)
+    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings], "conflicts": conflicts})
+    results_json = results.model_dump(mode="json")
     synthesis = stage(
         "synthesize",
         analyst.identity,
@@ -93,7 +114,7 @@ def run_research(
         sources=results.sources,
         analysis=synthesis.analysis,
         findings=assessment.findings,
-        gaps=synthesis.gaps + assessment.omissions + evidence_gaps(request, results, assessment.findings),
+        gaps=assessment.conflicts + synthesis.gaps + assessment.omissions + evidence_gaps(request, results, assessment.findings),
         metadata=RunMetadata(
             model=synthesis.model or analyst.model_label,
             search_backend=searcher.description,

@@ -76,6 +76,15 @@ class Reviser(Protocol):
         ...
 
 
+@runtime_checkable
+class Reassessor(Protocol):
+    """An analyst whose assessment costs no model call, so it assesses again once the second round's
+    coverage searches have brought more evidence (the rules do; a model's assessment stands, and the
+    new evidence only corroborates or contradicts it)."""
+
+    def reassess(self, request: ResearchRequest, results: SearchResults) -> Assessment: ...
+
+
 @dataclass(frozen=True)
 class Backends:
     """The pair the orchestrator runs: who thinks, and where evidence comes from."""

@@ -138,7 +138,9 @@ def test_window_filter_keeps_undated_documents(tmp_path):
 
 
 def test_match_expression_quotes_every_word():
-    assert match_expression(['NEAR(a b)', 'x" OR *'], ["Groq"]) == '"groq" AND ("near" OR "a" OR "b" OR "x" OR "or")'
+    assert match_expression(['NEAR(a b)', 'x" OR *'], [["Groq"]]) == '("groq") AND ("near" OR "a" OR "b" OR "x" OR "or")'
+    assert match_expression(["deal"], [["Eli Lilly", "Lilly"], ["$20B", "20 billion"]]) == (
+        '("eli lilly" OR "lilly") AND ("20b" OR "20 billion")')
     assert match_expression([], []) == ""
 
 

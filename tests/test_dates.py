@@ -66,7 +66,7 @@ def test_the_index_keeps_where_a_date_came_from_and_rebuilds_an_older_index(tmp_
         old.execute("PRAGMA user_version = 1")
     index = CorpusIndex(corpus, database)
     index.sync()
-    (passage,) = index.search(["deal"], ["cerebras"], date(2025, 1, 1), date(2026, 12, 31), 5)
+    (passage,) = index.search(["deal"], [["cerebras"]], date(2025, 1, 1), date(2026, 12, 31), 5)
     assert (passage.published, passage.date_source) == (date(2026, 1, 16), DateSource.URL)
     index.close()
 

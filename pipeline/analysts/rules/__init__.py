@@ -32,5 +32,9 @@ class RuleAnalyst:
     def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
         return Assessment(findings=assess(request, results))
 
+    def reassess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
+        """The rules cost nothing to run again over the second round's coverage evidence."""
+        return self.assess(request, results)
+
     def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis:
-        return synthesize(request, results, assessment.findings)
+        return synthesize(request, results, assessment.findings, assessment.conflicts)

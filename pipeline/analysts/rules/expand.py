@@ -2,9 +2,11 @@
 
 ``Are Cerebras/Groq customers … displacing NVIDIA …?`` gives the challengers Cerebras and Groq and
 the focus company NVIDIA; each angle (the request's keywords, each source hint, then standard
-analyst angles) becomes one query per challenger, ending with the window: ``Groq customer case
-studies NVIDIA last 3 months``. When more queries are asked for, the focus company's own side of
-each angle follows; a question with fewer angles than queries asked gets fewer (and says so).
+analyst angles for any industry) becomes one query per challenger, ending with the window: ``Groq
+customer case studies NVIDIA last 3 months``. A question about one company against the focus
+(``Boeing vs Airbus``) searches both sides of each angle in turn. When more queries are asked for,
+the focus company's own side of each angle follows; a question with fewer angles than queries asked
+gets fewer (and says so).
 """
 
 from __future__ import annotations
@@ -15,31 +17,30 @@ from pipeline.entities import STOPWORDS as _STOPWORDS
 from pipeline.entities import Entities, find_entities
 from pipeline.models import ResearchRequest, SearchQuery
 
-# (angle name, query template); {entity}, {focus} and {window} are filled in. Angles that compare
-# against the focus company (the template starts or pivots on it) are skipped when there is none.
+# (angle name, query template); {entity}, {focus} and {window} are filled in. The standard angles are an
+# equity analyst's, for any industry; the request's own keywords and source hints come first. Angles that
+# compare against the focus company (the template starts or pivots on it) are skipped when there is none.
 STANDARD_ANGLES: tuple[tuple[str, str], ...] = (
-    ("performance benchmarks", "{entity} performance benchmarks {focus} tokens per second {window}"),
-    ("head-to-head comparison", "{entity} vs {focus} inference {window}"),
-    ("customer wins", "{entity} customer wins production deployments {window}"),
-    ("revenue and deals", "{entity} revenue valuation IPO deals {window}"),
-    ("architecture limits", "{entity} architecture limitations training inference {window}"),
-    ("market displacement", "{entity} market share displacement {focus} {window}"),
-    ("focus company response", "{focus} response {entity} inference competition {window}"),
-    ("software ecosystem", "{focus} software ecosystem lock-in {entity} {window}"),
-    ("skeptical views", "{entity} analyst skepticism risks {window}"),
-    ("cost and efficiency", "{entity} cost per token energy efficiency {focus} {window}"),
-    ("partnerships", "{entity} partnership cloud availability {window}"),
-    ("memory and supply", "{entity} memory bandwidth supply constraints {focus} {window}"),
-    ("pricing", "{entity} pricing per million tokens {focus} {window}"),
-    ("funding and investors", "{entity} funding round investors {window}"),
-    ("developer adoption", "{entity} developer adoption SDK API usage {window}"),
-    ("model support", "{entity} supported models open-weight Llama {window}"),
-    ("roadmap", "{entity} next-generation chip roadmap {window}"),
-    ("data centers and power", "{entity} data center capacity power {window}"),
-    ("export rules", "{entity} export controls regulation {window}"),
-    ("leadership", "{entity} executives hiring leadership {window}"),
+    ("results and guidance", "{entity} revenue profit results guidance {window}"),
+    ("head-to-head comparison", "{entity} vs {focus} {window}"),
+    ("deals and customers", "{entity} deal contract customers orders {window}"),
+    ("market share", "{entity} market share competition {focus} {window}"),
+    ("operations", "{entity} production deliveries capacity supply {window}"),
+    ("risks", "{entity} risks problems strike lawsuit investigation {window}"),
+    ("analyst views", "{entity} analysts expectations estimates shares {window}"),
+    ("products", "{entity} new product launch performance benchmarks {window}"),
+    ("focus company response", "{focus} response {entity} competition {window}"),
+    ("pricing and costs", "{entity} pricing costs margins {window}"),
+    ("funding and valuation", "{entity} funding valuation IPO investors {window}"),
+    ("financial position", "{entity} cash flow debt losses {window}"),
+    ("leadership and strategy", "{entity} CEO executives strategy {window}"),
+    ("partnerships", "{entity} partnership alliance agreement {window}"),
+    ("workforce", "{entity} workers union jobs layoffs {window}"),
+    ("regulation", "{entity} regulators approval regulation {window}"),
+    ("expansion", "{entity} expansion investment new plant market {window}"),
+    ("technology", "{entity} technology roadmap research development {window}"),
 )
-_NEEDS_FOCUS = {"head-to-head comparison", "focus company response", "software ecosystem"}
+_NEEDS_FOCUS = {"head-to-head comparison", "focus company response"}
 
 
 def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
@@ -49,10 +50,16 @@ def expand_queries(request: ResearchRequest) -> list[SearchQuery]:
     angles = _request_angles(request, entities) + standard
     queries: list[SearchQuery] = []
     seen: set[str] = set()
-    # A question that names no company is searched by its own words instead.
+    # A question that names no company is searched by its own words instead. One company against the
+    # focus ("Boeing vs Airbus"): both sides of each angle, in turn; several challengers: theirs first.
     subjects: list[str | None] = [*entities.challengers] or [None]
+    paired = focus and len(entities.challengers) == 1
     topic = " ".join(w for w in re.findall(r"[\w-]+", request.question) if w.lower() not in _STOPWORDS)
-    combinations = [(angle, template, entity) for angle, template in angles for entity in subjects]
+    combinations = [
+        (angle, template, entity)
+        for angle, template in angles
+        for entity in subjects + ([focus] if paired and "{focus}" not in template else [])
+    ]
     # More queries than the challengers have angles: the focus company's own side of each angle.
     combinations += [(angle, template, focus) for angle, template in angles if focus and "{focus}" not in template]
     for angle, template, entity in combinations:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.entities import mention_pattern, mentions
+from pipeline.entities import mention_pattern
 from pipeline.figures import Quantity, quantities
 from pipeline.text import sentence_spans
 

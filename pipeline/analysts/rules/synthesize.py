@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
-from pipeline.analysts.rules.expand import Entities, find_entities
+from pipeline.entities import Entities, find_entities, mentions
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
 from pipeline.report.formatting import format_date
 from pipeline.text import join_names, sentence_spans
@@ -19,11 +19,13 @@ from pipeline.text import join_names, sentence_spans
 _FILLER = frozenset("vs versus the and for with from last per".split())
 
 
-def synthesize(request: ResearchRequest, results: SearchResults, findings: list[Finding]) -> Synthesis:
+def synthesize(request: ResearchRequest, results: SearchResults, findings: list[Finding], conflicts: list[Gap]) -> Synthesis:
+    """The analysis and the gaps; ``conflicts`` are the disagreements the judgement found, which the
+    analysis names beside the views the rules see contrasted."""
     entities = find_entities(request)
     contradictions = _contradictions(results.evidence, entities)
     return Synthesis(
-        analysis=_analysis(request, results, findings, entities, contradictions),
+        analysis=_analysis(request, results, findings, entities, conflicts + contradictions),
         gaps=contradictions + _gaps(request, results, findings, entities),
     )
 
@@ -70,9 +72,18 @@ def _analysis(
         "and likely priced in."
     )
     if contradictions:
-        disputed = join_names([g.title.removeprefix("Conflicting views on ") for g in contradictions])
+        disputed = join_names([_disputed(g.title) for g in contradictions])
         third += f" Publishers disagree about {disputed}: weigh the claims in Contradictions and Gaps."
     return [first, second, third]
+
+
+def _disputed(title: str) -> str:
+    """What a contradiction is about, from its title: "Cerebras", "Boeing's net orders"."""
+    for prefix in ("Conflicting views on ", "Conflicting accounts of ", "Conflicting figures on "):
+        if title.startswith(prefix):
+            subject, _, topic = title.removeprefix(prefix).partition(": ")
+            return f"{subject}'s {topic}" if topic and prefix == "Conflicting figures on " else subject
+    return title
 
 
 def _earnings_context(request: ResearchRequest) -> str:
@@ -105,7 +116,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
             label = item.source.publisher or item.source.domain
             for span in sentence_spans(item.text):
                 sentence = item.text[span.start : span.end]
-                if not signals.mentions(sentence, entity):
+                if not mentions(sentence, entity):
                     continue
                 bullish[label].update(signals.bullish_words(sentence))
                 skeptic[label].update(signals.skeptic_words(sentence))
@@ -146,7 +157,7 @@ def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Findi
             + ("; …" if len(unanswered) > 4 else "") + ".",
             kind=GapKind.COVERAGE,
         ))
-    uncovered = [e for e in entities.all if not any(signals.mentions(ev.text, e) for ev in results.evidence)]
+    uncovered = [e for e in entities.all if not any(mentions(ev.text, e) for ev in results.evidence)]
     if results.evidence and uncovered:
         gaps.append(Gap(
             title="Companies without coverage",

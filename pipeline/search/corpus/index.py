@@ -188,8 +188,9 @@ class CorpusIndex:
             [(text, cursor.lastrowid) for text in passages],
         )
 
-    def search(self, terms: list[str], required: list[str], since: date, until: date, limit: int) -> list[Passage]:
-        """Best passages (bm25) matching any of ``terms`` and all of ``required``, dated in the window.
+    def search(self, terms: list[str], required: list[list[str]], since: date, until: date, limit: int) -> list[Passage]:
+        """Best passages (bm25) matching any of ``terms`` and, of each group in ``required``, one of its
+        phrases ("Eli Lilly" or "Lilly"; "$20 billion" or "20bn"), dated in the window.
 
         Undated documents are kept: the report marks them undated rather than hiding them.
         """
@@ -209,7 +210,7 @@ class CorpusIndex:
             for text, score, url, title, publisher, published, date_source in rows
         ]
 
-    def count_out_of_window(self, terms: list[str], required: list[str], since: date, until: date) -> set[str]:
+    def count_out_of_window(self, terms: list[str], required: list[list[str]], since: date, until: date) -> set[str]:
         """URLs of matching documents that the window excluded, so the report can say so."""
         expression = match_expression(terms, required)
         if not expression:
@@ -225,16 +226,22 @@ class CorpusIndex:
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
-def match_expression(terms: list[str], required: list[str]) -> str:
-    """An FTS5 query from plain words; every word is quoted, so no input can inject FTS syntax."""
+def match_expression(terms: list[str], required: list[list[str]]) -> str:
+    """An FTS5 query from plain words and phrases; every token is quoted, so no input can inject FTS syntax.
 
-    def quoted(words: list[str]) -> list[str]:
-        tokens = [t for w in words for t in _TOKEN_RE.findall(w.lower())]
-        return ['"' + t + '"' for t in dict.fromkeys(tokens)]
+    Each group of ``required`` must match one of its phrases. The passage must match one of ``terms``
+    too, unless two groups or more are required: a targeted search (a company and a figure) is ranked
+    by its terms without needing them.
+    """
 
-    must, any_of = quoted(required), quoted(terms)
-    parts = [" AND ".join(must)] if must else []
-    if any_of:
+    def phrase(words: str) -> str:
+        tokens = _TOKEN_RE.findall(words.lower())
+        return '"' + " ".join(tokens) + '"' if tokens else ""
+
+    groups = [[p for p in dict.fromkeys(map(phrase, group)) if p] for group in required]
+    parts = ["(" + " OR ".join(group) + ")" for group in groups if group]
+    any_of = [p for p in dict.fromkeys(phrase(t) for w in terms for t in _TOKEN_RE.findall(w.lower())) if p]
+    if any_of and len(parts) < 2:
         parts.append("(" + " OR ".join(any_of) + ")")
     return " AND ".join(parts)
 

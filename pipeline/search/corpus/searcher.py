@@ -8,13 +8,17 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.entities import aliases
 from pipeline.errors import UsageError
+from pipeline.figures import quantities, written_forms
 from pipeline.models import Evidence, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.resources import code_digest, sample_corpus_dir
 from pipeline.search.corpus.index import CorpusIndex
 from pipeline.settings import load_settings
 
 PASSAGES_PER_QUERY = 5
+#: A targeted search for a claim looks for every publisher stating it, so it keeps more passages.
+PASSAGES_PER_TARGETED_QUERY = 40
 
 # Words that carry no search meaning here, including the window phrase the queries end with.
 _STOPWORDS = frozenset(
@@ -67,9 +71,11 @@ class CorpusSearcher:
         evidence: list[Evidence] = []
         out_of_window: set[str] = set()
         for query in queries:
-            required = [query.entity] if query.entity else []
+            required = [aliases(query.entity)] if query.entity else []  # "Eli Lilly" or "Lilly"
+            required += [forms for written in query.figures for forms in [_forms(written)] if forms]
             terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
-            for passage in self.index.search(terms, required, since, until, PASSAGES_PER_QUERY):
+            limit = PASSAGES_PER_TARGETED_QUERY if query.figures else PASSAGES_PER_QUERY
+            for passage in self.index.search(terms, required, since, until, limit):
                 source = Source(
                     url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published,
                     date_source=passage.date_source,
@@ -82,6 +88,12 @@ class CorpusSearcher:
             out_of_window=len(out_of_window),
             warnings=self.warnings,
         )
+
+
+def _forms(written: str) -> list[str]:
+    """Every way a document may write the figure ``written``: "$20B", "$20 billion", "20bn"…"""
+    found = quantities(written)
+    return written_forms(found[0]) if found else []
 
 
 def _checked_corpus(corpus: Path) -> Path:

@@ -1,0 +1,144 @@
+"""The second round: a briefing checks its own judgements before it is written.
+
+After the first assessment, one more parallel round of searches (``--rounds 2``, the default):
+
+- **corroborate**: a targeted search for each finding's claim, its companies and its figure in every
+  written form, over the whole corpus (on the web, a grounded search each), so Consensus counts the
+  publishers that really carry the claim, not only those the first searches happened to return;
+- **cover**: one rephrased search for each company the question names that no finding covers, and for
+  each search that found nothing.
+
+Then, for every analyst alike, Consensus is counted again over all the evidence, conflicts between
+publishers are collected for Contradictions and Gaps, and each finding records the day its text dates
+the event to. With ``--rounds 1`` the same judgement runs over the first round's evidence alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pipeline.claims import Claim
+from pipeline.corroboration import Conflict, claim_of, conflicting, corroborate, find_conflicts, reach_of
+from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
+from pipeline.models import Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
+
+CORROBORATE = "corroborate"
+COVER = "cover"
+MAX_COVER_SEARCHES = 4
+_QUERY_WORDS = 10
+
+
+def follow_up_queries(request: ResearchRequest, findings: list[Finding], results: SearchResults) -> list[SearchQuery]:
+    """The second round's searches: one per verified finding's claim, then the coverage follow-ups."""
+    entities = find_entities(request)
+    targeted = [query for finding in findings if finding.verified for query in [_targeted(finding, entities)] if query]
+    covered = list(_coverage(findings, results, entities))[:MAX_COVER_SEARCHES]
+    seen: set[str] = set()
+    unique = []
+    for query in targeted + covered:
+        if query.text.lower() not in seen and query.text.lower() not in {q.lower() for q in results.executed_queries}:
+            seen.add(query.text.lower())
+            unique.append(query)
+    return unique
+
+
+def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
+    """A search for the finding's claim: its companies and its figure ("Groq NVIDIA $20 billion deal"),
+    or, without a figure, its companies and its own words."""
+    claim = claim_of(finding.snippet, entities.all)
+    if claim is None or not claim.companies:
+        return None
+    companies = [e for e in entities.all if e in claim.companies]
+    fact = claim.principal
+    entity = fact.owner if fact is not None and fact.owner else companies[0]
+    if fact is not None:
+        measures = " ".join(sorted(fact.measures))
+        text = " ".join([*companies, fact.text, measures])
+        return SearchQuery(text=" ".join(text.split()), entity=entity, angle=CORROBORATE, figures=[fact.text])
+    words = [w for w in re.findall(r"[\w'-]+", claim.text) if w.lower() not in STOPWORDS and w not in companies]
+    return SearchQuery(text=" ".join([*companies, *words[:_QUERY_WORDS]]), entity=entity, angle=CORROBORATE)
+
+
+def _coverage(findings: list[Finding], results: SearchResults, entities: Entities) -> Iterable[SearchQuery]:
+    """A rephrased search for each company no finding covers, then for each search that found nothing."""
+    for company in entities.all:
+        if not any(mentions(f.snippet, company) for f in findings):
+            yield SearchQuery(text=f"{company} results deals customers outlook", entity=company, angle=COVER)
+    answered = {item.query for item in results.evidence}
+    failed = {failure.query for failure in results.failures}
+    for query in results.executed_queries:
+        if query in answered or query in failed:
+            continue
+        company = next((e for e in entities.all if mentions(query, e)), None)
+        words = [w for w in re.findall(r"[\w'-]+", query) if w.lower() not in STOPWORDS | _WINDOW_WORDS
+                 and not any(mentions(w, e) for e in entities.all)]
+        if company and words:
+            yield SearchQuery(text=f"{company} {' '.join(words[:3])}", entity=company, angle=COVER)
+
+
+_WINDOW_WORDS = frozenset("last past day days week weeks month months year years".split()) | {str(n) for n in range(1, 100)}
+
+
+def with_follow_up(results: SearchResults, follow_up: SearchResults) -> SearchResults:
+    """The first round's results with the second round's searches and evidence added."""
+    return results.model_copy(update={
+        "evidence": results.evidence + follow_up.evidence,
+        "executed_queries": list(dict.fromkeys(results.executed_queries + follow_up.executed_queries)),
+        "failures": results.failures + follow_up.failures,
+        "out_of_window": max(results.out_of_window, follow_up.out_of_window),
+        "warnings": list(dict.fromkeys(results.warnings + follow_up.warnings)),
+    })
+
+
+def judged(
+    request: ResearchRequest, assessment: Assessment, results: SearchResults, targeted: set[str]
+) -> tuple[Assessment, SearchResults, list[Gap]]:
+    """Consensus counted again over all the evidence, the events' dates, and the conflicts as gaps.
+
+    ``targeted`` are the searches aimed at the findings' claims (none with one round), so the rationale
+    says how far the count looked. The evidence comes back without the targeted searches' passages that
+    carry nothing the report uses, so Sources Referenced lists the sources the report rests on.
+    """
+    companies = find_entities(request).all
+    evidence = _unique(results.evidence)
+    searched = "retrieved" if not targeted else (
+        f"reached by {len(results.executed_queries)} searches, {len(targeted)} of them aimed at the findings' claims"
+    )
+    reach = reach_of(evidence, searched)
+    conflicts = find_conflicts(evidence, companies)
+    findings = [_judged(f, evidence, companies, reach, conflicts, request) for f in assessment.findings]
+    used = {s.url for f in findings for s in f.sources} | {s.url for c in conflicts for side in c.sides for s in side.sources}
+    kept = [e for e in results.evidence if e.query not in targeted or e.source.url in used]
+    gaps = [conflict.as_gap() for conflict in conflicts]
+    return (
+        assessment.model_copy(update={"findings": findings}),
+        results.model_copy(update={"evidence": kept}),
+        gaps,
+    )
+
+
+def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], reach: str, conflicts: list[Conflict],
+            request: ResearchRequest) -> Finding:
+    claim = claim_of(finding.snippet, companies)
+    update: dict = {"event_date": claim.event_date(request.as_of) if claim else None}
+    cited = next((e for e in evidence if e.source.url == finding.sources[0].url and finding.snippet in e.text), None)
+    if finding.verified and cited is not None:
+        carried = corroborate(finding.snippet, cited, evidence, companies, reach)
+        rationale = carried.rationale + _disputed(claim, conflicts)
+        update |= {"sources": carried.sources, "consensus": carried.consensus.value, "consensus_rationale": rationale,
+                   "corroboration": carried.publishers}
+    return finding.model_copy(update=update)
+
+
+def _disputed(claim: Claim | None, conflicts: list[Conflict]) -> str:
+    conflict = conflicting(claim, conflicts)
+    return "" if conflict is None else " Other publishers give a different account: see Contradictions and Gaps."
+
+
+def _unique(evidence: list[Evidence]) -> list[Evidence]:
+    seen: dict[tuple[str, str], Evidence] = {}
+    for item in evidence:
+        seen.setdefault((item.source.url, item.text), item)
+    return list(seen.values())
+
