@@ -35,10 +35,12 @@ MEASURES: dict[str, str] = {
     "deal": r"deals?|agreements?|contracts?|pacts?|transactions?|licens\w*|acqui\w*|buy(?:s|ing|out)?|bought|"
             r"purchas\w*|takeover|merger|pa(?:y|ys|id|ying)|commitments?",
     "orders": r"orders?|bookings|order intake",
-    "backlog": r"backlog|order book",
+    "cancellations": r"cancell?ations?|cancell?ed",
+    "backlog": r"backlog|order book|on order",
     "valuation": r"valu(?:ation|ed|ing|es)|market (?:cap\w*|value)",
     "revenue": r"revenues?|sales|turnover|top line",
-    "profit": r"profits?|net income|earnings|eps|ebitda|operating income|(?:net |operating |core )?loss(?:es)?|losing|lost",
+    "profit": r"profits?|net income|earnings|eps|ebitda|operating income",
+    "loss": r"(?:net |operating |core )?loss(?:es)?|losing|lost|shortfall",
     "cash": r"cash flow|cash burn|burned|cash",
     "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
     "margin": r"margins?",
@@ -65,11 +67,16 @@ _MEASURE_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in (
 _ESTIMATE = re.compile(
     r"(?i)\b(?:analysts?|consensus|estimat\w*|polled|wall street|factset|lseg|refinitiv|zacks|visible alpha|expected|expectations?)\b"
 )
-_GUIDANCE = re.compile(r"(?i)\b(?:guidance|guides?|guided|outlook|forecasts?|targets?|expects?|projects?|sees|anticipates?)\b")
+_ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
+                             r"(?: had)? (?:expected|estimated|forecast|projected)|^\s*(?:expected|estimated|forecast) by")
+_GUIDANCE = re.compile(
+    r"(?i)\b(?:guidance|guides?|guided|outlook|forecast\w*|targets?|targeting|expects?|projects?|projected|sees|anticipates?|"
+    r"predict\w*|goal|plans?|aims?|aiming)\b"
+)
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
-_PERIODIC = frozenset({"revenue", "profit", "margin", "market share", "users", "stock", "spending", "price", "orders",
+_PERIODIC = frozenset({"revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
                        "deliveries", "backlog", "cash", "capacity"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
@@ -97,12 +104,19 @@ _QUARTER = re.compile(
     r"|(full[- ]year|annual|for the year|fiscal year))\b".replace(" quarter", "[- ]quarter")
 )
 _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(?:19|20)?(\d{2}))|((?:19|20)\d\d))\b")
+# A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
+_COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
+# A year named relative to when the text was written: its year is known only from the publication date.
 _RELATIVE_YEAR = re.compile(
-    r"(?i)\b(?:(last year|previous year|prior year|a year earlier|year-ago|a year ago)|(?:past|last|previous) (?:\w+ )?years)\b"
+    r"(?i)\b(?:(?P<PRIOR>last year|previous year|prior year|prior-year|a year earlier|year-ago|a year ago|"
+    r"(?:previous|prior) corresponding period|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
+    r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years))\b"
 )
-_MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of)\s+(January|February|March|April|May|June|July|August|September|October|"
+_RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL"})
+_MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+(January|February|March|April|May|June|July|August|September|October|"
                            r"November|December)\b(?!\s+\d{1,2}\b)")
+_NET_OF = re.compile(r"(?i)\bafter (?:cancellations|returns|conversions)\b|\bnet of\b")
 # Words that make a measure another measure: net orders are not gross orders.
 _QUALIFIERS = frozenset(
     "gross net adjusted core operating underlying organic reported comparable diluted basic non-gaap gaap free "
@@ -124,6 +138,7 @@ class Fact:
     owner: str | None = None  # the company the figure is stated for: "Groq has 3%, while Nvidia holds 80%"
     stance: str = ""  # "estimate" (analysts'), "guidance" (the company's outlook) or "" (reported)
     names: frozenset[str] = frozenset()  # other names narrowing it: "Mounjaro" sales, "737 Max" deliveries
+    measure: str = ""  # the measure named nearest the figure: what it is a figure of
     per: str = ""  # what it is per: "share" in "a loss per share of $5.46" as in "$5.46 per share"
     bound: str = ""  # "over" ("more than 130") or "under" ("less than 5%"): not the value, a bound on it
     change: bool = False  # a difference ("180 fewer", "up 14%"), not a level
@@ -157,11 +172,16 @@ class Claim:
 
     @property
     def principal(self) -> Fact | None:
-        """The fact the claim is about: its first measured figure that names its measure, else its first
-        distinctive one, else its first."""
-        return next((f for f in self.facts if f.measures), None) or next(
-            (f for f in self.facts if f.quantity.distinctive), None
-        ) or (self.facts[0] if self.facts else None)
+        """The fact the claim is about: the first that names its measure with a specific figure and states
+        a level rather than a change ("to $3.53 billion" over "jumped 60%"), else the first naming its
+        measure, else the first specific one, else the first."""
+        choices = (
+            lambda f: f.measures and f.quantity.distinctive and not f.change,
+            lambda f: bool(f.measures),
+            lambda f: f.quantity.distinctive,
+            lambda f: True,
+        )
+        return next((f for rule in choices for f in self.facts if rule(f)), None)
 
     def event_date(self, before: date) -> date | None:
         """The day the text dates the event to: the latest it states up to ``before``, so a
@@ -170,21 +190,26 @@ class Claim:
         return max(past) if past else None
 
 
-def read_claims(text: str, companies: Iterable[str]) -> list[Claim]:
+def read_claims(text: str, companies: Iterable[str], title: str = "") -> list[Claim]:
     """The claims of every sentence of ``text`` that names one of ``companies`` (or follows one that did),
-    in reading order; ``companies`` are the question's."""
-    return list(_read_claims(text, tuple(companies)))
+    in reading order; ``companies`` are the question's. A sentence naming none is about the one company
+    the document's ``title`` and the passage name, if there is one ("Delivered 348 airplanes" in Boeing's
+    release)."""
+    return list(_read_claims(text, tuple(companies), title))
 
 
 @lru_cache(maxsize=8192)
-def _read_claims(text: str, companies: tuple[str, ...]) -> tuple[Claim, ...]:
+def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Claim, ...]:
     named_in_passage = frozenset(c for c in companies if mention_pattern(c).search(text))
+    named_in_title = frozenset(c for c in companies if mention_pattern(c).search(title))
+    implied = named_in_title if len(named_in_title) == 1 and named_in_passage <= named_in_title else frozenset()
     claims: list[Claim] = []
     previous: frozenset[str] = frozenset()
     for span in sentence_spans(text):
         sentence = text[span.start : span.end]
         named = frozenset(c for c in companies if mention_pattern(c).search(sentence))
-        about = named or previous  # "Its revenue rose 40%": the company the passage was just about
+        # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all
+        about = named or previous or implied
         previous = named
         if not about and companies:
             continue
@@ -204,24 +229,28 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         start, end = _clause(sentence, quantity)
         clause = sentence[start:end]
         at = quantity.start - start, quantity.end - start
-        near = {name for name, words in _MEASURE_WORDS.items()
-                if any(m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR for m in words.finditer(clause))}
+        named = [(_distance(m, at), -len(m.group()), name) for name, words in _MEASURE_WORDS.items()
+                 for m in words.finditer(clause) if m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR]
+        near = {name for _, _, name in named}
+        primary = min(((d, length, name) for d, length, name in named if name not in COUNTED), default=None)
         if quantity.unit in _UNIT_MEASURES:
             near.add(_UNIT_MEASURES[quantity.unit])
         if "market share" in near:
             near.discard("stock")
         owner = _owner(quantity.start - start, clause, companies)
         stance = _stance(clause, *at)
-        period = _period(clause) if any(_period(clause)) else _period(sentence[:start])
+        period = _period(clause, at[0]) if any(_period(clause)) else _period(sentence[:start])
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
         per = quantity.per or ("share" if _PER_SHARE.search(clause) else "")
-        if facts and _SET_AGAINST.search(clause[: at[0]]) and (not near - COUNTED.keys() or near == facts[-1].measures):
+        measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
+        if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures):
             near, per = set(facts[-1].measures), per or facts[-1].per  # "$15.2 billion, below the expected $15.7 billion"
+            measure = facts[-1].measure
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else ""
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance,
-                          _names(sentence, start, end, companies, at), per, bound, change))
+                          _names(sentence, start, end, companies, at), measure, per, bound, change))
     return tuple(facts)
 
 
@@ -233,8 +262,14 @@ _OVER = re.compile(r"(?i)\b(?:over|more than|above|exceeding|exceeds?|at least|u
 _UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
 _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline)\b")
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
-                            r"decreased|declined|advanced|plunged)\s+(?:about\s+|around\s+|nearly\s+)?$")
+                            r"decreased|declined|advanced|plunged|soared|sank|tumbled)\s+"
+                            r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
+
+
+def _distance(match: re.Match, at: tuple[int, int]) -> int:
+    """Characters between a word and a figure: 0 when they touch."""
+    return max(0, at[0] - match.end(), match.start() - at[1])
 
 
 def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
@@ -246,24 +281,24 @@ def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
 
 
 def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
-    """The company a figure is stated for: the one named last before it in its clause, else the first
-    named after it there; none when its clause names none (a guess from elsewhere would mislead)."""
-    named = sorted((m.start(), c) for c in companies for m in mention_pattern(c).finditer(clause))
-    before = [c for position, c in named if position < at]
-    after = [c for position, c in named if position > at]
-    return before[-1] if before else after[0] if after else None
+    """The company a figure is stated for: the one company its clause names; none when the clause names
+    none or several ("Airbus overtook Boeing with 766 aircraft"): a guess would mislead."""
+    named = {c for c in companies if mention_pattern(c).search(clause)}
+    return named.pop() if len(named) == 1 else None
 
 
 #: Measures a segment word narrows ("data center revenue", "U.S. sales"); other measures have no scope.
-_SCOPED = frozenset({"revenue", "profit", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
+_SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
 
 def _scope(clause: str, measures: set[str]) -> str:
     """The qualifier right before a measure's name: "net" orders, "adjusted" earnings, "core" loss."""
     for name in sorted(measures & _SCOPED):
         for found in _MEASURE_WORDS[name].finditer(clause):
-            before = clause[: found.start()].split()[-2:]
+            before = clause[: found.start()].split()[-4:]
             qualifiers = [w.lower().strip("(,") for w in before if w.lower().strip("(,") in _QUALIFIERS]
+            if _NET_OF.search(clause):
+                qualifiers = ["net"]
             if qualifiers:
                 return " ".join(qualifiers)
     return ""
@@ -278,8 +313,8 @@ _NOT_NAMES = frozenset(
 def _stance(clause: str, start: int, end: int) -> str:
     """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
-    before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 20]
-    if _ESTIMATE.search(before) or re.match(r"(?i)\s*(?:expected|estimated|forecast) by", after):
+    before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
+    if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after):
         return "estimate"
     return "guidance" if _GUIDANCE.search(before) else ""
 
@@ -291,7 +326,8 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     clause = sentence[start:end]
     near = range(max(0, at[0] - 40), at[1] + 40)
     words = {m.group() for m in re.finditer(r"\b[A-Z][\w-]+", clause)
-             if not (start == 0 and m.start() == 0) and (m.start() in near or m.end() in near)}
+             if not (start == 0 and m.start() == 0) and (m.start() in near or m.end() in near)
+             and not _WHERE.search(clause[: m.start()])}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
                                              "November December").split()}
@@ -300,37 +336,57 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     return frozenset(re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
 
 
+_WHERE = re.compile(r"(?i)\b(?:in|on|at|from|across|to|by|for|with)\s+(?:the\s+)?$")  # "on the Copenhagen exchange"
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chinese": where, not what
 _PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")
 
 
-def _period(clause: str) -> tuple[str, str]:
+def _period(clause: str, at: int | None = None) -> tuple[str, str]:
     """The quarter (or half) and year a figure is for, in one notation: "third quarter of fiscal 2025",
-    "Q3 FY25" and "3Q 2025" are all ("Q3", "2025")."""
-    quarter = _QUARTER.search(clause)
-    month = _MONTH_PERIOD.search(clause)
+    "Q3 FY25" and "3Q 2025" are all ("Q3", "2025"). Where the clause names several, the one nearest
+    the figure at ``at``: "the fourth-quarter loss took the full-year loss to $11.8 billion"."""
+    quarter = _nearest(_QUARTER, clause, at)
+    month = _nearest(_MONTH_PERIOD, clause, at)
     part = month.group(1)[:3].upper() if month and not quarter else ""
     if quarter:
         q1, q2, q_word, h, h_word, last_three, whole = quarter.groups()
         if whole:
-            part = ""  # a full year is the year itself
+            part = "FY"
         elif last_three:
             part = "Q4"
         elif q1 or q2 or q_word:
             part = f"Q{q1 or q2 or _ORDINALS[q_word.lower()]}"
         else:
             part = f"H{h or _ORDINALS[(h_word or '').lower()]}"
-    year = _YEAR_OF.search(clause)
+    year = _nearest(_YEAR_OF, clause, at, unless=_COMPARED_WITH)
     digits = next((g for g in year.groups() if g), "") if year else ""
     relative = _RELATIVE_YEAR.search(clause)
     if relative and not digits:
-        return part, "PRIOR" if relative.group(1) else "SEVERAL"  # "last year", "over the past six years"
-    return part, ("20" + digits if len(digits) == 2 else digits)
+        return part, relative.lastgroup or ""  # "last year", "this year", "over the past six years"
+    year = "20" + digits if len(digits) == 2 else digits
+    return part or ("FY" if year else ""), year  # a year alone is the full year
+
+
+def _nearest(pattern: re.Pattern, text: str, at: int | None, unless: re.Pattern | None = None) -> re.Match | None:
+    """The match nearest ``at`` (the first without one), leaving out those ``unless`` finds right before
+    and those that label a comparison ("(2023: €186.5bn)")."""
+    found = [m for m in pattern.finditer(text)
+             if unless is None or not (unless.search(text[: m.start()]) or text[m.end() : m.end() + 1] == ":")]
+    if not found or at is None:
+        return found[0] if found else None
+    return min(found, key=lambda m: abs(m.start() - at))
 
 
 def _same_period(a: tuple[str, str], b: tuple[str, str]) -> bool:
     """Periods that don't exclude each other: each part is the same wherever both texts state it."""
-    return all(x == y or not x or not y for x, y in zip(a, b))
+    return all(x == y or not x or not y for x, y in zip(a, b)) or (a[1] == b[1] and "FY" in (a[0], b[0]) and "" in (a[0], b[0]))
+
+
+def measure_words(sentence: str, fact: Fact) -> list[str]:
+    """The words the sentence names the fact's measure with, near its figure: "delivered", "net orders"."""
+    near = sentence[max(0, fact.quantity.start - _NEAR) : fact.quantity.end + _NEAR]
+    found = [m.group() for name in sorted(fact.measures) for m in _MEASURE_WORDS[name].finditer(near)]
+    return list(dict.fromkeys(word.lower() for word in found))
 
 
 def _dates(sentence: str) -> tuple[date, ...]:
@@ -387,75 +443,65 @@ def published_as(day: date | None, title: str) -> Published:
     return day, years.pop() if len(years) == 1 else None
 
 
-@dataclass(frozen=True)
-class Disagreement:
-    """Two claims about the same companies that cannot both be right as written: the same measure with
-    different figures, or one event under opposing names."""
-
-    kind: str  # "figures" or "characterization"
-    subject: frozenset[str]  # whose figure or event it is
-    topic: str  # what they disagree about: "the deal value", "market share", "acquisition or licensing"
-    first: Claim
-    second: Claim
-    first_says: str  # the figure or the name each side gives
-    second_says: str
-
-
-def disagreement(claim: Claim, other: Claim, *, published: tuple[Published, Published] = ((None, None), (None, None))) -> Disagreement | None:
-    """How ``other`` contradicts ``claim``, if it does. ``published`` says when each source was
-    published, and the year its title is about: a figure that recurs every period (a quarter's
-    revenue) is compared only for one period, stated by both texts, implied by their publication
-    within weeks of each other, or named by both titles."""
-    for fact in claim.facts:
-        for theirs in other.facts:
-            subject = fact.subject(claim)
-            if subject and subject == theirs.subject(other) and _differ(fact, theirs, claim, other, published):
-                measure = sorted(_shared_measure(fact, theirs))[0]
-                period = " ".join(part for part in fact.period if part and part.isalnum() and part.upper() == part
-                                  and part not in ("PRIOR", "SEVERAL"))
-                topic = f"{fact.scope + ' ' if fact.scope else ''}{measure}{' in ' + period if period else ''}"
-                return Disagreement("figures", subject, topic, claim, other, fact.text, theirs.text)
-    if not claim.companies or claim.companies != other.companies:
+def basis(fact: Fact, claim: Claim) -> tuple | None:
+    """What a figure is a figure of, in full: whose, which measure, narrowed how, for which period, stated
+    by whom, per what, as a level or a change, in which unit. Two figures with one basis and different
+    values disagree; a figure without a subject or a named measure has none."""
+    subject = fact.subject(claim)
+    if not subject or not fact.measure:
         return None
-    opposed = next((pair for pair in OPPOSED if _opposed(claim, other, pair)), None)
-    if opposed is not None and _same_event(claim, other):
-        mine = next(iter(opposed & claim.actions))
-        return Disagreement("characterization", claim.companies, " or ".join(sorted(opposed)), claim, other, mine,
-                            next(iter(opposed - {mine})))
-    return None
+    return (subject, fact.measure, fact.scope, fact.names, fact.period, fact.stance, fact.per, fact.change, fact.quantity.unit)
 
 
-def _differ(fact: Fact, other: Fact, claim: Claim, theirs: Claim, published: tuple[Published, Published]) -> bool:
-    """The same measure of the same thing (scope, names, unit, period, who states it), with values that
-    differ beyond rounding, stated by two texts that don't each state both values (a sentence naming both
-    is telling a change, not disagreeing)."""
-    shared = _shared_measure(fact, other)
-    same_basis = (fact.scope, fact.names, fact.period, fact.stance, fact.per, fact.change) == (
-        other.scope, other.names, other.period, other.stance, other.per, other.change)
-    if not shared or not same_basis:
-        return False
-    if fact.quantity.unit != other.quantity.unit or (not fact.quantity.unit and not fact.quantity.distinctive):
+def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tuple[Published, Published]) -> bool:
+    """Whether two figures of one basis disagree: values that differ beyond rounding, neither allowed by
+    the other's bound, stated by two texts that don't each state both values (a sentence naming both is
+    telling a change, not disagreeing). ``published`` says when each source was published and the year
+    its title is about: a figure that recurs every period (a quarter's revenue) is compared only for one
+    period, stated by both texts, implied by their publication within weeks of each other, or named by
+    both titles."""
+    if not fact.quantity.unit and not fact.quantity.distinctive:
         return False
     if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact):
         return False
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
-    if not shared <= _PERIODIC or any(fact.period):
+    (first, first_year), (second, second_year) = published
+    if fact.period[1] in _RELATIVE:  # "this year" in January 2025 and in March 2026 are two years
+        return fact.period[1] != "SEVERAL" and bool(first and second and first.year == second.year)
+    if fact.measure not in _PERIODIC or any(fact.period):
         return True
-    (first, first_year), (second, second_year) = published  # a quarter's revenue is not another quarter's
+    # a quarter's revenue is not another quarter's: same period, reported together, or named by both titles
     return bool(first and second and abs((first - second).days) <= 45) or bool(first_year and first_year == second_year)
 
 
-def _shared_measure(fact: Fact, other: Fact) -> frozenset[str]:
-    """The measures both figures are named as, beside what they count: two counts of aircraft measure
-    nothing in common until both say what was counted (deliveries, orders)."""
-    return (fact.measures - COUNTED.keys()) & (other.measures - COUNTED.keys())
+def describe(fact: Fact) -> str:
+    """The basis in words, for a reader: "net orders in 2024", "MAX deliveries", "revenue in Q4 (analysts' estimates)"."""
+    period = " ".join(part for part in fact.period if part and part not in _RELATIVE)
+    words = [*sorted(name.upper() if len(name) <= 4 else name.title() for name in fact.names), fact.scope, fact.measure]
+    text = " ".join(w for w in words if w) + (f" per {fact.per}" if fact.per else "") + (f" in {period}" if period else "")
+    stance = {"estimate": " (analysts' estimates)", "guidance": " (guidance)"}.get(fact.stance, "")
+    return text + (" (change)" if fact.change else "") + stance
+
+
+def opposed_accounts(claim: Claim, other: Claim) -> tuple[str, str] | None:
+    """The opposing names two texts give one event (an acquisition against a licensing agreement), if
+    they do: the same companies, an equal distinctive figure or the same day, and each text using one
+    name of an opposed pair."""
+    if not claim.companies or claim.companies != other.companies:
+        return None
+    opposed = next((pair for pair in OPPOSED if _opposed(claim, other, pair)), None)
+    if opposed is None or not _same_event(claim, other):
+        return None
+    mine = next(iter(opposed & claim.actions))
+    return mine, next(iter(opposed - {mine}))
 
 
 def _overlap(a: Quantity, b: Quantity) -> bool:
-    """The same value within rounding (3.4 against 3.38), or a value inside the other's range ($120
-    within $115-$125); two different ranges are two statements."""
-    if a.same_value(b):
+    """The same value within the precision of the rougher one ($3.8 billion against $3,861 million), or a
+    value inside the other's range ($120 within $115-$125); two different ranges are two statements."""
+    step = max(a.step, b.step)
+    if a.same_value(b) or (a.unit == b.unit and abs(a.low - b.low) <= step and abs(a.high - b.high) <= step and a.low >= 10 * step):
         return True
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high

@@ -17,15 +17,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.claims import Claim, disagreement, published_as, read_claims, states_same
-from pipeline.figures import quantities
+from pipeline.claims import (
+    Claim,
+    Fact,
+    Published,
+    basis,
+    describe,
+    differ,
+    opposed_accounts,
+    published_as,
+    read_claims,
+    states_same,
+)
 from pipeline.models import Consensus, Evidence, Gap, GapKind, Source
 from pipeline.report.formatting import format_date
 from pipeline.text import join_names, sentence_spans
 
 _COPY = 95  # rapidfuzz ratio at which two sentences are one text republished
 _COPY_ALONE = 120  # a verbatim sentence this long is a copy even without a matching neighbour
-MAX_CONFLICTS = 6
+MAX_CONFLICTS = 8
 
 
 @dataclass(frozen=True)
@@ -190,54 +200,92 @@ def _sourced(sources: tuple[Source, ...], most: int = 4) -> str:
 
 
 def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Conflict]:
-    """Every disagreement among the passages, grouped by what it is about, most-sourced first."""
-    stated: dict[tuple, list[tuple[Claim, Evidence]]] = defaultdict(list)
+    """Every disagreement among the passages, most-sourced first: figures of one basis (see
+    ``pipeline.claims.basis``) that differ, and events called by opposing names."""
+    stated: dict[tuple, list[_Stated]] = defaultdict(list)
+    accounts: dict[frozenset[str], list[_Stated]] = defaultdict(list)
     for item in evidence:
-        for claim in read_claims(item.text, companies):
-            for key in _conflict_keys(claim):
-                stated[key].append((claim, item))
-    found: dict[tuple, _Sides] = {}
-    for group in stated.values():
-        for i, (claim, item) in enumerate(group):
-            for other, other_item in group[i + 1 :]:
-                if other_item.source.publisher_key == item.source.publisher_key:
-                    continue
-                seen = disagreement(claim, other, published=(published_as(item.source.published, item.source.title),
-                                                             published_as(other_item.source.published, other_item.source.title)))
-                if seen is not None:
-                    sides = found.setdefault((seen.subject, seen.kind, seen.topic), _Sides())
-                    sides.add(seen.first_says, claim, item.source)
-                    sides.add(seen.second_says, other, other_item.source)
-    conflicts = [Conflict(kind, companies_, topic, sides.sides(), tuple(sides.claims))
-                 for (companies_, kind, topic), sides in found.items()]
+        when = published_as(item.source.published, item.source.title)
+        for claim in read_claims(item.text, companies, item.source.title):
+            for fact in claim.facts:
+                key = basis(fact, claim)
+                if key is not None:
+                    stated[key].append(_Stated(fact, claim, item.source, when))
+            if claim.actions:
+                accounts[claim.companies].append(_Stated(None, claim, item.source, when))
+    conflicts = [c for group in stated.values() for c in [_figures_conflict(group)] if c is not None]
+    conflicts += [c for group in accounts.values() for c in _accounts_conflicts(group)]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
 
 
-class _Sides:
-    """The sides of one conflict as they are found: a value stated in other words ("$20B", "$20 billion")
-    joins the side stating it first."""
+@dataclass(frozen=True)
+class _Stated:
+    """A claim as one source states it, with the figure of it under comparison (none for an account
+    of an event)."""
 
-    def __init__(self) -> None:
-        self._sides: list[tuple[str, Claim, dict[str, Source]]] = []
-        self.claims: list[Claim] = []
+    fact: Fact | None
+    claim: Claim
+    source: Source
+    when: Published
 
-    def add(self, says: str, claim: Claim, source: Source) -> None:
-        if claim not in self.claims:
-            self.claims.append(claim)
-        side = next((s for s in self._sides if _same_saying(s[0], says)), None)
+    @property
+    def says(self) -> str:
+        return self.fact.text if self.fact else ""
+
+
+def _figures_conflict(group: list[_Stated]) -> Conflict | None:
+    """The values stated for one basis, as sides (a value stated in other words joins its side); a
+    conflict when two sides from different publishers disagree."""
+    sides: list[list[_Stated]] = []
+    for entry in group:
+        side = next((s for s in sides if _same_saying(entry, s[0])), None)
         if side is None:
-            self._sides.append((says, claim, {source.url: source}))
+            sides.append([entry])
         else:
-            side[2].setdefault(source.url, source)
+            side.append(entry)
+    disputed = [s for s in sides if any(_disagree(a, b) for other in sides if other is not s for a in s for b in other)]
+    if len(disputed) < 2 or disputed[0][0].fact is None:
+        return None
+    first = disputed[0][0]
+    return Conflict(
+        "figures", first.fact.subject(first.claim) or frozenset(), describe(first.fact),  # type: ignore[union-attr]
+        tuple(_side(s[0].says, s) for s in disputed), tuple(dict.fromkeys(e.claim for s in disputed for e in s)),
+    )
 
-    def sides(self) -> tuple[Side, ...]:
-        return tuple(Side(says, _quote(claim.text, says), tuple(sources.values())) for says, claim, sources in self._sides)
+
+def _side(says: str, entries: list[_Stated]) -> Side:
+    return Side(says, _quote(entries[0].claim.text, says), tuple({e.source.url: e.source for e in entries}.values()))
 
 
-def _same_saying(first: str, second: str) -> bool:
-    mine, theirs = quantities(first), quantities(second)
-    return first == second or bool(mine and theirs and mine[0].same_value(theirs[0]))
+def _same_saying(a: _Stated, b: _Stated) -> bool:
+    return a.fact is not None and b.fact is not None and a.fact.quantity.same_value(b.fact.quantity) and a.fact.bound == b.fact.bound
+
+
+def _disagree(a: _Stated, b: _Stated) -> bool:
+    if a.fact is None or b.fact is None or a.source.publisher_key == b.source.publisher_key:
+        return False
+    return differ(a.fact, a.claim, b.fact, b.claim, (a.when, b.when))
+
+
+def _accounts_conflicts(group: list[_Stated]) -> list[Conflict]:
+    """Events one text calls an acquisition and another a licensing agreement, and the like."""
+    found: dict[tuple[str, ...], dict[str, list[_Stated]]] = {}
+    for i, entry in enumerate(group):
+        for other in group[i + 1 :]:
+            if other.source.publisher_key == entry.source.publisher_key:
+                continue
+            names = opposed_accounts(entry.claim, other.claim)
+            if names is not None:
+                sides = found.setdefault(tuple(sorted(names)), {})
+                sides.setdefault(names[0], []).append(entry)
+                sides.setdefault(names[1], []).append(other)
+    return [
+        Conflict("characterization", group[0].claim.companies, " or ".join(pair),
+                 tuple(_side(name, entries) for name, entries in sides.items()),
+                 tuple(dict.fromkeys(e.claim for entries in sides.values() for e in entries)))
+        for pair, sides in found.items()
+    ]
 
 
 def _quote(sentence: str, says: str, most: int = 160) -> str:
@@ -247,15 +295,6 @@ def _quote(sentence: str, says: str, most: int = 160) -> str:
     at = max(sentence.find(says), 0)
     start = max(0, min(at - most // 2, len(sentence) - most))
     return ("…" if start else "") + sentence[start : start + most].strip() + ("…" if start + most < len(sentence) else "")
-
-
-def _conflict_keys(claim: Claim) -> list[tuple]:
-    """Where a claim could meet its contradiction: under each measure it states, and under each name it
-    gives an event."""
-    keys: list[tuple] = [(fact.subject(claim), "measure", measure) for fact in claim.facts for measure in fact.measures
-                         if fact.subject(claim)]
-    keys += [(claim.companies, "action", action) for action in claim.actions]
-    return list(dict.fromkeys(keys))
 
 
 def conflicting(claim: Claim | None, conflicts: list[Conflict]) -> Conflict | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pipeline.claims import Claim
+from pipeline.claims import Claim, measure_words
 from pipeline.corroboration import Conflict, claim_of, conflicting, corroborate, find_conflicts, reach_of
 from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
 from pipeline.models import Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
@@ -53,9 +53,10 @@ def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
     fact = claim.principal
     entity = fact.owner if fact is not None and fact.owner else companies[0]
     if fact is not None:
-        measures = " ".join(sorted(fact.measures))
-        text = " ".join([*companies, fact.text, measures])
-        return SearchQuery(text=" ".join(text.split()), entity=entity, angle=CORROBORATE, figures=[fact.text])
+        # The figure finds those who repeat it; the words naming its measure, those who give another.
+        words = measure_words(claim.text, fact)
+        text = " ".join([*companies, fact.text, *words])
+        return SearchQuery(text=text, entity=entity, angle=CORROBORATE, anchors=[fact.text, *words])
     words = [w for w in re.findall(r"[\w'-]+", claim.text) if w.lower() not in STOPWORDS and w not in companies]
     return SearchQuery(text=" ".join([*companies, *words[:_QUERY_WORDS]]), entity=entity, angle=CORROBORATE)
 
@@ -96,20 +97,20 @@ def judged(
 ) -> tuple[Assessment, SearchResults, list[Gap]]:
     """Consensus counted again over all the evidence, the events' dates, and the conflicts as gaps.
 
-    ``targeted`` are the searches aimed at the findings' claims (none with one round), so the rationale
-    says how far the count looked. The evidence comes back without the targeted searches' passages that
-    carry nothing the report uses, so Sources Referenced lists the sources the report rests on.
+    ``targeted`` are the searches aimed at the findings' claims and the documents read in full (none with
+    one round), so the rationale says how far the count looked. The evidence comes back without their
+    passages that carry nothing the report uses, so Sources Referenced lists the sources it rests on.
     """
     companies = find_entities(request).all
     evidence = _unique(results.evidence)
     searched = "retrieved" if not targeted else (
-        f"reached by {len(results.executed_queries)} searches, {len(targeted)} of them aimed at the findings' claims"
+        f"reached by {len(results.executed_queries)} searches and read in full where the corpus holds them"
     )
     reach = reach_of(evidence, searched)
     conflicts = find_conflicts(evidence, companies)
     findings = [_judged(f, evidence, companies, reach, conflicts, request) for f in assessment.findings]
     used = {s.url for f in findings for s in f.sources} | {s.url for c in conflicts for side in c.sides for s in side.sources}
-    kept = [e for e in results.evidence if e.query not in targeted or e.source.url in used]
+    kept = _unique([e for e in results.evidence if e.query not in targeted or e.source.url in used])
     gaps = [conflict.as_gap() for conflict in conflicts]
     return (
         assessment.model_copy(update={"findings": findings}),

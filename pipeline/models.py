@@ -182,9 +182,9 @@ class SearchQuery(Model):
     text: str
     entity: str | None = None
     angle: str | None = None
-    figures: list[str] = Field(
+    anchors: list[str] = Field(
         default_factory=list, exclude_if=_unset,
-        description="a targeted search: passages must state one of these figures, in any written form",
+        description="a targeted search: passages must state one of these, a figure in any written form or a word",
     )
 
 

@@ -31,7 +31,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends, Reassessor, Reviser
+from pipeline.stages import Backends, DocumentReader, Reassessor, Reviser
 from pipeline.version import __version__
 
 T = TypeVar("T")
@@ -97,7 +97,16 @@ def run_research(
             results = with_follow_up(first, found)
         else:
             results = with_follow_up(results, found)
-    targeted = {q.text for q in follow_up if q.angle == CORROBORATE}
+    read_in_full: set[str] = set()
+    if request.rounds > 1 and isinstance(searcher, DocumentReader):
+        documents = results.sources
+        read = stage(
+            "read", searcher.identity, [request_json, [s.model_dump(mode="json") for s in documents]], SearchResults,
+            lambda: searcher.read_documents(request, documents),
+        )
+        read_in_full = {item.query for item in read.evidence}
+        results = with_follow_up(results, read)
+    targeted = {q.text for q in follow_up if q.angle == CORROBORATE} | read_in_full
     assessment, results, conflicts = judged(request, assessment, results, targeted)
     assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings], "conflicts": conflicts})
     results_json = results.model_dump(mode="json")

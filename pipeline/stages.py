@@ -17,6 +17,7 @@ from pipeline.models import (
     ResearchRequest,
     SearchQuery,
     SearchResults,
+    Source,
     Synthesis,
     TokenUsage,
 )
@@ -83,6 +84,15 @@ class Reassessor(Protocol):
     new evidence only corroborates or contradicts it)."""
 
     def reassess(self, request: ResearchRequest, results: SearchResults) -> Assessment: ...
+
+
+@runtime_checkable
+class DocumentReader(Protocol):
+    """A searcher that can hand over every passage of documents it already found (a local corpus can;
+    a web search can't read more than its pages): the second round reads them in full, so Consensus and
+    conflicts weigh all a document says, not only the passages a search ranked first."""
+
+    def read_documents(self, request: ResearchRequest, sources: list[Source]) -> SearchResults: ...
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ class Span:
 def sentence_spans(text: str) -> list[Span]:
     """Sentence boundaries in ``text``; slicing ``text`` with them gives verbatim sentences."""
     spans: list[Span] = []
-    for block in re.finditer(r"[^\n]+", text):
+    for block in re.finditer(r"(?:[^\n]|(?<=,)\n(?=[^\n]))+", text):  # a line ending in a comma goes on
         start = block.start()
         for boundary in _SENTENCE_END.finditer(block.group()):
             spans.append(Span(start, block.start() + boundary.start() + len(boundary.group().rstrip())))

@@ -131,7 +131,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
                         f"{join_names(praising)} {_verb(praising, 'presents', 'present')} {entity}'s results "
                         f"favourably, while {join_names(doubting)} {_verb(doubting, 'questions', 'question')} them "
                         f"({', '.join(cues)}). The retrieved sources do not "
-                        "settle which view holds for production workloads."
+                        "settle which view holds."
                     ),
                     kind=GapKind.CONTRADICTION,
                 )

@@ -210,6 +210,28 @@ class CorpusIndex:
             for text, score, url, title, publisher, published, date_source in rows
         ]
 
+    def passages_of(self, documents: list[tuple[str, str]], limit: int) -> list[Passage]:
+        """Every passage of the documents named by (url, title), up to ``limit`` in all, in document order."""
+        if not documents:
+            return []
+        marks = ",".join("(?, ?)" for _ in documents)
+        ids = [row[0] for row in self._db.execute(
+            f"SELECT id FROM documents WHERE (url, title) IN (VALUES {marks})", [v for pair in documents for v in pair]
+        )]
+        if not ids:
+            return []
+        rows = self._db.execute(
+            "SELECT p.text, d.url, d.title, d.publisher, d.published, d.date_source"
+            f" FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.document_id IN ({','.join('?' * len(ids))})"
+            " ORDER BY p.document_id, p.rowid LIMIT ?",
+            [*ids, limit],
+        )
+        return [
+            Passage(text, 0.0, url, title, publisher, date.fromisoformat(published) if published else None,
+                    DateSource(date_source) if date_source else None)
+            for text, url, title, publisher, published, date_source in rows
+        ]
+
     def count_out_of_window(self, terms: list[str], required: list[list[str]], since: date, until: date) -> set[str]:
         """URLs of matching documents that the window excluded, so the report can say so."""
         expression = match_expression(terms, required)

@@ -16,7 +16,10 @@ from pipeline.resources import code_digest, sample_corpus_dir
 from pipeline.search.corpus.index import CorpusIndex
 from pipeline.settings import load_settings
 
-PASSAGES_PER_QUERY = 5
+PASSAGES_PER_QUERY = 10
+#: How many passages of the documents found the second round reads in full, at most.
+DOCUMENT_PASSAGES_READ = 2000
+READ_IN_FULL = "(read in full)"
 #: A targeted search for a claim looks for every publisher stating it, so it keeps more passages.
 PASSAGES_PER_TARGETED_QUERY = 40
 
@@ -72,15 +75,11 @@ class CorpusSearcher:
         out_of_window: set[str] = set()
         for query in queries:
             required = [aliases(query.entity)] if query.entity else []  # "Eli Lilly" or "Lilly"
-            required += [forms for written in query.figures for forms in [_forms(written)] if forms]
+            if query.anchors:  # a targeted search: the claim's figure in any form, or the words of its measure
+                required.append([form for anchor in query.anchors for form in _forms(anchor)])
             terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
-            limit = PASSAGES_PER_TARGETED_QUERY if query.figures else PASSAGES_PER_QUERY
-            for passage in self.index.search(terms, required, since, until, limit):
-                source = Source(
-                    url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published,
-                    date_source=passage.date_source,
-                )
-                evidence.append(Evidence(text=passage.text, source=source, query=query.text, score=passage.score))
+            limit = PASSAGES_PER_TARGETED_QUERY if query.anchors else PASSAGES_PER_QUERY
+            evidence += [_evidence(passage, query.text) for passage in self.index.search(terms, required, since, until, limit)]
             out_of_window |= self.index.count_out_of_window(terms, required, since, until)
         return SearchResults(
             evidence=evidence,
@@ -89,11 +88,25 @@ class CorpusSearcher:
             warnings=self.warnings,
         )
 
+    def read_documents(self, request: ResearchRequest, sources: list[Source]) -> SearchResults:
+        """Every passage of documents already found, so the second round weighs what they say in full."""
+        passages = self.index.passages_of([(s.url, s.title) for s in sources], DOCUMENT_PASSAGES_READ)
+        return SearchResults(evidence=[_evidence(p, READ_IN_FULL) for p in passages])
 
-def _forms(written: str) -> list[str]:
-    """Every way a document may write the figure ``written``: "$20B", "$20 billion", "20bn"…"""
-    found = quantities(written)
-    return written_forms(found[0]) if found else []
+
+
+def _evidence(passage, query: str) -> Evidence:
+    source = Source(
+        url=passage.url, title=passage.title, publisher=passage.publisher, published=passage.published,
+        date_source=passage.date_source,
+    )
+    return Evidence(text=passage.text, source=source, query=query, score=passage.score)
+
+
+def _forms(anchor: str) -> list[str]:
+    """Every way a document may write ``anchor``: a figure ("$20B", "$20 billion", "20bn"…), or a word as it is."""
+    found = quantities(anchor)
+    return written_forms(found[0]) if found else [anchor]
 
 
 def _checked_corpus(corpus: Path) -> Path:
