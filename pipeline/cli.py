@@ -28,7 +28,7 @@ Examples:
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
-3 written, but some searches or model calls failed; 130 interrupted (Ctrl-C).
+3 written, but some searches or model calls failed; 130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
 """
 
 
@@ -80,6 +80,7 @@ def generate_report(
     from pipeline.generate import generate_report as generate
     from pipeline.generate import plan_report
     from pipeline.models import ResearchRequest
+    from pipeline.providers.secrets import check_api_keys
 
     console = _stderr_console()
     fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count}
@@ -88,9 +89,12 @@ def generate_report(
     if keywords:
         fields["keywords"] = keywords.split()
     try:
+        check_api_keys()
         request = ResearchRequest.from_title_line(topic, **fields)
     except ValidationError as error:
         raise click.ClickException(_first_error(error)) from None
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None
     if dry_run:
         try:
             plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts, templates=templates)
@@ -143,9 +147,18 @@ def generate_report(
         console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
+    if verbose is not False:
+        console.print(_searched_line(report), highlight=False, markup=False, soft_wrap=True)
     if report.metadata.partial:
         console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def _searched_line(report) -> str:
+    """Where the evidence came from, said after every run: the corpus folder, or the web."""
+    from pipeline.controls import printable
+
+    return printable(f"searched: {report.metadata.search_backend}")
 
 
 def _partial_summary(report) -> str:

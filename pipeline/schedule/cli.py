@@ -28,7 +28,7 @@ EXIT_HELP = """
 Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed or timed
 out (they are retried next time; reports that succeeded stay written); 4 another run holds the
 lock past its time limit (hung: stop it); 75 another run holds the lock and is within its limit;
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
 """
 
 SCHEDULE_EPILOG = """
@@ -97,12 +97,14 @@ def schedule(
 
     from pipeline.errors import UsageError
     from pipeline.generate import check_templates
+    from pipeline.providers.secrets import check_api_keys
     from pipeline.registry import DEFAULT_MODEL, registry
     from pipeline.schedule.calendar import load_calendar
     from pipeline.schedule.due import plan_watchlist
     from pipeline.schedule.watchlist import Settings, load_watchlist
 
     with _clear_errors():
+        check_api_keys()
         if model is not None or search is not None:
             registry().search_kind(model or DEFAULT_MODEL, corpus, search)  # checks the names, builds nothing
         check_templates(_absolute(templates), _absolute(prompts))
@@ -140,6 +142,7 @@ def batch(
     """
 
     from pipeline.generate import check_templates
+    from pipeline.providers.secrets import check_api_keys
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
@@ -149,6 +152,7 @@ def batch(
         prompts=_absolute(prompts), templates=_absolute(templates), use_cache=not no_cache,
     )
     with _clear_errors():
+        check_api_keys()
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
         check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
@@ -191,6 +195,7 @@ def _execute(
     from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report
+    from pipeline.output import ensure_writable
     from pipeline.schedule import locations, summary
     from pipeline.schedule.jobs import NoteKind
     from pipeline.schedule.lock import RunHung, RunInProgress, run_lock
@@ -214,10 +219,13 @@ def _execute(
     if dry_run:
         output.print(summary.plan_table(plan.jobs, peek(database, [key for job in plan.jobs for key in (job.key, *job.earlier)]), redo=redo))
         return 0
+    for folder in sorted({job.out_dir for job in plan.jobs}):  # a report that can't be written is not researched
+        ensure_writable(folder, create=False)
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
         def progress(outcome: Outcome) -> None:
-            say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}")
+            searched = f"  (searched {outcome.searched})" if outcome.searched else ""
+            say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}{searched}")
 
         try:
             with run_lock(directory, source, limits.run):

@@ -20,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from pipeline.errors import GroundbriefError
+from pipeline.providers.secrets import redact_keys
 from pipeline.schedule.limits import GRACE
 from pipeline.schedule.processes import is_running, this_process
 
@@ -155,7 +156,7 @@ class StateDB:
         self._close_claim(key, token, Status.DONE, report_path=str(report_path))
 
     def fail(self, key: str, token: str, error: str) -> None:
-        self._close_claim(key, token, Status.FAILED, error=error)
+        self._close_claim(key, token, Status.FAILED, error=redact_keys(error))  # an error may quote a provider's reply
 
     def records(self, keys: Iterable[str]) -> dict[str, RunRecord]:
         with self._transaction() as db:
@@ -219,6 +220,8 @@ def explain(path: Path, error: sqlite3.Error, timeout: float) -> StateError:
     if "not a database" in text or "malformed" in text:
         return StateError(f"state database {path} is corrupt ({text}); move it aside to start afresh "
                           "(reports already written are kept)")
+    if "full" in text:
+        return StateError(f"state database {path} can't be written: its disk is full")
     if "readonly" in text or "unable to open" in text or "disk" in text:
         return StateError(f"state database {path} is not writable ({text})")
     return StateError(f"state database {path} failed: {text}")

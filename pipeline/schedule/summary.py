@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.controls import printable
+from pipeline.providers.secrets import redact_keys
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
 from pipeline.schedule.state import RunRecord, Status, done_reports
@@ -77,7 +78,8 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
 
 
 def _text(value: str) -> Text:
-    return Text(printable(value))
+    """A cell as text: no terminal escapes, and no credential (an error may quote a provider's reply)."""
+    return Text(redact_keys(printable(value)))
 
 
 def counts(outcomes: list[Outcome]) -> str:
