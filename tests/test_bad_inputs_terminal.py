@@ -495,3 +495,17 @@ def test_child_a_key_a_provider_echoes_reaches_no_output_of_a_batch(tmp_path):
     written = [done.stdout, done.stderr, *(path.read_bytes().decode("utf-8", "replace") for path in tmp_path.rglob("*")
                                            if path.is_file() and path.name != "config.toml")]
     assert not [text for text in written if key in text]
+
+
+def test_child_a_disk_that_fills_during_a_batch_fails_its_reports_and_the_summary_says_so(tmp_path):
+    """8 KiB free: the up-front check passes, then every report fails to fit, is removed and is
+    retried next time; the summary lists each, and the exit status says some failed."""
+    (tmp_path / "r.csv").write_text(CSV, encoding="utf-8")
+    done, files, seconds = _on_a_small_disk(tmp_path, 'mkdir "$SMALL/out"; head -c 57344 /dev/zero > "$SMALL/filler"',
+                                           "batch", tmp_path / "r.csv", "--out", tmp_path / "small" / "out")
+    assert done.returncode == 3, done.stderr
+    assert "groundbrief: 2 failed" in done.stdout and done.stdout.count("No space left on device") == 2
+    assert "Traceback" not in done.stderr and seconds < CHILD_SECONDS
+    assert list(files) == ["filler"]
+    with sqlite3.connect(tmp_path / "state" / "runs.sqlite3") as db:
+        assert [status for (status,) in db.execute("SELECT status FROM runs")] == ["failed", "failed"]
