@@ -27,6 +27,19 @@ def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
     return directory
 
 
+@pytest.fixture
+def settings_file(tmp_path, monkeypatch):
+    """Write the user's settings file: ``settings_file(text)``; the cached settings are read afresh
+    before and after the test."""
+    from pipeline.settings import load_settings
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
+    load_settings.cache_clear()
+    yield lambda text: config.write_text(text, encoding="utf-8")
+    load_settings.cache_clear()
+
+
 def make_request(topic: str = "Cerebras vs NVIDIA", window: str = "18m", **fields) -> ResearchRequest:
     return ResearchRequest.from_title_line(topic, as_of=fields.pop("as_of", AS_OF), window=TimeWindow.parse(window), **fields)
 

@@ -217,6 +217,12 @@ def test_a_bad_calendar_stops_the_run_with_one_line(tmp_path):
 URL = "https://127.0.0.1:9/private-abc123/earnings.ics?token=s3cret"  # port 9 (discard): nothing answers
 
 
+@pytest.fixture
+def loopback_port_9(settings_file) -> None:
+    """The settings open 127.0.0.1:9 (loopback is refused otherwise), so the fetch is tried and fails."""
+    settings_file('allow_private_network = ["127.0.0.1:9"]\n')
+
+
 def cached_copy(cache: Path) -> Path:
     import hashlib
 
@@ -231,7 +237,7 @@ def test_a_url_calendar_fetched_recently_is_read_from_the_cache(isolated_cache):
     assert dates(URL) == [("Q3 FY2027", date(2026, 11, 25))]
 
 
-def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_secret(isolated_cache):
+def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_secret(isolated_cache, loopback_port_9):
     copy = cached_copy(isolated_cache)
     old = time.time() - 2 * 86400
     os.utime(copy, (old, old))
@@ -239,10 +245,10 @@ def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_se
     calendar = load_calendar(URL, warnings.append)
     assert calendar.dates_for(NVIDIA, date(2026, 11, 1), date(2026, 12, 1), None)[0].date == date(2026, 11, 25)
     assert len(warnings) == 1 and warnings[0].startswith("https://127.0.0.1/…/earnings.ics: can't fetch the calendar")
-    assert "s3cret" not in warnings[0] and "abc123" not in warnings[0]
+    assert "s3cret" not in warnings[0] and "abc123" not in warnings[0] and "refused" not in warnings[0]
 
 
-def test_an_unreachable_url_without_a_copy_is_an_error(isolated_cache):
+def test_an_unreachable_url_without_a_copy_is_an_error(isolated_cache, loopback_port_9):
     with pytest.raises(CalendarError, match=r"^https://127\.0\.0\.1/…/earnings\.ics: can't fetch the calendar \(") as raised:
         load_calendar(URL, pytest.fail)
     assert "s3cret" not in str(raised.value)
