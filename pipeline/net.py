@@ -76,6 +76,7 @@ SETTING = "allow_private_network"
 # Cloud at 100.100.100.200. They hand out credentials to whoever asks from inside the machine.
 METADATA = frozenset(ipaddress.ip_address(text) for text in
                      ("169.254.169.254", "fd00:ec2::254", "169.254.170.2", "100.100.100.200"))
+METADATA_REASON = "a cloud metadata address"
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through IPv6 (RFC 6052)
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_-]{1,63})*\.?$")
@@ -88,7 +89,21 @@ class FetchError(Exception):
 
 
 class Refused(FetchError):
-    """The address may not be fetched: its scheme, or where its host leads (see ``Policy``)."""
+    """The address may not be fetched: its scheme, or where its host leads (see ``Policy``).
+
+    ``metadata`` says whether it was a metadata service (only an entry naming it opens it); ``setting``
+    whether ``allow_private_network`` could open it at all (not for a scheme)."""
+
+    def __init__(self, message: str, *, setting: bool = True, metadata: bool = False):
+        super().__init__(message)
+        self.setting, self.metadata = setting, metadata
+
+    @property
+    def hint(self) -> str:
+        """What would open the address, for a message to the user: ``""`` if nothing would."""
+        if not self.setting:
+            return ""
+        return f"an entry naming it in {SETTING} opens it" if self.metadata else f"{SETTING} opens such addresses"
 
 
 class TooLarge(FetchError):
@@ -103,7 +118,7 @@ def classify(address: Address) -> str | None:
         if inner is not None and (reason := classify(inner)):
             return reason
     checks = (
-        (address in METADATA, "a cloud metadata address"),
+        (address in METADATA, METADATA_REASON),
         (address.is_loopback, "a loopback address"),
         (address.is_unspecified, "an unspecified address (this machine)"),
         (address.is_link_local, "a link-local address"),
@@ -193,14 +208,19 @@ def check_url(url: str, policy: Policy) -> None:
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
         raise Refused(f"{scheme + ':' if scheme else 'an address without a scheme'} is not fetched, "
-                      "only http and https")
+                      "only http and https", setting=False)
     host = parts.hostname
     if not host:
-        raise Refused("the address names no host")
+        raise Refused("the address names no host", setting=False)
     literal = _literal(host)
-    problem = policy.refusal(host, parts.port or (443 if scheme == "https" else 80), literal) if literal else None
+    if literal is not None:
+        _check(policy, host, parts.port or (443 if scheme == "https" else 80), literal)
+
+
+def _check(policy: Policy, host: str, port: int, address: Address) -> None:
+    problem = policy.refusal(host, port, address)
     if problem:
-        raise Refused(problem)
+        raise Refused(problem, metadata=classify(address) == METADATA_REASON)
 
 
 def host_of(url: str) -> str:
@@ -325,9 +345,7 @@ class _GuardedBackend:
 
         addresses = resolve(host, port, _within(timeout, httpcore.ConnectTimeout))
         for address in addresses:  # one refused address is enough: which one a client gets is not ours to choose
-            problem = self._policy.refusal(host, port, address)
-            if problem:
-                raise Refused(problem)
+            _check(self._policy, host, port, address)
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:
@@ -340,7 +358,7 @@ class _GuardedBackend:
         raise failure
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> None:
-        raise Refused("a Unix socket is not fetched")
+        raise Refused("a Unix socket is not fetched", setting=False)
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)

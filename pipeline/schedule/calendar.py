@@ -106,7 +106,8 @@ def display_url(url: str) -> str:
     """The URL without its query and middle path: a private calendar link carries its secret there."""
     parts = urlsplit(url)
     segments = [segment for segment in parts.path.split("/") if segment]
-    return f"https://{parts.hostname}/{'…/' if len(segments) > 1 else ''}{segments[-1] if segments else ''}"
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"https://{host}/{'…/' if len(segments) > 1 else ''}{segments[-1] if segments else ''}"
 
 
 def merge(explicit: list[EarningsDate], found: list[EarningsDate], ticker: str) -> tuple[list[EarningsDate], list[str]]:
@@ -460,8 +461,8 @@ def _fetched(url: str, warn: Callable[[str], None], ends: float | None) -> str:
             raise net.FetchError(f"HTTP {fetched.status}")
         text = _decoded(name, fetched.content)
     except net.Refused as refused:
-        raise CalendarError(f"{name}: can't fetch the calendar (refused: {refused}; {net.SETTING} in "
-                            f"{config_path()} opens such addresses)") from None
+        hint = f"; {refused.hint} (in {config_path()})" if refused.hint else ""
+        raise CalendarError(f"{name}: can't fetch the calendar (refused: {refused}{hint})") from None
     except net.TooLarge as large:
         raise CalendarError(f"{name}: too large for a calendar ({large})") from None
     except (net.FetchError, httpx.HTTPError) as error:
