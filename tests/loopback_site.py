@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,10 +90,8 @@ def loopback_site(routes: dict[str, Route], certificate: Path | None = None) -> 
             path = self.path.split("?")[0]
             site.hits.append(path)
             site.hosts.append(self.headers.get("Host", ""))
-            try:
+            with suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):  # the client gave up: as some tests mean it to
                 routes.get(path, page("not here", status=404))(self)
-            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-                pass  # the client gave up: that is what some tests are for
 
         def log_message(self, *args) -> None:
             pass
