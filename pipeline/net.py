@@ -293,19 +293,24 @@ def fetch(
     """GET ``url`` within ``seconds`` in all, following and checking up to ``MAX_REDIRECTS`` redirects.
 
     ``client`` (from ``guarded_client``) shares connections between fetches; without it one is made."""
+    import httpx
+
     with ExitStack() as stack:
         if client is None:
             client = stack.enter_context(guarded_client(policy, timeout=seconds, headers=headers))
         stack.enter_context(deadline(seconds))
         target = url
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(target, policy)
-            with client.stream("GET", target) as response:
-                location = redirect_target(target, response)
-                if location is None:
-                    content, cut = read_capped(response, max_bytes, truncate=truncate)
-                    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                    return Fetched(url, target, response.status_code, kind, content, cut)
+            try:
+                check_url(target, policy)
+                with client.stream("GET", target) as response:
+                    location = redirect_target(target, response)
+                    if location is None:
+                        content, cut = read_capped(response, max_bytes, truncate=truncate)
+                        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                        return Fetched(url, target, response.status_code, kind, content, cut)
+            except (ValueError, httpx.InvalidURL) as error:  # a malformed redirect: [oops, a name IDNA rejects
+                raise FetchError(f"an unreadable address ({type(error).__name__})") from None
             target = location
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
@@ -343,7 +348,7 @@ class _GuardedBackend:
                     socket_options: Any = None) -> _DeadlineStream:
         import httpcore
 
-        addresses = resolve(host, port, _within(timeout, httpcore.ConnectTimeout))
+        addresses = _resolve(host, port, _within(timeout, httpcore.ConnectTimeout))
         for address in addresses:  # one refused address is enough: which one a client gets is not ours to choose
             _check(self._policy, host, port, address)
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
@@ -364,7 +369,7 @@ class _GuardedBackend:
         time.sleep(seconds)
 
 
-def resolve(host: str, port: int, seconds: float | None) -> list[Address]:
+def _resolve(host: str, port: int, seconds: float | None) -> list[Address]:
     """The addresses ``host`` has, looked up within ``seconds`` (the system resolver has no timeout of its own)."""
     import httpcore
 

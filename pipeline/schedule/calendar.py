@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.controls import one_line
 from pipeline.errors import UsageError
-from pipeline.inputs import read_text_file
+from pipeline.inputs import decoded_text, read_text_file
 from pipeline.report.formatting import format_date
 from pipeline.resources import cache_dir
 
@@ -459,7 +459,7 @@ def _fetched(url: str, warn: Callable[[str], None], ends: float | None) -> str:
         fetched = net.fetch(url, load_settings().network_policy(), seconds=seconds, max_bytes=MAX_CALENDAR_BYTES)
         if fetched.status >= 400:
             raise net.FetchError(f"HTTP {fetched.status}")
-        text = _decoded(name, fetched.content)
+        text = decoded_text(fetched.content, name, "calendar")
     except net.Refused as refused:
         hint = f"; {refused.hint} (in {config_path()})" if refused.hint else ""
         raise CalendarError(f"{name}: can't fetch the calendar (refused: {refused}{hint})") from None
@@ -475,16 +475,6 @@ def _fetched(url: str, warn: Callable[[str], None], ends: float | None) -> str:
         return read_text_file(kept, "calendar", max_bytes=MAX_CALENDAR_BYTES)
     _store(kept, text, warn)
     return text
-
-
-def _decoded(name: str, content: bytes) -> str:
-    """A fetched calendar's text: UTF-8, as RFC 5545 has it."""
-    if b"\x00" in content:
-        raise CalendarError(f"{name}: a binary file, not a calendar")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CalendarError(f"{name}: is not UTF-8 text (byte {error.start})") from None
 
 
 def _store(kept: Path, text: str, warn: Callable[[str], None]) -> None:
