@@ -18,6 +18,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import UsageError
+from pipeline.net import Policy
 from pipeline.prices import ModelPrice, default_prices, price_on
 
 OutputMode = Literal["structured", "json", "text"]
@@ -54,6 +55,12 @@ class Settings(BaseModel):
     follow_corpus_links: bool = Field(
         default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
     )
+    allow_private_network: bool | list[str] = Field(
+        default=False,
+        description="let cited pages and calendar URLs reach non-public addresses (an intranet, a test): true for "
+        "all but the cloud metadata services, or a list of networks, addresses (with a port or not) and host "
+        "names, e.g. [\"10.0.0.0/8\", \"127.0.0.1:8080\", \"wiki.example.com\"]; off: refused (pipeline/net.py)",
+    )
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: dict[str, OutputMode](ollama="json"),
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
@@ -66,9 +73,19 @@ class Settings(BaseModel):
     def output_mode_for(self, model: str) -> OutputMode:
         return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
 
+    def network_policy(self) -> Policy:
+        """Which addresses outside the public internet fetches of pages and calendars may reach."""
+        return Policy.parse(self.allow_private_network)
+
     def price_for(self, model: str, day: date) -> ModelPrice | None:
         """The price in force on ``day`` for the most specific prefix of ``model``."""
         return price_on(self.prices[key], day) if (key := _longest_prefix(self.prices, model)) else None
+
+    @field_validator("allow_private_network")
+    @classmethod
+    def _readable_policy(cls, value: bool | list[str]) -> bool | list[str]:
+        Policy.parse(value)  # the ValueError names the entry
+        return value
 
     @field_validator("prices", mode="before")
     @classmethod

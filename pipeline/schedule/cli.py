@@ -99,7 +99,7 @@ def schedule(
     from pipeline.generate import check_templates
     from pipeline.providers.secrets import check_api_keys
     from pipeline.registry import DEFAULT_MODEL, registry
-    from pipeline.schedule.calendar import load_calendar
+    from pipeline.schedule.calendar import is_url, load_calendar
     from pipeline.schedule.due import plan_watchlist
     from pipeline.schedule.watchlist import Settings, load_watchlist
 
@@ -115,12 +115,16 @@ def schedule(
             raise UsageError(str(error.errors()[0]["msg"]).removeprefix("Value error, ")) from None
         loaded = load_watchlist(watchlist)
         references = {ref for company in loaded.companies if (ref := loaded.calendar_of(company)) is not None}
-        calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
-        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars, chosen=chosen,
-                              use_cache=not no_cache)
+
+        def plan(ends: float) -> Plan:
+            calendars = {str(ref): load_calendar(ref, _warn, ends=ends) for ref in sorted(references, key=str)}
+            return plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars, chosen=chosen,
+                                  use_cache=not no_cache)
+
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
         limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
-        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
+        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits,
+                          fetches=any(is_url(ref) for ref in references), **run))
 
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
@@ -156,7 +160,7 @@ def batch(
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
         check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
-        sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
+        sys.exit(_execute(lambda ends: plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
                           limits=Limits.chosen(report_timeout, run_timeout), **run))
 
 
@@ -185,10 +189,17 @@ def _clear_errors() -> Iterator[None]:
 
 
 def _execute(
-    plan: Plan, source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
-    limits: Limits, nothing_due: str,
+    plan: Callable[[float], Plan], source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
+    limits: Limits, nothing_due: str, fetches: bool = False,
 ) -> int:
-    """Run (or with ``dry_run`` list) the jobs ``source`` planned; return the exit status."""
+    """Run (or with ``dry_run`` list) the jobs ``plan`` finds in ``source``; return the exit status.
+
+    ``plan`` is given the ``time.monotonic()`` by which the run must end. When it ``fetches`` (a
+    calendar URL), a real run plans inside the run lock and its time limit, so invocations from cron
+    can't pile up behind a server that answers slowly; otherwise it plans first, and a run with
+    nothing due takes no lock."""
+    import time
+
     from rich.console import Console
     from rich.text import Text
 
@@ -208,16 +219,24 @@ def _execute(
     def say(text: str) -> None:
         errors.print(Text(printable(text)))
 
-    for note in plan.notes:
-        if dry_run or note.kind is not NoteKind.UPCOMING:
-            say(f"note: {note.text}")
-    if not plan.jobs:
-        say(nothing_due)
-        return 0
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
-    if dry_run:
-        output.print(summary.plan_table(plan.jobs, peek(database, [key for job in plan.jobs for key in (job.key, *job.earlier)]), redo=redo))
+
+    def to_run(planned: Plan) -> bool:
+        """Say the plan's notes; whether it has jobs to run (not when nothing is due, nor on a dry run)."""
+        for note in planned.notes:
+            if dry_run or note.kind is not NoteKind.UPCOMING:
+                say(f"note: {note.text}")
+        if not planned.jobs:
+            say(nothing_due)
+            return False
+        if dry_run:
+            keys = [key for job in planned.jobs for key in (job.key, *job.earlier)]
+            output.print(summary.plan_table(planned.jobs, peek(database, keys), redo=redo))
+        return not dry_run
+
+    early = None if fetches and not dry_run else plan(time.monotonic() + limits.run.total_seconds())
+    if early is not None and not to_run(early):
         return 0
     for folder in sorted({job.out_dir for job in plan.jobs}):  # a report that can't be written is not researched
         ensure_writable(folder, create=False)
@@ -229,11 +248,15 @@ def _execute(
 
         try:
             with run_lock(directory, source, limits.run):
+                ends = time.monotonic() + limits.run.total_seconds()
+                planned = early if early is not None else plan(ends)
+                if early is None and not to_run(planned):
+                    return 0
                 state = StateDB(database)
-                log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(plan.jobs), database,
+                log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(planned.jobs), database,
                          describe(limits.report), describe(limits.run))
-                outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, limits=limits,
-                                    redo=redo, on_outcome=progress)
+                outcomes = run_jobs(planned.jobs, state, generate_report, log, workers=workers, limits=limits,
+                                    redo=redo, on_outcome=progress, ends=ends)
         except RunInterrupted as interrupted:  # say what finished before Ctrl-C
             log.warning("interrupted: %s", summary.counts(interrupted.outcomes))
             output.print(summary.outcome_table(interrupted.outcomes))

@@ -70,19 +70,18 @@ def plan_watchlist(
 def _earnings_dates(
     watchlist: Watchlist, company: Company, today: date, calendars: Mapping[str, Calendar]
 ) -> tuple[list[EarningsDate], list[str]]:
-    """The watchlist's own dates, merged with its calendar's from today to a year ahead."""
+    """The watchlist's own dates, merged with its calendar's: those a briefing is due for today (up to
+    the longest lead), and the next one after them, for the "first briefing due" note."""
     explicit = [EarningsDate(quarter=item.quarter, date=item.date) for item in company.earnings]
     reference = watchlist.calendar_of(company)
     if reference is None:
         return explicit, []
-    zone = company.timezone or watchlist.timezone
-    found = calendars[str(reference)].dates_for(
-        company, today, today + timedelta(days=MAX_LEAD_DAYS), ZoneInfo(zone) if zone else None
-    )
+    zone = ZoneInfo(name) if (name := company.timezone or watchlist.timezone) else None
+    calendar = calendars[str(reference)]
     horizon = today + timedelta(days=max(max(watchlist.resolve(company, spec).lead_days) for spec in company.requests))
-    # Every date that is due, and the next one after them (for the "first briefing due" note).
-    nearby = [item for item in found if item.date <= horizon] + [item for item in found if item.date > horizon][:1]
-    return merge(explicit, nearby, company.ticker)
+    due = calendar.dates_for(company, today, horizon, zone)
+    after = calendar.dates_for(company, horizon + timedelta(days=1), today + timedelta(days=MAX_LEAD_DAYS), zone)
+    return merge(explicit, due + after[:1], company.ticker)
 
 
 def _no_dates(watchlist: Watchlist, company: Company) -> str:

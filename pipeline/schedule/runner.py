@@ -86,13 +86,16 @@ def run_jobs(
     limits: Limits = Limits(),
     redo: bool = False,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    ends: float | None = None,
 ) -> list[Outcome]:
     """Run ``jobs`` with at most ``workers`` at once within ``limits``; outcomes in job order.
 
-    ``redo`` runs jobs again that were done earlier. Raises ``RunInterrupted`` on Ctrl-C or SIGTERM,
-    after the reports being written are whole (and recorded as done).
+    ``redo`` runs jobs again that were done earlier. ``ends`` (``time.monotonic()``) is when the run's
+    limit is up, if it started before the jobs (a calendar fetched first); else the limit starts now.
+    Raises ``RunInterrupted`` on Ctrl-C or SIGTERM, after the reports being written are whole (and
+    recorded as done).
     """
-    run = _Run(jobs, state, generate, log, limits=limits, redo=redo, on_outcome=on_outcome)
+    run = _Run(jobs, state, generate, log, limits=limits, redo=redo, on_outcome=on_outcome, ends=ends)
     try:
         while run.start_more(workers):
             run.wait_for_one()
@@ -110,14 +113,14 @@ class _Run:
     """
 
     def __init__(self, jobs: list[Job], state: StateDB, generate: Generate, log: logging.Logger, *,
-                 limits: Limits, redo: bool, on_outcome: Callable[[Outcome], None]):
+                 limits: Limits, redo: bool, on_outcome: Callable[[Outcome], None], ends: float | None = None):
         self.jobs, self.state, self.generate, self.log = jobs, state, generate, log
         self.limits, self.redo, self.on_outcome = limits, redo, on_outcome
         self.finished: queue.Queue[tuple[int, GeneratedReport | Exception]] = queue.Queue()
         self.waiting = deque(enumerate(jobs))
         self.running: dict[int, _Running] = {}
         self.outcomes: dict[int, Outcome] = {}
-        self.ends = time.monotonic() + limits.run.total_seconds()
+        self.ends = ends if ends is not None else time.monotonic() + limits.run.total_seconds()
 
     def start_more(self, workers: int) -> bool:
         """Start waiting jobs while fewer than ``workers`` run and the run has time; False when all is done."""
