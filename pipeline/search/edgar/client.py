@@ -113,10 +113,13 @@ class EdgarClient:
         base = self.settings.sec_base_url or HOSTS[host]
         return base + path + (f"?{urlencode(params)}" if params else "")
 
-    def get(self, host: str, path: str, *, params: dict[str, str] | None = None, ttl: int | None = None) -> bytes | None:
+    def get(
+        self, host: str, path: str, *, params: dict[str, str] | None = None, ttl: int | None = None, capped: bool = False
+    ) -> bytes | None:
         """The body at ``path`` on ``host`` (``www``, ``data``, ``efts``), or ``None`` when it doesn't exist (404).
 
-        ``ttl`` is how long the answer is cached (``None``: for good, as for filed documents).
+        ``ttl`` is how long the answer is cached (``None``: for good, as for filed documents); a ``capped``
+        answer (a filing document) is refused past ``sec_max_bytes`` with ``TooLarge``.
         Raises ``EdgarError`` when the SEC refuses (403), keeps rate limiting (429) or fails (5xx) after retries.
         """
         url = self.url(host, path, params)
@@ -124,11 +127,11 @@ class EdgarClient:
         if cached is not None:
             status, body = cached
             return body if status == 200 else None
-        status, body = self._fetch(url)
+        status, body = self._fetch(url, self.settings.sec_max_bytes if capped else None)
         self._keep(url, status, body, ttl if status == 200 else DAY)
         return body if status == 200 else None
 
-    def _fetch(self, url: str) -> tuple[int, bytes]:
+    def _fetch(self, url: str, limit: int | None) -> tuple[int, bytes]:
         import httpx
 
         assert self._http is not None, "get() is called inside the with block"
@@ -140,7 +143,7 @@ class EdgarClient:
                 with self._http.stream("GET", url) as response:
                     status = response.status_code
                     if status == 200:
-                        return status, self._read(url, response)
+                        return status, self._read(url, response, limit)
                     wait = _retry_after(response.headers.get("retry-after"), settings.retry_max_delay)
             except httpx.TimeoutException:
                 status, wait = 0, None
@@ -164,8 +167,9 @@ class EdgarClient:
         reason = "kept rate limiting (HTTP 429)" if status == 429 else problem
         raise EdgarError(f"SEC EDGAR {reason} after {settings.max_retries + 1} tries ({_where(url)})")
 
-    def _read(self, url: str, response: httpx.Response) -> bytes:
-        limit = self.settings.sec_max_bytes
+    def _read(self, url: str, response: httpx.Response, limit: int | None) -> bytes:
+        if limit is None:
+            return response.read()
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise TooLarge(f"{_where(url)} is {_megabytes(int(declared))}, over the sec_max_bytes limit of {_megabytes(limit)}")

@@ -38,6 +38,7 @@ from pipeline.search.edgar.filings import (
     FORMS,
     Company,
     Filing,
+    MalformedIndex,
     Mention,
     earnings_release,
     find_company,
@@ -134,7 +135,11 @@ class EdgarSearcher:
         if filing.kind != "8-K" or filing.document != filing.primary:
             return filing
         index = sec.get("www", f"{filing.folder}/{filing.accession}-index.html")
-        release = earnings_release(index) if index is not None else None
+        try:
+            release = earnings_release(index) if index is not None else None
+        except MalformedIndex as error:
+            results.failures.append(QueryFailure(query=f"SEC EDGAR: {_named(filing)}", error=str(error)))
+            return None
         if release is None:
             results.warnings.append(f"{_named(filing)}: no earnings release (EX-99.1) in its filing index")
             return None
@@ -148,7 +153,7 @@ class EdgarSearcher:
             nonlocal done
             filing = document.filing
             try:
-                body = sec.get("www", f"{filing.folder}/{filing.document}")
+                body = sec.get("www", f"{filing.folder}/{filing.document}", capped=True)
             except TooLarge as error:
                 results.gaps.append(Gap(title="Filing not read", text=f"{_named(filing)} was not read: {error}.", kind=GapKind.COVERAGE))
             except EdgarError as error:
