@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import UsageError
@@ -63,7 +64,7 @@ class CombinedSearcher:
             futures = {i: pool.submit(self.parts[i].searcher.search, request, queries) for i in free}
             for i, part in enumerate(self.parts):
                 if i not in futures:
-                    outcomes[i] = _outcome(lambda part=part: part.searcher.search(request, queries))
+                    outcomes[i] = _outcome(partial(part.searcher.search, request, queries))
             for i, future in futures.items():
                 outcomes[i] = _outcome(future.result)
         return merged([(part, outcomes[i]) for i, part in enumerate(self.parts)])
