@@ -6,9 +6,9 @@ The real corpus searcher (the sample corpus) and the real SEC EDGAR searcher run
 "Cerebras vs NVIDIA" (12 queries, as of 2025-09-02, 6 months). EDGAR's answers are the recorded ones
 in tests/cassettes/edgar/, served on loopback after a fixed latency per request (a stand-in for the
 network) and never cached, so every run makes the same requests. Each searcher is timed alone, then
-both through the combined searcher. The target: the combined search takes no longer than the slower
-searcher plus one round of the faster one, i.e. combined − slower ≤ faster (run one after the other,
-it would take their sum). Medians of ``--repeats`` runs.
+both through the combined searcher. The target: merging adds no more than one search round, the
+searchers running side by side: combined ≤ 1.1 × the slower searcher alone (one after the other, it
+would be their sum). Medians of ``--repeats`` runs.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
+    from datetime import date
+
     from pipeline.analysts.rules.expand import expand_queries
     from pipeline.models import ResearchRequest, TimeWindow
     from pipeline.resources import sample_corpus_dir
@@ -38,8 +40,6 @@ def main() -> None:
     from pipeline.search.edgar.client import EdgarClient
     from pipeline.settings import Settings
     from tests.edgar_server import USER_AGENT, edgar_server
-
-    from datetime import date
 
     request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2025, 9, 2), window=TimeWindow.parse("6m"))
     queries = expand_queries(request)
@@ -61,16 +61,15 @@ def main() -> None:
             assert not found.failures, found.failures
             rows.append((name, statistics.median(times), requests, len(found.evidence)))
     (_, corpus_s, _, _), (_, edgar_s, _, _), (_, both_s, _, _) = rows
-    slower, faster = max(corpus_s, edgar_s), min(corpus_s, edgar_s)
+    slower = max(corpus_s, edgar_s)
     print(f"search stage of 'Cerebras vs NVIDIA' (12 queries), SEC latency {args.latency * 1000:.0f} ms per request, "
           f"median of {args.repeats}\n")
     print("| search | median | SEC requests | passages |")
     print("|---|---|---|---|")
     for name, seconds, requests, passages in rows:
         print(f"| {name} | {seconds * 1000:.0f} ms | {requests} | {passages} |")
-    print(f"\ncombined − slower searcher: {(both_s - slower) * 1000:.0f} ms; one round of the faster: {faster * 1000:.0f} ms; "
-          f"run one after the other: {(corpus_s + edgar_s) * 1000:.0f} ms")
-    print(f"target combined − slower ≤ faster: {'met' if both_s - slower <= faster else 'NOT met'}")
+    print(f"\ncombined / slower searcher alone: {both_s / slower:.2f} (target ≤ 1.10: {'met' if both_s <= 1.1 * slower else 'NOT met'}); "
+          f"one after the other would take {(corpus_s + edgar_s) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
