@@ -3,6 +3,7 @@ estimate, worked out without calling anything (no key needed)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,9 @@ PLAN_ASSUMPTIONS = {
     "assessed finding": 150,
     "finding in synthesis": 90,
     "synthesis": 900,
+    # SEC EDGAR, per company named: its filings list, a full-text search, an 8-K's index, up to 4 of its
+    # own filings and 2 that mention it (plus the ticker file once)
+    "SEC requests per company": 7,
 }
 
 
@@ -90,7 +94,10 @@ class RunPlan:
         ])
 
 
-def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: bool, prompts: Path | None) -> RunPlan:
+def plan_run(
+    request: ResearchRequest, model: str, *, analyst_calls: bool, web: bool, prompts: Path | None,
+    searches: list[str] | None = None,
+) -> RunPlan:
     """The calls a run would make for ``request``, estimated without calling anything (no key needed)."""
     from pipeline.analysts.llm.analyst import MAX_ASSESS_CALLS, MAX_FINDINGS, RESERVED_OUTPUT_TOKENS
     from pipeline.analysts.llm.packing import count_tokens
@@ -124,6 +131,9 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
             tool_tokens=count * assumed["grounded search context"],
             searches=count * assumed["searches per grounded call"], fetches=count * assumed["pages per grounded call"],
         ))
+    if "edgar" in (searches or []):
+        companies = len({request.focus, *re.findall(r"\b[A-Z][\w&.-]*[A-Za-z0-9]", request.question)} - {None})
+        stages.append(PlannedStage("search (SEC EDGAR, no model)", 0, fetches=1 + companies * assumed["SEC requests per company"]))
     if analyst_calls:
         overhead = count_tokens(
             book.render("assess.md.j2", AssessResponse, request=request, evidence=[], max_findings=MAX_FINDINGS)
@@ -140,11 +150,14 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
     priced = sorted({on for on in ((name,) if analyst_calls else ()) + ((grounder,) if web else ())})
     return RunPlan(
         model=name,
-        search="web (Google Search grounding)" if web else "corpus",
+        search=", ".join(_SEARCH_NAMES.get(kind, kind) for kind in searches) if searches else "web (Google Search grounding)" if web else "corpus",
         stages=stages,
         prices="; ".join(_price_text(on, settings.price_for(_price_name(on), day)) for on in priced) or "none needed",
         price_day=day,
     )
+
+
+_SEARCH_NAMES = {"web": "web (Google Search grounding)", "edgar": "SEC EDGAR filings"}
 
 
 def _price_name(model: str) -> str:

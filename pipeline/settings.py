@@ -7,6 +7,7 @@ read if it exists. Everything has a default, so no file is needed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -61,11 +62,41 @@ class Settings(BaseModel):
         "all but the cloud metadata services, or a list of networks, addresses (with a port or not) and host "
         "names, e.g. [\"10.0.0.0/8\", \"127.0.0.1:8080\", \"wiki.example.com\"]; off: refused (pipeline/net.py)",
     )
+    sec_user_agent: str | None = Field(
+        default=None,
+        description="who SEC EDGAR requests come from, as the SEC's fair-access rules require: your name and email, "
+        "e.g. \"Jane Analyst jane@example.com\" (--search edgar refuses to run without it)",
+    )
+    sec_base_url: str | None = Field(
+        default=None,
+        description="send every SEC request (www.sec.gov, data.sec.gov, efts.sec.gov) to this address instead, paths "
+        "kept: a mirror or a test server; reports still link to www.sec.gov",
+    )
+    sec_requests_per_second: float = Field(default=10.0, gt=0, le=10, description="the SEC allows at most 10")
+    sec_max_bytes: int = Field(default=20_000_000, ge=100_000, description="a filing document larger than this is skipped")
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: dict[str, OutputMode](ollama="json"),
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )
+
+    @field_validator("sec_user_agent")
+    @classmethod
+    def _names_a_contact(cls, value: str | None) -> str | None:
+        """The SEC asks for a name and an email address; a value without an address would be refused (403)."""
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not re.search(r"\S+@\S+\.\w+", value):
+            raise ValueError('give your name and email address, e.g. "Jane Analyst jane@example.com"')
+        return value
+
+    @field_validator("sec_base_url")
+    @classmethod
+    def _http_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError("give an http(s) address, e.g. http://127.0.0.1:8080")
+        return value.strip().rstrip("/") if value is not None else None
 
     def context_for(self, model: str) -> int:
         return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192

@@ -89,3 +89,17 @@ def without_sample_citations(folder: Path) -> Path:
         lines = path.read_text(encoding="utf-8").split("\n")
         path.write_text("\n".join(line for line in lines if SAMPLE_CORPUS_LINK not in line), encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def edgar(tmp_path, monkeypatch):
+    """A loopback stand-in for the SEC's hosts serving recorded responses (tests/edgar_server.py), and
+    a settings file that points the real client at it and names a contact."""
+    from pipeline.settings import load_settings
+    from tests.edgar_server import edgar_server, settings_file
+
+    with edgar_server() as server:
+        monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(settings_file(tmp_path, server.url, max_retries=1, retry_initial_delay=0.0)))
+        load_settings.cache_clear()
+        yield server
+    load_settings.cache_clear()

@@ -31,7 +31,7 @@ from pydantic import (
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
-from pipeline.registry import DEFAULT_MODEL, check_model
+from pipeline.registry import DEFAULT_MODEL, check_model, registry
 from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
@@ -63,6 +63,13 @@ def _known_model(name: str) -> str:
     return name
 
 
+def _known_search(kinds: str) -> str:
+    try:
+        return registry().search_kind(DEFAULT_MODEL, None, kinds)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+
+
 def _window(value: Any) -> Any:
     return TimeWindow.parse(value) if isinstance(value, str) else value
 
@@ -75,6 +82,7 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Ticker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, to_upper=True)]
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 KnownModel = Annotated[str, AfterValidator(_known_model)]
+KnownSearch = Annotated[NonEmpty, AfterValidator(_known_search)]  # "corpus,edgar": several searchers at once
 Window = Annotated[TimeWindow, BeforeValidator(_window)]
 Duration = Annotated[dt.timedelta, BeforeValidator(_duration)]
 
@@ -88,7 +96,7 @@ class Settings(Model):
     query_count: int | None = Field(default=None, ge=1, le=60)
     out_dir: Path | None = None
     corpus: Path | None = None
-    search: NonEmpty | None = None
+    search: KnownSearch | None = None
     prompts: Path | None = None
     templates: Path | None = None
 

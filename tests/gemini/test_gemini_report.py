@@ -175,7 +175,7 @@ def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     ("args", "message"),
     [
         (["--search", "web", "--corpus", "."], "--corpus and --search web exclude each other"),
-        (["--search", "bing"], "unknown search 'bing'; choose one of: corpus, web"),
+        (["--search", "bing"], "unknown search 'bing'; choose one or more of: corpus, web, edgar"),
         (["--prompts", "/nonexistent/prompts", "--dry-run"], "prompts folder /nonexistent/prompts does not exist"),
     ],
 )

@@ -328,8 +328,9 @@ def test_the_example_watchlist_has_a_briefing_due_on_any_day(day):
     assert "new: will run" in result.stdout and "Nothing due" not in result.stderr
 
 
-def test_the_example_watchlist_writes_a_briefing_today(tmp_path):
-    """What a new user does first, on whatever day this test runs: no --as-of."""
+def test_the_example_watchlist_writes_a_briefing_today(tmp_path, edgar):
+    """What a new user does first, on whatever day this test runs: no --as-of (its SEC searches go to a
+    loopback stand-in for the SEC, so the test needs no network)."""
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples)
     result = run("schedule", examples / "watchlist.toml")
