@@ -25,8 +25,8 @@ TABLE_WIDTH = 140  # when the summary goes to a log or mail rather than a termin
 
 EXIT_HELP = """
 \b
-Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed or timed
-out (they are retried next time; reports that succeeded stay written); 4 another run holds the
+Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs or deliveries failed
+or timed out (they are retried next time; reports that succeeded stay written); 4 another run holds the
 lock past its time limit (hung: stop it); 75 another run holds the lock and is within its limit;
 130 interrupted (Ctrl-C).
 """
@@ -208,7 +208,8 @@ def _execute(
             say(f"note: {note.text}")
     if not plan.jobs:
         say(nothing_due)
-        return 0
+        if dry_run or not plan.targets:  # else deliveries that failed before are retried
+            return 0
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
     if dry_run:
@@ -226,6 +227,7 @@ def _execute(
                          describe(limits.report), describe(limits.run))
                 outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, limits=limits,
                                     redo=redo, on_outcome=progress)
+                deliveries = _deliver(plan, source, state, log, say)
         except RunInterrupted as interrupted:  # say what finished before Ctrl-C
             log.warning("interrupted: %s", summary.counts(interrupted.outcomes))
             output.print(summary.outcome_table(interrupted.outcomes))
@@ -241,5 +243,22 @@ def _execute(
             log.error("stopped: %s", error)
             raise
         log.info("finished: %s", summary.counts(outcomes))
-    output.print(summary.outcome_table(outcomes))
-    return EXIT_FAILED if any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+    if outcomes:
+        output.print(summary.outcome_table(outcomes))
+    if deliveries:
+        output.print(summary.delivery_table(deliveries))
+    undelivered = any(delivery.result.value == "failed" for delivery in deliveries)
+    return EXIT_FAILED if undelivered or any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+
+
+def _deliver(plan: Plan, source: Path, state: Any, log: Any, say: Callable[[str], None]) -> list:
+    """The delivery step, after the reports: each done briefing to its targets, once (see ``deliveries``)."""
+    if not plan.targets:
+        return []
+    from pipeline.schedule.deliveries import deliver_due
+    from pipeline.settings import load_settings
+
+    def progress(delivery) -> None:
+        say(f"{delivery.result.value:>7}  {delivery.label}  to {delivery.target}  {delivery.detail}")
+
+    return deliver_due(plan, source, state, log, timeout=load_settings().delivery_timeout_seconds, on_outcome=progress)
