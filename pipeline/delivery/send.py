@@ -14,12 +14,16 @@ anyone sees it.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.delivery.targets import Target, instantiate
 from pipeline.errors import UsageError
 from pipeline.providers.secrets import one_line, redact
+
+
+_CAUSE = re.compile(r"\[Errno -?\d+\][^'\")]*|Read timed out\.(?: \(read timeout=[\d.]+\))?|timed out")
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,13 @@ def send(message: Message, target: Target, *, timeout: float) -> Sent:
 
 
 def _reason(lines: list[str], secrets: list[str]) -> str:
-    text = "; ".join(dict.fromkeys(lines)) or "Apprise reported a failure without a reason"
+    """Apprise's lines, the exception behind them cut to its cause (``[Errno 111] Connection refused``,
+    ``Read timed out``): a requests error repeats the URL and the pool, at length."""
+    shown = []
+    for line in lines:
+        causes = _CAUSE.findall(line) if line.startswith("Socket Exception") else []
+        shown.append(f"Socket Exception: {causes[-1].strip()}" if causes else line)
+    text = "; ".join(dict.fromkeys(shown)) or "Apprise reported a failure without a reason"
     for value in secrets:
         if value:
             text = text.replace(value, "***")

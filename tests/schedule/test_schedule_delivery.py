@@ -34,7 +34,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def example_watchlist(tmp_path: Path, *deliver: str, digest: bool = False) -> Path:
     """The shipped example watchlist (and its calendar), with ``deliver`` targets added at the top."""
     folder = tmp_path / "examples"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     shutil.copy(REPO / "examples" / "earnings.ics", folder)
     text = (REPO / "examples" / "watchlist.toml").read_text(encoding="utf-8")
     targets = ", ".join(f'"{target}"' for target in deliver)
