@@ -22,7 +22,6 @@ from pipeline.delivery.targets import Target, instantiate
 from pipeline.errors import UsageError
 from pipeline.providers.secrets import one_line, redact
 
-
 _CAUSE = re.compile(r"\[Errno -?\d+\][^'\")]*|Read timed out\.(?: \(read timeout=[\d.]+\))?|timed out")
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pipeline.errors import UsageError
@@ -75,7 +76,7 @@ def resolve_targets(texts: list[str], settings: Settings | None = None) -> list[
 def check_target(target: Target) -> None:
     """Refuse a target before any research is done: its variables must be set and Apprise must know its URL."""
     url, _ = target.expanded()
-    if instantiate(url) is None:
+    if not _sendable(url):
         scheme = urlsplit(target.written).scheme or "none"
         raise UsageError(f"delivery target {target.label} is not a URL Apprise can send to (scheme {scheme!r}); {SERVICES_HELP}")
 
@@ -90,6 +91,12 @@ def _target(text: str, settings: Settings) -> Target:
     return Target(written=text, name=None, label=_label(text))
 
 
+@lru_cache(maxsize=64)
+def _sendable(url: str) -> bool:
+    return instantiate(url) is not None
+
+
+@lru_cache(maxsize=64)
 def _label(written: str) -> str:
     """The URL as written, fit to show: Apprise's privacy masking, placeholders kept, no query string."""
     placeholders: dict[str, str] = {}

@@ -21,7 +21,7 @@ from enum import Enum
 from pathlib import Path
 
 from pipeline.delivery.briefings import ReportFile, compose, read_briefing
-from pipeline.delivery.send import Sent, send
+from pipeline.delivery.send import Message, Sent, send
 from pipeline.delivery.targets import Target
 from pipeline.errors import GroundbriefError
 from pipeline.schedule.jobs import Plan
@@ -63,28 +63,50 @@ def deliver_due(
     groups = ([[row for row in unsent if row.target == target] for target in targets] if plan.digest
               else [[row] for row in unsent])
     outcomes: list[DeliveryOutcome] = []
+    messages = _Messages(log)
     for rows in filter(None, groups):
-        for outcome in _send(rows, targets[rows[0].target], state, log, timeout):
+        for outcome in _send(rows, targets[rows[0].target], messages, state, log, timeout):
             outcomes.append(outcome)
             on_outcome(outcome)
     return outcomes
 
 
-def _send(rows: list[DeliveryRecord], target: Target, state: StateDB, log: logging.Logger, timeout: float) -> list[DeliveryOutcome]:
+class _Messages:
+    """Each report read and each message rendered once per run, however many targets it goes to."""
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self.files: dict[str, ReportFile | GroundbriefError] = {}
+        self.messages: dict[tuple[str, ...], Message | GroundbriefError] = {}
+
+    def file(self, path: str) -> ReportFile | GroundbriefError:
+        if path not in self.files:
+            try:
+                self.files[path] = read_briefing(Path(path), warn=lambda message: self.log.warning("%s", message))
+            except GroundbriefError as error:  # damaged by an edit: this delivery fails, and is retried
+                self.files[path] = error
+        return self.files[path]
+
+    def message(self, files: list[ReportFile]) -> Message | GroundbriefError:
+        key = tuple(str(file.path) for file in files)
+        if key not in self.messages:
+            try:
+                self.messages[key] = compose(files)
+            except GroundbriefError as error:  # a broken HTML template
+                self.messages[key] = error
+        return self.messages[key]
+
+
+def _send(rows: list[DeliveryRecord], target: Target, messages: _Messages, state: StateDB, log: logging.Logger,
+          timeout: float) -> list[DeliveryOutcome]:
     """One message to ``target`` holding the briefings of ``rows``; one outcome per row."""
-    files: list[tuple[DeliveryRecord, ReportFile]] = []
-    results: dict[str, Sent] = {}
-    for row in rows:
-        try:
-            files.append((row, read_briefing(Path(row.report_path), warn=lambda message: log.warning("%s", message))))
-        except GroundbriefError as error:
-            results[row.report_path] = Sent(False, str(error))
+    read = {row.report_path: messages.file(row.report_path) for row in rows}
+    files = [file for file in read.values() if isinstance(file, ReportFile)]
+    results = {path: Sent(False, str(file)) for path, file in read.items() if not isinstance(file, ReportFile)}
     if files:
-        try:
-            sent = send(compose([file for _, file in files]), target, timeout=timeout)
-        except GroundbriefError as error:  # a broken HTML template
-            sent = Sent(False, str(error))
-        results.update((row.report_path, sent) for row, _ in files)
+        message = messages.message(files)
+        sent = send(message, target, timeout=timeout) if isinstance(message, Message) else Sent(False, str(message))
+        results.update((path, sent) for path, file in read.items() if isinstance(file, ReportFile))
     outcomes = []
     digest = f" (in a digest of {len(files)})" if len(files) > 1 else ""
     for row in rows:

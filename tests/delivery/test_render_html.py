@@ -125,8 +125,8 @@ def test_a_digest_holds_every_briefing(tmp_path):
 
 
 def test_the_audit_box_says_what_calls_for_care():
-    from tests.conftest import make_request
     from pipeline.models import Finding, Impact, Report, RunMetadata, Source
+    from tests.conftest import make_request
 
     source = Source(url="https://example.com/")
     finding = Finding(snippet="a claim", sources=[source], impact=Impact.LOW, impact_rationale="r", consensus="Emerging",
