@@ -63,6 +63,11 @@ def main() -> None:
     from tests.delivery.servers import smtp_server, webhook_server
 
     rows: list[tuple[str, float, str]] = [("import apprise (once per process)", import_time("apprise"), "")]
+    started = time.perf_counter()
+    from pipeline.delivery.targets import instantiate
+
+    instantiate("json://127.0.0.1:9/first")
+    rows.append(("Apprise's first URL: it loads its plugins (once per process)", time.perf_counter() - started, ""))
     with tempfile.TemporaryDirectory() as folder:
         import os
 

@@ -38,13 +38,13 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(password: str | None = None) -> Iterator[Mailbox]:
+def smtp_server(port: int | None = None, *, password: str | None = None) -> Iterator[Mailbox]:
     """An aiosmtpd server on loopback; each message it accepts is parsed into ``messages``. With
-    ``password`` it requires a login (over plain SMTP: it is loopback) and keeps each one tried."""
+    ``port``, on that port; with ``password`` it requires a login (over plain SMTP: it is loopback) and keeps each one tried."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    mailbox = Mailbox(free_port())
+    mailbox = Mailbox(port or free_port())
 
     class Handler:
         async def handle_DATA(self, server, session, envelope) -> str:

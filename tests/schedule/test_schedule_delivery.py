@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.schedule.runner import Result
 from pipeline.settings import load_settings
-from tests.delivery.servers import parts, smtp_server, webhook_server
-from tests.schedule.helpers import REPO, run, write
+from tests.delivery.servers import Mailbox, free_port, parts, smtp_server, webhook_server
+from tests.schedule.helpers import NVIDIA_WATCHLIST, REPO, run, write
 
 TUESDAY = "2026-11-24"  # the example calendar's event repeats every Wednesday: T-1 is due on Tuesdays
 SMTP_PASSWORD = "correct-horse-battery-staple"
@@ -114,16 +114,24 @@ def test_a_failed_delivery_is_retried_once_on_the_next_run(tmp_path):
 
 
 def test_a_failed_delivery_is_retried_on_a_day_with_nothing_due(tmp_path):
-    with smtp_server() as mailbox:
-        down = mailbox.url()
-    watchlist = example_watchlist(tmp_path, down)
-    assert run("schedule", watchlist, "--as-of", TUESDAY).exit_code == 3  # the SMTP server is down
-    with smtp_server() as mailbox:
-        write(watchlist, watchlist.read_text(encoding="utf-8").replace(down, mailbox.url()))
-        # A name-less target is known by its URL as written: a changed URL is a new target.
-        later = run("schedule", watchlist, "--as-of", TUESDAY)
-        assert later.exit_code == 0, later.output
-        assert len(mailbox.messages) == 2
+    port = free_port()
+    target = Mailbox(port).url()
+    # NVIDIA reports on November 25: on the 24th the T-1 briefings are due, on the 26th nothing is.
+    watchlist = write(tmp_path / "watchlist.toml",
+                      NVIDIA_WATCHLIST.replace("\n[[companies]]", f'deliver = ["{target}"]\n\n[[companies]]', 1))
+    text = watchlist.read_text(encoding="utf-8")
+    down = run("schedule", watchlist, "--as-of", "2026-11-24")
+    assert down.exit_code == 3 and "deliveries: 2 failed" in down.stdout  # nothing listens on the port yet
+    with smtp_server(port) as mailbox:
+        write(watchlist, NVIDIA_WATCHLIST)  # a target taken out of the watchlist is not tried
+        removed = run("schedule", watchlist, "--as-of", "2026-11-26")
+        assert removed.exit_code == 0 and "deliveries" not in removed.stdout and not mailbox.messages
+        write(watchlist, text)
+        later = run("schedule", watchlist, "--as-of", "2026-11-26")
+    assert later.exit_code == 0, later.output
+    assert "Nothing due on 2026-11-26" in later.stderr and "deliveries: 2 sent" in later.stdout
+    assert sorted(name for message in mailbox.messages for name in parts(message) if name.endswith(".md")) == [
+        "2026-11-24-nvda-t-1-are-cerebras-groq-customers-publishing-training.md", "2026-11-24-nvda-t-1-groq-vs-nvidia.md"]
 
 
 def test_a_named_target_keeps_its_place_across_a_url_change_and_a_digest_sends_one_message(tmp_path, settings):
@@ -163,3 +171,15 @@ def test_a_run_with_no_targets_has_no_delivery_step(tmp_path, watchlist):
     result = run("schedule", watchlist, "--as-of", "2026-11-18")
     assert result.exit_code == 0 and "deliveries" not in result.stdout
     assert Result.DONE.value in result.stdout
+
+
+def test_the_settings_files_deliver_serves_every_watchlist_that_names_none(tmp_path, settings, watchlist):
+    """The README's cron-plus-email setup: the target in config.toml, its password in the environment."""
+    with smtp_server(password=SMTP_PASSWORD) as mailbox:
+        write(settings, f'deliver = ["{mailbox.url("me:${SMTP_PASSWORD}")}"]\n')
+        load_settings.cache_clear()
+        result = run("schedule", watchlist, "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert len(mailbox.messages) == 2 and mailbox.logins == [("me", SMTP_PASSWORD)] * 2
+    assert f"to mailto://me:****@127.0.0.1:{mailbox.port}/pm%40example.com" in result.stderr
+    secrets_nowhere(tmp_path, result.output)
