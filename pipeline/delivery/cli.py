@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.controls import printable
+
+if TYPE_CHECKING:
+    from pipeline.delivery.send import Message
+    from pipeline.delivery.targets import Target
 
 TARGET_HELP = ("An Apprise URL (mailtos://user:${SMTP_PASSWORD}@smtp.example.com?to=pm@example.com, slack://…, "
                "json://host/path, …; ${NAME} is read from the environment) or a name from config.toml's "
@@ -76,7 +81,7 @@ def send(report: Path, targets: tuple[str, ...], templates: Path | None) -> None
     sys.exit(1 if failed else 0)
 
 
-def deliver_message(message, targets, report: Path, *, err: bool = False) -> int:
+def deliver_message(message: Message, targets: list[Target], report: Path, *, err: bool = False) -> int:
     """Send ``message`` to each target, one line each (``sent`` on stdout, or stderr with ``err``;
     ``Error:`` on stderr); the number that failed."""
     from pipeline.delivery.send import send as send_to

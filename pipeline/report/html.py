@@ -97,12 +97,16 @@ def render_html(briefings: Sequence[Briefing], templates: Path | None = None, *,
 
 
 def page_title(report: Report, count: int = 1) -> str:
-    """The page's (and an email's) title: the question and the date, or a digest's count and date."""
+    """The page's (and an email's) title: the question and the date, or a digest's count and date; a
+    scheduled briefing says whose earnings and how long before them (``NVIDIA Q3 FY2027 earnings, T-1: …``)."""
     when = format_date(report.request.as_of)
     if count > 1:
         return f"groundbrief: {count} briefings, {when}"
     earnings = report.request.earnings
-    lead = f"{earnings.company} {earnings.quarter}: " if earnings else ""
+    lead = ""
+    if earnings is not None:
+        days = (earnings.report_date - report.request.as_of).days
+        lead = f"{earnings.company} {earnings.quarter} earnings" + (f", T-{days}: " if days >= 0 else ": ")
     return f"{lead}{report.request.question} ({when})"
 
 

@@ -63,7 +63,7 @@ def test_the_t1_briefing_is_emailed_and_posted_once(tmp_path):
         assert len(mailbox.messages) == len(hook.posts) == len(written) == 2  # T-1, and the late T-7 of the second request
         mail = next(message for message in mailbox.messages if t1.name in parts(message))
         assert mailbox.logins and all(login == ("desk", SMTP_PASSWORD) for login in mailbox.logins)
-        assert mail["Subject"].startswith("NVIDIA quarterly: Are Cerebras/Groq customers")
+        assert mail["Subject"].startswith("NVIDIA quarterly earnings, T-1: Are Cerebras/Groq customers")
         body = parts(mail)
         assert body[t1.name] == t1.read_bytes()  # the .md attached as written
         first_snippet = t1.read_text(encoding="utf-8").split("**Snippet:** \"", 1)[1].split('"', 1)[0][:60]
