@@ -49,11 +49,12 @@ def read_briefing(path: Path, templates: Path | None = None, warn: Callable[[str
         where = f"line {first.line}: " if first.line else ""
         raise UsageError(f"{path}: {where}{first.message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
                          + "; fix what 'groundbrief check' lists before it goes out")
-    folder = markdown_templates(templates) or recorded_templates(report.metadata, warn)
+    recorded = recorded_templates(report.metadata, warn)
+    folder = markdown_templates(templates) or recorded
     notes = [f"Check: {issue.message}" for issue in issues if issue.code in READER_WARNINGS]
     if len(notes) > MAX_NOTES:
         notes = [*notes[:MAX_NOTES], f"Check: and {len(notes) - MAX_NOTES} more warnings ('groundbrief check' lists them)."]
-    audited = _as_audited(parsed, report, folder)
+    audited = _as_audited(parsed, report, recorded)
     if audited is None:
         notes.insert(0, "Edited after groundbrief wrote it: the prose audit of the generated text no longer applies; "
                         "the checks below are of the text as edited." if parsed.companion else
@@ -78,7 +79,8 @@ def compose(files: Sequence[ReportFile], templates: Path | None = None) -> Messa
 
 
 def _as_audited(parsed: ParsedDraft, report: Report, templates: Path | None) -> Report | None:
-    """The report with the audit of its generation, if the file is still what groundbrief wrote; else None."""
+    """The report with the audit of its generation, if the file is still what groundbrief wrote (with
+    ``templates``, those it was made with); else None."""
     companion = parsed.companion
     if companion is None:
         return None

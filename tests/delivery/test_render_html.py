@@ -166,3 +166,14 @@ def test_the_pdf_of_an_edited_draft_shows_the_edits_findings_and_links(tmp_path)
              if "/A" in annotation.get_object()]
     assert "https://www.sec.gov/" in links and all(link.startswith("https://") for link in links)
     assert render(report, "--to", "pdf").stdout.strip().endswith("-2.pdf")
+
+
+def test_a_new_body_template_is_not_mistaken_for_an_edit(tmp_path):
+    report = sample_report(tmp_path)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    built_in = (Path(__file__).resolve().parents[2] / "templates" / "report.md.j2").read_text(encoding="utf-8")
+    (folder / "report.md.j2").write_text(built_in.replace("{{ format.ANALYSIS }}", "{{ format.ANALYSIS }}\n\n*House style.*"),
+                                         encoding="utf-8")
+    text = " ".join(page(Path(render(report, "--to", "html", "--templates", folder).stdout.strip())).text_content().split())
+    assert "House style." in text and "Audit: passed" in text and "Edited after" not in text
