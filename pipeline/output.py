@@ -127,12 +127,31 @@ def _reserve(path: Path) -> bool:
         return False
 
 
-def _fill(path: Path, text: str) -> None:
+def write_new(path: Path, content: str | bytes) -> Path:
+    """Write ``path``, or ``<stem>-2<suffix>``… if it exists, atomically; return the path written.
+    For renderings beside a report (``.html``, ``.pdf``): like the report, never overwritten."""
+    ensure_writable(path.parent)
+    for number in count(1):
+        candidate = path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
+        if not _reserve(candidate):
+            continue
+        try:
+            _fill(candidate, content)
+        except BaseException as error:
+            candidate.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise UsageError(f"can't write {candidate}: {error.strerror or error}") from None
+            raise
+        return candidate
+    raise AssertionError("unreachable")
+
+
+def _fill(path: Path, content: str | bytes) -> None:
     """Replace our own placeholder with the full content in one rename: readers never see half a file."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)

@@ -97,6 +97,18 @@ class Settings(BaseModel):
         if value is not None and not re.match(r"https?://[^/\s]+", value.strip()):
             raise ValueError("give an http(s) address, e.g. http://127.0.0.1:8080")
         return value.strip().rstrip("/") if value is not None else None
+    delivery_targets: dict[str, str] = Field(
+        default_factory=dict,
+        description="delivery targets by name: Apprise URLs (mailtos://…, slack://…, json://…), where ${NAME} is "
+        "read from the environment variable NAME when sending; a watchlist's deliver and --send/--to take the names",
+    )
+    deliver: list[str] = Field(
+        default_factory=list, description="targets (names or URLs) of every scheduled briefing whose watchlist names none"
+    )
+    deliver_digest: bool = Field(default=False, description="a scheduled run sends one digest per target, not one message per briefing")
+    delivery_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="how long one delivery may wait to connect, and for each reply"
+    )
 
     def context_for(self, model: str) -> int:
         return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192

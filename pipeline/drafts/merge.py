@@ -117,7 +117,7 @@ def refresh_draft(
     request = refresh_request(parsed, options)
     recorded = require_report(parsed).metadata if parsed.request_origin != "inferred" else None
     corpus = options.corpus or _recorded_corpus(parsed, recorded)
-    templates = options.templates or _recorded_templates(recorded, warn)
+    templates = options.templates or recorded_templates(recorded, warn)
     check_templates(templates, options.prompts)
     ensure_writable(path.parent)
     fresh = research(
@@ -139,7 +139,7 @@ def refresh_draft(
     return Refreshed(path=written, report=merged, summary=summary)
 
 
-def _recorded_templates(recorded: RunMetadata | None, warn: Callable[[str], None]) -> Path | None:
+def recorded_templates(recorded: RunMetadata | None, warn: Callable[[str], None]) -> Path | None:
     """The ``--templates`` folder the draft was made with, so the refresh keeps its layout."""
     if recorded is None or recorded.templates is None:
         return None

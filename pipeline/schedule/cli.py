@@ -25,8 +25,8 @@ TABLE_WIDTH = 140  # when the summary goes to a log or mail rather than a termin
 
 EXIT_HELP = """
 \b
-Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed or timed
-out (they are retried next time; reports that succeeded stay written); 4 another run holds the
+Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs or deliveries failed
+or timed out (they are retried next time; reports that succeeded stay written); 4 another run holds the
 lock past its time limit (hung: stop it); 75 another run holds the lock and is within its limit;
 130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
 """
@@ -223,23 +223,25 @@ def _execute(
     database = locations.state_database(directory)
 
     def to_run(planned: Plan) -> bool:
-        """Say the plan's notes; whether it has jobs to run (not when nothing is due, nor on a dry run)."""
+        """Say the plan's notes; whether there is work: jobs to run, or deliveries that failed before to
+        retry (never on a dry run). A report that can't be written is not researched."""
         for note in planned.notes:
             if dry_run or note.kind is not NoteKind.UPCOMING:
                 say(f"note: {note.text}")
         if not planned.jobs:
             say(nothing_due)
-            return False
+            return not dry_run and bool(planned.targets)
         if dry_run:
             keys = [key for job in planned.jobs for key in (job.key, *job.earlier)]
             output.print(summary.plan_table(planned.jobs, peek(database, keys), redo=redo))
-        return not dry_run
+            return False
+        for folder in sorted({job.out_dir for job in planned.jobs}):
+            ensure_writable(folder, create=False)
+        return True
 
     early = None if fetches and not dry_run else plan(time.monotonic() + limits.run.total_seconds())
     if early is not None and not to_run(early):
         return 0
-    for folder in sorted({job.out_dir for job in plan.jobs}):  # a report that can't be written is not researched
-        ensure_writable(folder, create=False)
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
         def progress(outcome: Outcome) -> None:
@@ -256,7 +258,8 @@ def _execute(
                 log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(planned.jobs), database,
                          describe(limits.report), describe(limits.run))
                 outcomes = run_jobs(planned.jobs, state, generate_report, log, workers=workers, limits=limits,
-                                    redo=redo, on_outcome=progress, ends=ends)
+                                    redo=redo, on_outcome=progress, ends=ends) if planned.jobs else []
+                deliveries = _deliver(planned, source, state, log, say)
         except RunInterrupted as interrupted:  # say what finished before Ctrl-C
             log.warning("interrupted: %s", summary.counts(interrupted.outcomes))
             output.print(summary.outcome_table(interrupted.outcomes))
@@ -272,5 +275,22 @@ def _execute(
             log.error("stopped: %s", error)
             raise
         log.info("finished: %s", summary.counts(outcomes))
-    output.print(summary.outcome_table(outcomes))
-    return EXIT_FAILED if any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+    if outcomes:
+        output.print(summary.outcome_table(outcomes))
+    if deliveries:
+        output.print(summary.delivery_table(deliveries))
+    undelivered = any(delivery.result.value == "failed" for delivery in deliveries)
+    return EXIT_FAILED if undelivered or any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+
+
+def _deliver(plan: Plan, source: Path, state: Any, log: Any, say: Callable[[str], None]) -> list:
+    """The delivery step, after the reports: each done briefing to its targets, once (see ``deliveries``)."""
+    if not plan.targets:
+        return []
+    from pipeline.schedule.deliveries import deliver_due
+    from pipeline.settings import load_settings
+
+    def progress(delivery) -> None:
+        say(f"{delivery.result.value:>7}  {delivery.label}  to {delivery.target}  {delivery.detail}")
+
+    return deliver_due(plan, source, state, log, timeout=load_settings().delivery_timeout_seconds, on_outcome=progress)

@@ -64,7 +64,9 @@ def plan_watchlist(
             event_jobs, note = _plan_event(watchlist, company, event, today, chosen, use_cache)
             jobs += event_jobs
             notes += [note] if note else []
-    return Plan(jobs=jobs, notes=notes)
+    targets = {target.identity: target for company in watchlist.companies for spec in company.requests
+               for target in watchlist.resolve(company, spec, chosen).deliver}
+    return Plan(jobs=jobs, notes=notes, digest=watchlist.digest, targets=tuple(targets.values()))
 
 
 def _earnings_dates(
@@ -163,6 +165,7 @@ def _job(
         name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
         origin=event.origin,
         earlier=tuple(earlier),
+        deliver=settings.deliver,
     )
 
 

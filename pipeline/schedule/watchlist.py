@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.delivery.targets import Target, resolve_targets
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
@@ -36,6 +37,7 @@ from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
 from pipeline.schedule.toml_lines import Location, key_lines, line_of
+from pipeline.settings import load_settings
 
 DEFAULT_LEAD_DAYS = (7, 1, 0)
 DEFAULT_WINDOW = "3m"
@@ -99,6 +101,7 @@ class Settings(Model):
     search: KnownSearch | None = None
     prompts: Path | None = None
     templates: Path | None = None
+    deliver: list[str] | None = None  # delivery targets: Apprise URLs or config.toml names; [] sends nothing
 
     @field_validator("lead_days")
     @classmethod
@@ -120,6 +123,17 @@ class Settings(Model):
         if value is None:
             return None
         return Path((info.context or {}).get("base", Path.cwd())) / value.expanduser()
+
+    @field_validator("deliver")
+    @classmethod
+    def _targets_usable(cls, value: list[str] | None) -> list[str] | None:
+        """Each target is checked as the run will use it (its variables set), before anything runs."""
+        if value:
+            try:
+                resolve_targets(value)
+            except UsageError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("corpus")
     @classmethod
@@ -202,6 +216,7 @@ class Watchlist(Dated):
     timezone: TimeZoneName | None = None
     report_timeout: Duration | None = None  # a run's limits: "15m", "2h"; default as the command's options
     run_timeout: Duration | None = None
+    deliver_digest: bool | None = None  # one message per target for a run's briefings; default: config.toml's
     companies: list[Company] = Field(default_factory=list)
 
     def calendar_of(self, company: Company) -> str | Path | None:
@@ -227,7 +242,13 @@ class Watchlist(Dated):
             prompts=pick("prompts", None),
             templates=pick("templates", None),
             focus=spec.focus or company.focus or company.name,
+            deliver=tuple(resolve_targets(pick("deliver", load_settings().deliver))),
         )
+
+    @property
+    def digest(self) -> bool:
+        """Whether a run sends one digest per target (``deliver_digest``, else config.toml's)."""
+        return self.deliver_digest if self.deliver_digest is not None else load_settings().deliver_digest
 
 
 @dataclass(frozen=True)
@@ -242,6 +263,7 @@ class Resolved:
     prompts: Path | None
     templates: Path | None
     focus: str
+    deliver: tuple[Target, ...] = ()
 
 
 def load_watchlist(path: Path) -> Watchlist:
