@@ -204,9 +204,9 @@ def test_a_missing_api_key_is_named_before_any_call(monkeypatch, model, variable
 def test_timeouts_retries_and_context_reach_each_integration(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
     anthropic = LangChainChat("anthropic:claude-haiku-4-5")._chat
-    assert (anthropic.default_request_timeout, anthropic.max_retries) == (60.0, 4)
+    assert (anthropic.default_request_timeout, anthropic.max_retries) == (60.0, 0)  # retried by pipeline.providers.retry
     openai = LangChainChat(scenarios.OPENAI)._chat
-    assert (openai.request_timeout, openai.max_retries) == (60.0, 4)
+    assert (openai.request_timeout, openai.max_retries) == (60.0, 0)
     ollama = LangChainChat(scenarios.OLLAMA)
     assert (ollama._chat.num_ctx, ollama._chat.client_kwargs["timeout"]) == (8192, 60.0)
     assert ollama.identity == "ollama:qwen2.5:7b|json|ctx8192"
