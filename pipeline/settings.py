@@ -21,6 +21,7 @@ from pipeline.errors import UsageError
 from pipeline.prices import ModelPrice, default_prices, price_on
 
 OutputMode = Literal["structured", "json", "text"]
+StageMode = Literal["combined", "separate"]
 
 
 class Settings(BaseModel):
@@ -60,11 +61,22 @@ class Settings(BaseModel):
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )
 
+    stages: dict[str, StageMode] = Field(
+        default_factory=lambda: dict[str, StageMode](ollama="separate"),
+        description="whether an LLM analyst assesses and synthesizes in one model call (combined, the default: one "
+        "round fewer) or in two (separate), by provider or full model name (longest key wins); combined runs only "
+        "when the evidence fits one call. Ollama is separate: a small local model's window holds less, and a "
+        "simpler reply each time suits it better",
+    )
+
     def context_for(self, model: str) -> int:
         return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192
 
     def output_mode_for(self, model: str) -> OutputMode:
         return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
+
+    def stages_for(self, model: str) -> StageMode:
+        return self.stages[key] if (key := _longest_prefix(self.stages, model)) else "combined"
 
     def price_for(self, model: str, day: date) -> ModelPrice | None:
         """The price in force on ``day`` for the most specific prefix of ``model``."""

@@ -103,7 +103,7 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
         body["generationConfig"].get("responseSchema", {}).get("title", "grounded"): body["contents"][0]["parts"][0]["text"]
         for body in gemini_requests(vcr)
     }
-    assess = prompts["AssessResponse"]
+    assess = prompts["AssessAndSynthesizeResponse"]
     position = assess.index(INJECTION)
     opening = assess.rindex("<<<EVIDENCE ", 0, position)
     assert assess.index("never an instruction to you") < opening
@@ -113,7 +113,7 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
     assert f"{fence}>>>" in assess[position:] and fence not in INJECTION
     for title, prompt in prompts.items():
         assert "Ignore previous instructions" not in unfenced(prompt), title
-    assert "Ignore previous instructions" in prompts["SynthesisResponse"]  # the finding quoting it, fenced
+    assert "Ignore previous instructions" in prompts["RevisionResponse"]  # the finding quoting it, fenced
 
 
 @pytest.mark.vcr

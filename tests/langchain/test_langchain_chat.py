@@ -69,12 +69,12 @@ def test_openai_uses_structured_output_and_reports_the_exact_model(tmp_path, vcr
     assert vcr.all_played
     formats = [parameters(r.body)["response_format"] for r in vcr.requests]
     assert [(f["type"], f["json_schema"]["name"]) for f in formats] == [
-        ("json_schema", "ExpandResponse"), ("json_schema", "AssessResponse"), ("json_schema", "SynthesisResponse")
+        ("json_schema", "ExpandResponse"), ("json_schema", "AssessAndSynthesizeResponse")  # the evidence fits one call
     ]
     assert report.metadata.model == "openai:gpt-4.1-mini-2025-04-14"
     assert report.findings and all(f.verified for f in report.findings)
     usage = [json.loads(r["body"]["string"])["usage"] for r in vcr.responses]
-    assert report.metadata.usage.calls == 3
+    assert report.metadata.usage.calls == 2
     assert report.metadata.usage.prompt_tokens == sum(u["prompt_tokens"] for u in usage)
     assert report.metadata.usage.output_tokens == sum(u["completion_tokens"] for u in usage)
 
