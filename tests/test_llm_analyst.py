@@ -273,3 +273,14 @@ def test_stages_are_combined_unless_the_settings_set_a_model_apart():
     assert Settings().stages_for("ollama:qwen2.5:7b") == "separate"  # a small local window; simpler replies
     chosen = Settings(stages={"ollama": "separate", "ollama:qwen3:32b": "combined", "gemini-2.5": "separate"})
     assert chosen.stages_for("ollama:qwen3:32b") == "combined" and chosen.stages_for("gemini-2.5-flash") == "separate"
+
+
+def test_expand_drops_near_repeats_that_would_be_searched_and_billed_twice():
+    texts = [
+        "Cerebras customer case studies last 3 months", "cerebras customer  case study last 3 months",
+        "Groq customer case studies last 3 months", "Cerebras revenue 2026 last 3 months", "Cerebras revenue 2025 last 3 months",
+        "last 3 months Cerebras revenue 2026",
+    ]
+    reply = json.dumps({"queries": [{"text": text} for text in texts]})
+    queries = LLMAnalyst(FakeChatModel({"expand": [reply]})).expand(make_request(query_count=6))
+    assert [q.text for q in queries] == [texts[0], texts[2], texts[3], texts[4]]  # other companies and years are other searches

@@ -51,6 +51,7 @@ MAX_FINDINGS = 8
 MAX_ASSESS_CALLS = 4
 RESERVED_OUTPUT_TOKENS = 4096
 MAX_PUBLISHER_CHARS = 120
+_WORD = re.compile(r"\w+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
@@ -82,9 +83,13 @@ class LLMAnalyst:
         return self.chat.usage
 
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
+        """The model's queries, each once: a query with the words of an earlier one but for case, order or
+        plurals ("case study" / "case studies") is dropped, since each grounded search is paid for."""
         prompt = self.prompts.render("expand.md.j2", ExpandResponse, request=request)
         reply = self._ask("expand", prompt, ExpandResponse)
-        return [SearchQuery(text=q.text, entity=q.entity, angle=q.angle) for q in reply.queries][: request.query_count]
+        queries = [SearchQuery(text=q.text, entity=q.entity, angle=q.angle) for q in reply.queries]
+        distinct = {_query_words(query.text): query for query in reversed(queries)}  # the first of each stays
+        return [query for query in queries if distinct[_query_words(query.text)] is query][: request.query_count]
 
     def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
         evidence, items, packing = self._packed(request, results, self._assess_prompt(request, []))
@@ -222,6 +227,16 @@ def _synthesis(reply: SynthesisResponse | AssessAndSynthesizeResponse) -> Synthe
 
 def _failures(results: SearchResults) -> list[str]:
     return [f"{f.query} ({f.error})" for f in results.failures]
+
+
+def _query_words(text: str) -> tuple[str, ...]:
+    """A query's words, case-free, in order, with plurals folded: the same search however it is written."""
+    def singular(word: str) -> str:
+        if len(word) > 4 and word.endswith("ies"):
+            return word[:-3] + "y"
+        return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+    return tuple(sorted(singular(word) for word in _WORD.findall(text.casefold())))
 
 
 def _tokens(usage: TokenUsage) -> int:
