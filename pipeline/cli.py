@@ -148,7 +148,8 @@ def generate_report(
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
             searches = f", {usage.searches} searches billed" if usage.searches else ""
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}")
+            priced = f" at the prices of {report.metadata.priced_on}" if report.metadata.priced_on else ""
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}{priced}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)

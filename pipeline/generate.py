@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,8 @@ def research(
         if gap.kind == GapKind.UNVERIFIED:
             warn(gap.text)
     made_with: dict[str, object] = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    if report.metadata.usage.calls:
+        made_with["priced_on"] = date.today()  # the providers price calls on the day they are made
     shortfall = _query_shortfall(report)
     if shortfall:
         warn(shortfall)

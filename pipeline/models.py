@@ -436,6 +436,9 @@ class RunMetadata(Model):
     search: str | None = Field(default=None, description="the search kind: corpus, web or a plugin's")
     corpus: str | None = Field(default=None, description="the corpus folder searched; None: the sample corpus")
     templates: str | None = Field(default=None, description="the --templates folder the report was rendered with")
+    priced_on: date | None = Field(
+        default=None, description="the day whose list prices usage.estimated_cost_usd is at: the day the calls were made"
+    )
 
     @property
     def cache_hits(self) -> int:

@@ -1,5 +1,6 @@
 """The whole flow in one place: expand → search → assess → synthesize, then assemble the report
-with the labels and gaps every backend's report shares (``pipeline.gaps``).
+with the labels and gaps every backend's report shares (``pipeline.gaps``). An analyst that can
+assess and synthesize in one model call (``CombinedAnalyst``) does both in one stage, one round fewer.
 
 Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
@@ -29,7 +30,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends, Reviser
+from pipeline.stages import Backends, CombinedAnalyst, Reviser
 from pipeline.version import __version__
 
 T = TypeVar("T")
@@ -74,19 +75,27 @@ def run_research(
         complete=lambda found: not found.failures,
     )
     results_json = results.model_dump(mode="json")
-    assessment = stage(
-        "assess", analyst.identity, [request_json, results_json], Assessment,
-        lambda: _one_per_claim(analyst.assess(request, results)),
-        complete=lambda assessed: not assessed.partial,
-    )
-    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
-    synthesis = stage(
-        "synthesize",
-        analyst.identity,
-        [request_json, results_json, assessment.model_dump(mode="json")],
-        Synthesis,
-        lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
-    )
+    if isinstance(analyst, CombinedAnalyst) and analyst.combines(request, results):
+        assessment, synthesis = stage(
+            "assess+synthesize", analyst.identity, [request_json, results_json], tuple[Assessment, Synthesis],
+            lambda: _one_per_claim_signed(analyst.assess_and_synthesize(request, results), analyst.model_label),
+            complete=lambda judged: not judged[0].partial,
+        )
+        assessment = _labelled(assessment)
+    else:
+        assessment = stage(
+            "assess", analyst.identity, [request_json, results_json], Assessment,
+            lambda: _one_per_claim(analyst.assess(request, results)),
+            complete=lambda assessed: not assessed.partial,
+        )
+        assessment = _labelled(assessment)
+        synthesis = stage(
+            "synthesize",
+            analyst.identity,
+            [request_json, results_json, assessment.model_dump(mode="json")],
+            Synthesis,
+            lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
+        )
     report = Report(
         request=request,
         queries=_unique([q.text for q in queries] + results.executed_queries),
@@ -117,6 +126,17 @@ def run_research(
     report = audited_report(report, results, partial(revise, reviser) if reviser else None)
     spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
+
+
+def _one_per_claim_signed(judged: tuple[Assessment, Synthesis], model: str) -> tuple[Assessment, Synthesis]:
+    """Each claim once, and the synthesis signed with the model version that wrote it (so a cached re-run
+    reports it too), as the separate stages do."""
+    assessment, synthesis = judged
+    return _one_per_claim(assessment), synthesis.model_copy(update={"model": model})
+
+
+def _labelled(assessment: Assessment) -> Assessment:
+    return assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
 
 
 def _one_per_claim(assessment: Assessment) -> Assessment:

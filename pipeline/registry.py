@@ -210,15 +210,19 @@ def _rule_analyst(options: BackendOptions) -> Analyst:
 def _gemini_analyst(options: BackendOptions) -> Analyst:
     from pipeline.analysts.llm import LLMAnalyst
     from pipeline.providers.gemini import GeminiChat
+    from pipeline.settings import load_settings
 
-    return LLMAnalyst(GeminiChat(options.model, warn=options.warn), options.prompts)
+    chat = GeminiChat(options.model, warn=options.warn)
+    return LLMAnalyst(chat, options.prompts, separate=load_settings().stages_for(chat.model) == "separate")
 
 
 def _langchain_analyst(options: BackendOptions) -> Analyst:
     from pipeline.analysts.llm import LLMAnalyst
     from pipeline.providers.langchain_chat import LangChainChat
+    from pipeline.settings import load_settings
 
-    return LLMAnalyst(LangChainChat(options.model, warn=options.warn), options.prompts)
+    chat = LangChainChat(options.model, warn=options.warn)
+    return LLMAnalyst(chat, options.prompts, separate=load_settings().stages_for(chat.name) == "separate")
 
 
 def _corpus_searcher(options: BackendOptions) -> Searcher:

@@ -23,6 +23,7 @@ from pipeline.net import Policy
 from pipeline.prices import ModelPrice, default_prices, price_on
 
 OutputMode = Literal["structured", "json", "text"]
+StageMode = Literal["combined", "separate"]
 
 
 class Settings(BaseModel):
@@ -79,6 +80,25 @@ class Settings(BaseModel):
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )
+    delivery_targets: dict[str, str] = Field(
+        default_factory=dict,
+        description="delivery targets by name: Apprise URLs (mailtos://…, slack://…, json://…), where ${NAME} is "
+        "read from the environment variable NAME when sending; a watchlist's deliver and --send/--to take the names",
+    )
+    deliver: list[str] = Field(
+        default_factory=list, description="targets (names or URLs) of every scheduled briefing whose watchlist names none"
+    )
+    deliver_digest: bool = Field(default=False, description="a scheduled run sends one digest per target, not one message per briefing")
+    delivery_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="how long one delivery may wait to connect, and for each reply"
+    )
+    stages: dict[str, StageMode] = Field(
+        default_factory=lambda: dict[str, StageMode](ollama="separate"),
+        description="whether an LLM analyst assesses and synthesizes in one model call (combined, the default: one "
+        "round fewer) or in two (separate), by provider or full model name (longest key wins); combined runs only "
+        "when the evidence fits one call. Ollama is separate: a small local model's window holds less, and a "
+        "simpler reply each time suits it better",
+    )
 
     @field_validator("sec_user_agent")
     @classmethod
@@ -97,18 +117,6 @@ class Settings(BaseModel):
         if value is not None and not re.match(r"https?://[^/\s]+", value.strip()):
             raise ValueError("give an http(s) address, e.g. http://127.0.0.1:8080")
         return value.strip().rstrip("/") if value is not None else None
-    delivery_targets: dict[str, str] = Field(
-        default_factory=dict,
-        description="delivery targets by name: Apprise URLs (mailtos://…, slack://…, json://…), where ${NAME} is "
-        "read from the environment variable NAME when sending; a watchlist's deliver and --send/--to take the names",
-    )
-    deliver: list[str] = Field(
-        default_factory=list, description="targets (names or URLs) of every scheduled briefing whose watchlist names none"
-    )
-    deliver_digest: bool = Field(default=False, description="a scheduled run sends one digest per target, not one message per briefing")
-    delivery_timeout_seconds: float = Field(
-        default=30.0, gt=0, le=600, description="how long one delivery may wait to connect, and for each reply"
-    )
 
     def context_for(self, model: str) -> int:
         return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192
@@ -119,6 +127,9 @@ class Settings(BaseModel):
     def network_policy(self) -> Policy:
         """Which addresses outside the public internet fetches of pages and calendars may reach."""
         return Policy.parse(self.allow_private_network)
+
+    def stages_for(self, model: str) -> StageMode:
+        return self.stages[key] if (key := _longest_prefix(self.stages, model)) else "combined"
 
     def price_for(self, model: str, day: date) -> ModelPrice | None:
         """The price in force on ``day`` for the most specific prefix of ``model``."""
