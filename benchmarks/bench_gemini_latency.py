@@ -7,8 +7,10 @@ The real SDK, searcher, page fetcher, analyst and orchestrator run against a loo
 sleeping a fixed latency L. It also serves the cited pages, with no latency, because pages are not
 model calls. The report is generated at L = 0 and at L. The target is
 wall(L) − wall(0) ≤ 1.3 × (serial model rounds) × L, with one round for each stage that calls the
-model (expand, search, assess, synthesize). The server also counts the rounds it actually saw: for
-each stage, the calls divided by the most that were in flight at once, rounded up. Nothing is cached.
+model: expand, search, assess and synthesize (one call, or two with ``stages = separate``), and the
+prose audit's revise call when the analysis states a figure no evidence has (the "revises" rows).
+The server also counts the rounds it actually saw: for each stage, the calls divided by the most that
+were in flight at once, rounded up. Nothing is cached.
 The server's ``usageMetadata`` counts a quarter of each text's characters as tokens: this measures
 time, not cost (benchmarks/RESULTS.md gives the cost estimate of a default report).
 """
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 _QUERY = re.compile(r"<<<QUERY \w+>>>\n(.*?)\n<<<END QUERY", re.DOTALL)
 _EVIDENCE_ID = re.compile(r"<<<EVIDENCE (E\d+) ")
+_SENTENCE_ID = re.compile(r"<<<SENTENCE (S\d+), ")
 _COUNT = re.compile(r"Write exactly (\d+) search queries")
 _FACT = "{site} reported that Cerebras served {n},{n:03d} tokens per second in test {n}."
 PAGES_PER_ANSWER = 3
@@ -44,9 +47,10 @@ class LoopbackGemini(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, latency: float):
+    def __init__(self, latency: float, analysis: str):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.latency = latency
+        self.analysis = analysis
         self.lock = threading.Lock()
         self.in_flight: dict[str, int] = defaultdict(int)
         self.peak: dict[str, int] = defaultdict(int)
@@ -90,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.peak[stage] = max(self.server.peak[stage], self.server.in_flight[stage])
         try:
             time.sleep(self.server.latency)
-            reply = _reply(stage, prompt, self.server.base_url)
+            reply = _reply(stage, prompt, self.server.base_url, self.server.analysis)
         finally:
             with self.server.lock:
                 self.server.in_flight[stage] -= 1
@@ -104,14 +108,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+STAGES = {
+    "ExpandResponse": "expand", "AssessResponse": "assess", "SynthesisResponse": "synthesize",
+    "AssessAndSynthesizeResponse": "assess+synthesize", "RevisionResponse": "revise",
+}
+#: The analysis each run writes: one the audit passes, and one with a figure no evidence has (revised once).
+ANALYSES = {"passes": "Cerebras is fast.", "revises": "Cerebras served 9,999,999 tokens per second."}
+
+
 def _stage(body: dict) -> str:
     if body.get("tools"):
         return "search"
-    title = body.get("generationConfig", {}).get("responseSchema", {}).get("title", "")
-    return {"ExpandResponse": "expand", "AssessResponse": "assess", "SynthesisResponse": "synthesize"}.get(title, "other")
+    return STAGES.get(body.get("generationConfig", {}).get("responseSchema", {}).get("title", ""), "other")
 
 
-def _reply(stage: str, prompt: str, base_url: str) -> dict:
+def _reply(stage: str, prompt: str, base_url: str, analysis: str) -> dict:
     grounding = None
     if stage == "expand":
         count = int(_COUNT.search(prompt).group(1))
@@ -132,13 +143,13 @@ def _reply(stage: str, prompt: str, base_url: str) -> dict:
                 for page, fact in enumerate(facts)
             ],
         }
-    elif stage == "assess":
-        text = json.dumps({"findings": [{
-            "evidence_id": evidence_id, "quote": "Cerebras served", "impact": "Medium", "impact_rationale": "A figure.",
-            "consensus": "Overlooked", "consensus_rationale": "One publisher.",
-        } for evidence_id in _EVIDENCE_ID.findall(prompt)[:8]]})
+    elif stage == "revise":
+        text = json.dumps({"sentences": [{"id": sentence_id, "text": "Cerebras is fast."} for sentence_id in _SENTENCE_ID.findall(prompt)]})
     else:
-        text = json.dumps({"analysis": ["Cerebras is fast."], "gaps": [{"title": "Prices", "text": "No prices were found."}]})
+        findings = [{"evidence_id": evidence_id, "quote": "Cerebras served", "impact": "Medium", "impact_rationale": "A figure."}
+                    for evidence_id in _EVIDENCE_ID.findall(prompt)[:8]]
+        synthesis = {"analysis": [analysis], "gaps": [{"title": "Prices", "text": "No prices were found."}]}
+        text = json.dumps({"assess": {"findings": findings}, "synthesize": synthesis, "assess+synthesize": {"findings": findings, **synthesis}}[stage])
     candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
     if grounding:
         candidate["groundingMetadata"] = grounding
@@ -146,13 +157,13 @@ def _reply(stage: str, prompt: str, base_url: str) -> dict:
     return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-3.8-flash"}
 
 
-def measure(latency: float, queries: int, settings: str, folder: Path) -> dict:
+def measure(latency: float, queries: int, settings: str, analysis: str, folder: Path) -> dict:
     """One uncached report against a fresh loopback server; wall time and what the server saw."""
     from pipeline.generate import research
     from pipeline.models import ResearchRequest, TimeWindow
     from pipeline.settings import load_settings
 
-    server = LoopbackGemini(latency)
+    server = LoopbackGemini(latency, analysis)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = folder / "config.toml"
     config.write_text(settings)
@@ -167,7 +178,8 @@ def measure(latency: float, queries: int, settings: str, folder: Path) -> dict:
         server.shutdown()
         server.server_close()
     usage = report.metadata.usage
-    return {"wall": wall, "rounds": server.rounds(), "paths": sorted(server.paths), "usage": usage, "findings": len(report.findings)}
+    revised = bool(report.audit and report.audit.revised)
+    return {"wall": wall, "rounds": server.rounds(), "paths": sorted(server.paths), "usage": usage, "revised": revised}
 
 
 def main() -> None:
@@ -185,25 +197,32 @@ def main() -> None:
         os.environ.pop(name, None)
     from pipeline.settings import Settings
 
-    runs = [("defaults", ""), ("concurrency 6 (the old default)", "concurrency = 6\n")]
+    runs = [
+        ("defaults", "", "passes"),
+        ("defaults", "", "revises"),
+        ("stages = separate", '[stages]\ngemini = "separate"\n', "passes"),
+        ("concurrency 6", "concurrency = 6\n", "passes"),
+    ]
     print(
         f"Gemini web path, real google-genai SDK against a loopback server; model latency L = {options.latency:g} s, "
         f"{options.queries} queries, {PAGES_PER_ANSWER} cited pages each; {os.cpu_count()} cores, "
         f"Python {sys.version.split()[0]}; default concurrency cap {Settings().concurrency}\n"
     )
-    print("| settings | wall(0) | wall(L) | wall(L) − wall(0) | serial model rounds | 1.3 × rounds × L | met | model calls | API path |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for label, settings in runs:
-        measure(0.0, options.queries, settings, folder)  # warm-up: imports, tokenizer
-        fast = [measure(0.0, options.queries, settings, folder) for _ in range(options.repeats)]
-        slow = [measure(options.latency, options.queries, settings, folder) for _ in range(options.repeats)]
+    print("| settings | audit | wall(0) | wall(L) | wall(L) − wall(0) | serial model rounds | 1.3 × rounds × L | met | model calls | API path |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label, settings, audit in runs:
+        analysis = ANALYSES[audit]
+        measure(0.0, options.queries, settings, analysis, folder)  # warm-up: imports, tokenizer
+        fast = [measure(0.0, options.queries, settings, analysis, folder) for _ in range(options.repeats)]
+        slow = [measure(options.latency, options.queries, settings, analysis, folder) for _ in range(options.repeats)]
         wall_0 = statistics.median(row["wall"] for row in fast)
         wall_l = statistics.median(row["wall"] for row in slow)
         rounds = slow[-1]["rounds"]
         bound = 1.3 * len(rounds) * options.latency  # one round per stage that calls the model
         detail = ", ".join(f"{stage} {count}" for stage, count in rounds.items())
+        said = "revised once" if slow[-1]["revised"] else "flags nothing"
         print(
-            f"| {label} | {wall_0:.2f} s | {wall_l:.2f} s | {wall_l - wall_0:.2f} s | {len(rounds)} stages; measured "
+            f"| {label} | {said} | {wall_0:.2f} s | {wall_l:.2f} s | {wall_l - wall_0:.2f} s | {len(rounds)} stages; measured "
             f"{sum(rounds.values())} ({detail}) | {bound:.2f} s | "
             f"{'yes' if wall_l - wall_0 <= bound else 'no'} | {slow[-1]['usage'].calls} | {', '.join(slow[-1]['paths'])} |"
         )

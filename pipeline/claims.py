@@ -358,8 +358,8 @@ def _period(clause: str, at: int | None = None) -> tuple[str, str]:
             part = f"Q{q1 or q2 or _ORDINALS[q_word.lower()]}"
         else:
             part = f"H{h or _ORDINALS[(h_word or '').lower()]}"
-    year = _nearest(_YEAR_OF, clause, at, unless=_COMPARED_WITH)
-    digits = next((g for g in year.groups() if g), "") if year else ""
+    named = _nearest(_YEAR_OF, clause, at, unless=_COMPARED_WITH)
+    digits = next((g for g in named.groups() if g), "") if named else ""
     relative = _RELATIVE_YEAR.search(clause)
     if relative and not digits:
         return part, relative.lastgroup or ""  # "last year", "this year", "over the past six years"
@@ -393,8 +393,10 @@ def _dates(sentence: str) -> tuple[date, ...]:
     """The days the sentence names in full ("December 24, 2025"); a month alone dates no day."""
     days = []
     for figure in extract(sentence):
-        if figure.kind == "date" and figure.date and figure.date[0] and figure.date[2]:
-            year, month, day = figure.date
+        if figure.kind != "date" or figure.date is None:
+            continue
+        year, month, day = figure.date
+        if year and day:
             try:
                 days.append(date(year, month, day))
             except ValueError:  # "February 30, 2026": no such day

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import EXIT_PARTIAL
+from pipeline.errors import EXIT_PARTIAL, EXIT_UNDELIVERED
 from pipeline.interrupts import InterruptibleCommand, InterruptibleMixin
 from pipeline.options import request_options, research_options
 from pipeline.version import __version__
@@ -25,10 +25,12 @@ Examples:
   generate-report "Groq vs NVIDIA" --window 3m --as-of 2026-11-20 --queries 6
   generate-report "Cerebras vs NVIDIA" --corpus ~/research/chips --out ~/briefings --json
   generate-report "Cerebras vs NVIDIA" --since reports/2026-11-18-cerebras-vs-nvidia.md
+  generate-report "Cerebras vs NVIDIA" --send 'mailtos://me:${SMTP_PASSWORD}@smtp.example.com?to=pm@example.com'
 
 \b
 Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed option;
-3 written, but some searches or model calls failed; 130 interrupted (Ctrl-C).
+3 written, but some searches or model calls failed; 4 written, but --send failed for a target;
+130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
 """
 
 
@@ -47,6 +49,9 @@ Exit status: 0 written; 1 bad input or failure (nothing written); 2 a malformed 
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls with a token and cost estimate; call nothing, write nothing.")
 @click.option("--since", type=click.Path(path_type=Path, dir_okay=False), metavar="PREVIOUS.md", help="An earlier briefing (as edited) to compare with: the Analysis opens with what changed since it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the structured report as JSON on stdout (the .md path goes to stderr).")
+@click.option("--send", "send_to", multiple=True, metavar="TARGET", help="Send the briefing written to TARGET: an Apprise URL "
+              "(mailtos://…, slack://…, json://…; ${NAME} is read from the environment) or a name from config.toml's "
+              "[delivery_targets]. Repeat for several; checked before any research.")
 @click.option("--verbose/--quiet", "-v/-q", default=None, help="More detail (stage timings, cache hits) or only errors.")
 def generate_report(
     topic: str,
@@ -67,6 +72,7 @@ def generate_report(
     no_cache: bool,
     as_json: bool,
     verbose: bool | None,
+    send_to: tuple[str, ...] = (),
 ) -> None:
     """Research TOPIC and write a dated markdown briefing (plus its JSON) to --out.
 
@@ -80,6 +86,7 @@ def generate_report(
     from pipeline.generate import generate_report as generate
     from pipeline.generate import plan_report
     from pipeline.models import ResearchRequest
+    from pipeline.providers.secrets import check_api_keys
 
     console = _stderr_console()
     fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count}
@@ -88,9 +95,13 @@ def generate_report(
     if keywords:
         fields["keywords"] = keywords.split()
     try:
+        check_api_keys()
         request = ResearchRequest.from_title_line(topic, **fields)
     except ValidationError as error:
         raise click.ClickException(_first_error(error)) from None
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None
+    targets = _delivery_targets(send_to)
     if dry_run:
         try:
             plan = plan_report(request, model=model, corpus=corpus, search=search, prompts=prompts, templates=templates)
@@ -137,15 +148,55 @@ def generate_report(
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
             searches = f", {usage.searches} searches billed" if usage.searches else ""
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}")
+            priced = f" at the prices of {report.metadata.priced_on}" if report.metadata.priced_on else ""
+            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}{priced}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
         console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
+    if verbose is not False:
+        console.print(_searched_line(report), highlight=False, markup=False, soft_wrap=True)
     if report.metadata.partial:
         console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
+    if targets and _send_written(result, targets, templates):
+        sys.exit(EXIT_UNDELIVERED)
+    if report.metadata.partial:
         sys.exit(EXIT_PARTIAL)
+
+
+def _searched_line(report) -> str:
+    """Where the evidence came from, said after every run: the corpus folder, or the web."""
+    from pipeline.controls import printable
+
+    return printable(f"searched: {report.metadata.search_backend}")
+
+
+def _delivery_targets(texts: tuple[str, ...]) -> list:
+    """``--send``: every target checked before any research (a bad URL costs nothing)."""
+    if not texts:
+        return []
+    from pipeline.delivery.targets import resolve_targets
+    from pipeline.errors import GroundbriefError
+
+    try:
+        return resolve_targets(list(texts))
+    except GroundbriefError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _send_written(result, targets: list, templates: Path | None) -> int:
+    """Send the briefing just written to ``targets``; the number that failed (the report stays written)."""
+    from pipeline.delivery.briefings import compose, from_report
+    from pipeline.delivery.cli import deliver_message
+    from pipeline.errors import GroundbriefError
+
+    try:
+        message = compose([from_report(result.report, result.markdown_path, templates)], templates)
+    except GroundbriefError as error:
+        click.echo(f"Error: the briefing is written, but it could not be rendered for sending: {error}", err=True)
+        return len(targets)
+    return deliver_message(message, targets, result.markdown_path, err=True)  # stdout holds the path (or JSON) only
 
 
 def _partial_summary(report) -> str:
@@ -217,6 +268,8 @@ class LazyGroup(InterruptibleMixin, click.Group):
         "diff": "pipeline.drafts.cli:diff",
         "schedule": "pipeline.schedule.cli:schedule",
         "batch": "pipeline.schedule.cli:batch",
+        "render": "pipeline.delivery.cli:render",
+        "send": "pipeline.delivery.cli:send",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -229,6 +282,8 @@ def groundbrief() -> None:
     check      check a hand-edited draft; refresh it with new research; diff two versions
     schedule   write the briefings due before each earnings date on a watchlist
     batch      write one briefing per row of a CSV file
+    render     render a briefing, as edited, to HTML or PDF
+    send       send a briefing, as edited, by email, chat or webhook (Apprise URLs)
     models     the known Gemini models with their list prices and the dates they apply from
     """
 

@@ -245,11 +245,11 @@ def _figures_conflict(group: list[_Stated]) -> Conflict | None:
         else:
             side.append(entry)
     disputed = [s for s in sides if any(_disagree(a, b) for other in sides if other is not s for a in s for b in other)]
-    if len(disputed) < 2 or disputed[0][0].fact is None:
+    first = disputed[0][0] if disputed else None
+    if len(disputed) < 2 or first is None or first.fact is None:
         return None
-    first = disputed[0][0]
     return Conflict(
-        "figures", first.fact.subject(first.claim) or frozenset(), describe(first.fact),  # type: ignore[union-attr]
+        "figures", first.fact.subject(first.claim) or frozenset(), describe(first.fact),
         tuple(_side(s[0].says, s) for s in disputed), tuple(dict.fromkeys(e.claim for s in disputed for e in s)),
     )
 

@@ -4,20 +4,23 @@ where each came from, so the Date label can say so (``January 16, 2026 (from the
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlsplit
 
 from pipeline.models import DateSource
 
 _EMPTY_PAGE = "<html><body></body></html>"
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 def date_from_url(url: str) -> date | None:
     """The date a web address carries (``/2026/01/16/``, ``/2026-01-16/``), as htmldate reads it.
 
-    Only http(s) addresses: the folders of a file on disk say nothing about publication.
+    Only http(s) addresses: the folders of a file on disk say nothing about publication. An address
+    without four digits in a row carries no date htmldate could read, so htmldate isn't loaded for it.
     """
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
+    if urlsplit(url).scheme.lower() not in ("http", "https") or not _FOUR_DIGITS.search(url):
         return None
     return _iso(_find_date(_EMPTY_PAGE.encode(), url=url))
 

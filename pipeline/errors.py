@@ -4,6 +4,8 @@ from pipeline.controls import printable
 
 #: Written, but some searches or model calls failed (the report says which).
 EXIT_PARTIAL = 3
+#: Written, but sending it (``--send``) failed for a target: the report stays written.
+EXIT_UNDELIVERED = 4
 
 
 class GroundbriefError(Exception):

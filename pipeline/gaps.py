@@ -82,5 +82,5 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
             kind=GapKind.WINDOW,
         ))
     gaps.extend(failure.as_gap() for failure in results.failures)
-    return gaps
+    return gaps + results.gaps
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from pipeline.models import GapKind, Report, ResearchRequest
 from pipeline.orchestrator import run_research
 from pipeline.output import ensure_writable, slugify, write_report
 from pipeline.prompts import PromptBook
-from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry
+from pipeline.registry import DEFAULT_MODEL, BackendOptions, registry, search_kinds
 from pipeline.report.render import load_template, render_markdown
 from pipeline.resources import cache_dir
 
@@ -40,7 +41,8 @@ def research(
 ) -> Report:
     """Research ``request`` and return the report model, recording how it was made.
 
-    ``search`` is ``corpus`` or ``web`` (default: the web for Gemini without ``corpus``); ``prompts`` is a
+    ``search`` is ``corpus``, ``web``, ``edgar`` or several joined by commas (``corpus,edgar``; default: the
+    web for Gemini without ``corpus``); ``prompts`` is a
     folder whose prompt templates replace the built-in ones. ``on_stage`` hears each stage's name as it
     starts, and a stage's own progress as it moves (web search: ``search 7/12, pages 10/31``).
     """
@@ -62,6 +64,8 @@ def research(
         if gap.kind == GapKind.UNVERIFIED:
             warn(gap.text)
     made_with: dict[str, object] = {"requested_model": model, "search": kind, "corpus": str(corpus.resolve()) if corpus else None}
+    if report.metadata.usage.calls:
+        made_with["priced_on"] = date.today()  # the providers price calls on the day they are made
     shortfall = _query_shortfall(report)
     if shortfall:
         warn(shortfall)
@@ -132,8 +136,8 @@ def plan_report(
 
     check_templates(templates, prompts)
     analyst = registry().analyst_kind(model)
-    web = registry().search_kind(model, corpus, search) == "web"
-    return plan_run(request, model, analyst_calls=analyst.calls_model, web=web, prompts=prompts)
+    kinds = search_kinds(registry().search_kind(model, corpus, search))
+    return plan_run(request, model, analyst_calls=analyst.calls_model, web="web" in kinds, prompts=prompts, searches=kinds)
 
 
 def check_templates(templates: Path | None, prompts: Path | None) -> None:

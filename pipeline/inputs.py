@@ -25,9 +25,14 @@ def read_text_file(path: Path, what: str, *, max_bytes: int = MAX_INPUT_BYTES) -
         data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"{path}: can't be read ({error.strerror or error})") from None
+    return decoded_text(data, str(path), what)
+
+
+def decoded_text(data: bytes, name: str, what: str) -> str:
+    """``data`` (of the file or download ``name``) as UTF-8 text, a BOM dropped; ``UsageError`` if it isn't."""
     if b"\x00" in data:
-        raise UsageError(f"{path}: a binary file, not a {what}")
+        raise UsageError(f"{name}: a binary file, not a {what}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UsageError(f"{path}: is not UTF-8 text (byte {error.start}); save the {what} as UTF-8") from None
+        raise UsageError(f"{name}: is not UTF-8 text (byte {error.start}); save the {what} as UTF-8") from None

@@ -71,11 +71,11 @@ def _coverage(findings: list[Finding], results: SearchResults, entities: Entitie
     for query in results.executed_queries:
         if query in answered or query in failed:
             continue
-        company = next((e for e in entities.all if mentions(query, e)), None)
+        named = next((e for e in entities.all if mentions(query, e)), None)
         words = [w for w in re.findall(r"[\w'-]+", query) if w.lower() not in STOPWORDS | _WINDOW_WORDS
                  and not any(mentions(w, e) for e in entities.all)]
-        if company and words:
-            yield SearchQuery(text=f"{company} {' '.join(words[:3])}", entity=company, angle=COVER)
+        if named and words:
+            yield SearchQuery(text=f"{named} {' '.join(words[:3])}", entity=named, angle=COVER)
 
 
 _WINDOW_WORDS = frozenset("last past day days week weeks month months year years".split()) | {str(n) for n in range(1, 100)}

@@ -206,6 +206,13 @@ class Source(Model):
     label: str | None = Field(
         default=None, exclude_if=_unset, description="link text when it is not the URL's domain (a search redirect)"
     )
+    kind: str | None = Field(
+        default=None, exclude_if=_unset, description="the searcher it came from (corpus, web, edgar…), when a report used several"
+    )
+    filer: str | None = Field(
+        default=None, exclude_if=_unset,
+        description="the SEC filer (CIK) of a filing: a company's 10-Q and 8-K are one publisher, not two",
+    )
 
     @field_validator("title")
     @classmethod
@@ -241,7 +248,7 @@ class Source(Model):
     @property
     def publisher_key(self) -> str:
         """Identity used to decide whether two sources are independent of each other."""
-        return (self.publisher or self.domain).strip().lower()
+        return f"sec-filer:{self.filer}" if self.filer else (self.publisher or self.domain).strip().lower()
 
 
 class Evidence(Model):
@@ -337,6 +344,7 @@ class SearchResults(Model):
     failures: list[QueryFailure] = Field(default_factory=list)
     out_of_window: int = Field(default=0, description="documents that matched but were dated outside the window")
     warnings: list[str] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list, description="what the searcher knows is missing, e.g. a company with no filings")
 
     @property
     def sources(self) -> list[Source]:
@@ -439,6 +447,9 @@ class RunMetadata(Model):
     search: str | None = Field(default=None, description="the search kind: corpus, web or a plugin's")
     corpus: str | None = Field(default=None, description="the corpus folder searched; None: the sample corpus")
     templates: str | None = Field(default=None, description="the --templates folder the report was rendered with")
+    priced_on: date | None = Field(
+        default=None, description="the day whose list prices usage.estimated_cost_usd is at: the day the calls were made"
+    )
 
     @property
     def cache_hits(self) -> int:

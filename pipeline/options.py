@@ -70,7 +70,8 @@ def research_options(*, defaults: bool = True, unset: str = "as the draft was ma
                      "openai:gpt-4.1-mini." + ("" if defaults else unset)),
             click.option(
                 "--search", metavar="KIND",
-                help="Where evidence comes from: corpus, or web (Google Search grounding through Gemini).  "
+                help="Where evidence comes from: corpus, web (Google Search grounding through Gemini), edgar (SEC "
+                     "filings; needs sec_user_agent in settings), a plugin's kind, or several at once: corpus,edgar.  "
                      "[default: web for a Gemini model without --corpus, else corpus]"),
             click.option(
                 "--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  "

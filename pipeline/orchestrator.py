@@ -1,6 +1,7 @@
 """The whole flow in one place: expand → search → assess → second round (``pipeline.judgement``) →
 synthesize, then assemble the report with the labels and gaps every backend's report shares
-(``pipeline.gaps``) and audit its prose.
+(``pipeline.gaps``) and audit its prose. An analyst that can assess and synthesize in one model call
+(``CombinedAnalyst``) does both in one stage, one round fewer; the second round then follows it.
 
 Rendering and writing files are separate (``pipeline.report.render``, ``pipeline.output``) so a report
 can be rendered again, or read back, without re-running research.
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pipeline.audit import audited_report
 from pipeline.baseline import distinct_claims
@@ -31,7 +32,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
-from pipeline.stages import Backends, DocumentReader, Reassessor, Reviser
+from pipeline.stages import Analyst, Backends, CombinedAnalyst, DocumentReader, Reassessor, Reviser, Searcher
 from pipeline.version import __version__
 
 T = TypeVar("T")
@@ -75,48 +76,29 @@ def run_research(
         lambda: searcher.search(request, queries),
         complete=lambda found: not found.failures,
     )
-    assessment = stage(
-        "assess", analyst.identity, [request_json, results.model_dump(mode="json")], Assessment,
-        lambda: _one_per_claim(analyst.assess(request, results)),
-        complete=lambda assessed: not assessed.partial,
-    )
-    follow_up = follow_up_queries(request, assessment.findings, results) if request.rounds > 1 else []
-    if follow_up:
-        found = stage(
-            "follow-up", searcher.identity, [request_json, [q.model_dump(mode="json") for q in follow_up]], SearchResults,
-            lambda: searcher.search(request, follow_up), complete=lambda found: not found.failures,
+    round_two = partial(_second_round, request, analyst, searcher, stage)
+    if isinstance(analyst, CombinedAnalyst) and analyst.combines(request, results):
+        results_json = results.model_dump(mode="json")
+        assessment, synthesis = stage(
+            "assess+synthesize", analyst.identity, [request_json, results_json], tuple[Assessment, Synthesis],
+            lambda: _one_per_claim_signed(analyst.assess_and_synthesize(request, results), analyst.model_label),
+            complete=lambda judged: not judged[0].partial,
         )
-        covering = {q.text for q in follow_up if q.angle == COVER}
-        coverage = found.model_copy(update={"evidence": [e for e in found.evidence if e.query in covering]})
-        if coverage.evidence and isinstance(analyst, Reassessor):
-            widened, first = with_follow_up(results, coverage), results
-            assessment = stage(
-                "reassess", analyst.identity, [request_json, widened.model_dump(mode="json")], Assessment,
-                lambda: _one_per_claim(analyst.reassess(request, widened)),
-            )
-            results = with_follow_up(first, found)
-        else:
-            results = with_follow_up(results, found)
-    read_in_full: set[str] = set()
-    if request.rounds > 1 and isinstance(searcher, DocumentReader):
-        documents = results.sources
-        read = stage(
-            "read", searcher.identity, [request_json, [s.model_dump(mode="json") for s in documents]], SearchResults,
-            lambda: searcher.read_documents(request, documents),
+        assessment, results = round_two(assessment, results)
+    else:
+        assessment = stage(
+            "assess", analyst.identity, [request_json, results.model_dump(mode="json")], Assessment,
+            lambda: _one_per_claim(analyst.assess(request, results)),
+            complete=lambda assessed: not assessed.partial,
         )
-        read_in_full = {item.query for item in read.evidence}
-        results = with_follow_up(results, read)
-    targeted = {q.text for q in follow_up if q.angle == CORROBORATE} | read_in_full
-    assessment, results, conflicts = judged(request, assessment, results, targeted)
-    assessment = assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings], "conflicts": conflicts})
-    results_json = results.model_dump(mode="json")
-    synthesis = stage(
-        "synthesize",
-        analyst.identity,
-        [request_json, results_json, assessment.model_dump(mode="json")],
-        Synthesis,
-        lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
-    )
+        assessment, results = round_two(assessment, results)
+        synthesis = stage(
+            "synthesize",
+            analyst.identity,
+            [request_json, results.model_dump(mode="json"), assessment.model_dump(mode="json")],
+            Synthesis,
+            lambda: analyst.synthesize(request, results, assessment).model_copy(update={"model": analyst.model_label}),
+        )
     report = Report(
         request=request,
         queries=_unique([q.text for q in queries] + results.executed_queries),
@@ -147,6 +129,60 @@ def run_research(
     report = audited_report(report, results, partial(revise, reviser) if reviser else None)
     spent = {"stages": stages, "usage": _total_usage(analyst.usage, searcher.usage)}  # the revise call included
     return report.model_copy(update={"metadata": report.metadata.model_copy(update=spent)})
+
+
+class _Stage(Protocol):
+    def __call__(self, name: str, identity: str, inputs: Any, result_type: Any, compute: Callable[[], T],
+                 complete: Callable[[T], bool] = ...) -> T: ...
+
+
+def _second_round(
+    request: ResearchRequest, analyst: Analyst, searcher: Searcher, stage: _Stage, assessment: Assessment,
+    results: SearchResults,
+) -> tuple[Assessment, SearchResults]:
+    """The briefing checks its own judgements (``pipeline.judgement``): with ``--rounds 2``, one more
+    parallel round of searches aimed at the findings' claims and at what the first round missed, and the
+    documents found read in full where the searcher can; then Consensus counted again over everything,
+    conflicts collected and events dated, for every analyst alike. An analyst whose assessment costs
+    nothing (the rules) assesses again with the coverage searches' evidence."""
+    request_json = request.model_dump(mode="json")
+    follow_up = follow_up_queries(request, assessment.findings, results) if request.rounds > 1 else []
+    if follow_up:
+        found = stage(
+            "follow-up", searcher.identity, [request_json, [q.model_dump(mode="json") for q in follow_up]], SearchResults,
+            lambda: searcher.search(request, follow_up), complete=lambda found: not found.failures,
+        )
+        covering = {q.text for q in follow_up if q.angle == COVER}
+        coverage = with_follow_up(results, found.model_copy(update={"evidence": [e for e in found.evidence if e.query in covering]}))
+        if len(coverage.evidence) > len(results.evidence) and isinstance(analyst, Reassessor):
+            assessment = stage(
+                "reassess", analyst.identity, [request_json, coverage.model_dump(mode="json")], Assessment,
+                lambda: _one_per_claim(analyst.reassess(request, coverage)),
+            )
+        results = with_follow_up(results, found)
+    read_in_full: set[str] = set()
+    if request.rounds > 1 and isinstance(searcher, DocumentReader):
+        documents = results.sources
+        read = stage(
+            "read", searcher.identity, [request_json, [s.model_dump(mode="json") for s in documents]], SearchResults,
+            lambda: searcher.read_documents(request, documents),
+        )
+        read_in_full = {item.query for item in read.evidence}
+        results = with_follow_up(results, read)
+    targeted = {q.text for q in follow_up if q.angle == CORROBORATE} | read_in_full
+    assessment, results, conflicts = judged(request, assessment, results, targeted)
+    return _labelled(assessment).model_copy(update={"conflicts": conflicts}), results
+
+
+def _one_per_claim_signed(judged: tuple[Assessment, Synthesis], model: str) -> tuple[Assessment, Synthesis]:
+    """Each claim once, and the synthesis signed with the model version that wrote it (so a cached re-run
+    reports it too), as the separate stages do."""
+    assessment, synthesis = judged
+    return _one_per_claim(assessment), synthesis.model_copy(update={"model": model})
+
+
+def _labelled(assessment: Assessment) -> Assessment:
+    return assessment.model_copy(update={"findings": [labelled(f) for f in assessment.findings]})
 
 
 def _one_per_claim(assessment: Assessment) -> Assessment:

@@ -3,6 +3,7 @@ estimate, worked out without calling anything (no key needed)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,18 +13,23 @@ from pipeline.prices import SEARCH_UNITS, ModelPrice
 from pipeline.providers.usage import estimate_cost
 from pipeline.settings import load_settings
 
-#: What a dry run assumes where only real calls could tell (tokens per item).
+#: What a dry run assumes where only real calls could tell (tokens per item). Searches per grounded call
+#: is measured on the recorded Gemini traffic (tests/cassettes/gemini/recorded/): each grounded call on one
+#: topic, as every search prompt is, ran one query; only a prompt asking for several topics ran more.
 PLAN_ASSUMPTIONS = {
     "expanded query": 30,
     "grounded answer": 700,
     "grounded search context": 1_000,
-    "searches per grounded call": 2,
+    "searches per grounded call": 1,
     "pages per grounded call": 3,
     "passages per query": 4,
     "passage": 70,
     "assessed finding": 150,
     "finding in synthesis": 90,
     "synthesis": 900,
+    # SEC EDGAR, per company named: its filings list, a full-text search, an 8-K's index, up to 4 of its
+    # own filings and 2 that mention it (plus the ticker file once)
+    "SEC requests per company": 7,
 }
 
 
@@ -66,7 +72,7 @@ class RunPlan:
 
     def table(self) -> str:
         rows = [
-            "| stage | model calls | searches | page fetches | prompt tokens | output tokens | tokens $ | searches $ | est. cost |",
+            "| stage | model calls | searches billed | page fetches | prompt tokens | output tokens | tokens $ | searches $ | est. cost |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for stage in [*self.stages, self.total]:
@@ -76,7 +82,7 @@ class RunPlan:
                 f"${stage.search_cost_usd:.4f} | ${stage.cost_usd:.4f} |"
             )
         assumed = ", ".join(f"{name} {value:,}" for name, value in PLAN_ASSUMPTIONS.items())
-        revise = any(s.stage == "synthesize" for s in self.stages)
+        revise = any(s.stage in ("synthesize", "assess+synthesize") for s in self.stages)
         return "\n".join([
             f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; "
             f"prices in force on {self.price_day}: {self.prices}.",
@@ -90,11 +96,19 @@ class RunPlan:
         ])
 
 
-def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: bool, prompts: Path | None) -> RunPlan:
+def plan_run(
+    request: ResearchRequest, model: str, *, analyst_calls: bool, web: bool, prompts: Path | None,
+    searches: list[str] | None = None,
+) -> RunPlan:
     """The calls a run would make for ``request``, estimated without calling anything (no key needed)."""
     from pipeline.analysts.llm.analyst import MAX_ASSESS_CALLS, MAX_FINDINGS, RESERVED_OUTPUT_TOKENS
     from pipeline.analysts.llm.packing import count_tokens
-    from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
+    from pipeline.analysts.llm.responses import (
+        AssessAndSynthesizeResponse,
+        AssessResponse,
+        ExpandResponse,
+        SynthesisResponse,
+    )
     from pipeline.prompts import PromptBook
 
     settings = load_settings()
@@ -124,27 +138,40 @@ def plan_run(request: ResearchRequest, model: str, *, analyst_calls: bool, web: 
             tool_tokens=count * assumed["grounded search context"],
             searches=count * assumed["searches per grounded call"], fetches=count * assumed["pages per grounded call"],
         ))
+    if "edgar" in (searches or []):
+        companies = len({request.focus, *re.findall(r"\b[A-Z][\w&.-]*[A-Za-z0-9]", request.question)} - {None})
+        stages.append(PlannedStage("search (SEC EDGAR, no model)", 0, fetches=1 + companies * assumed["SEC requests per company"]))
     if analyst_calls:
-        overhead = count_tokens(
-            book.render("assess.md.j2", AssessResponse, request=request, evidence=[], max_findings=MAX_FINDINGS)
-        )
         evidence = count * assumed["passages per query"] * (assumed["passage"] + 40)
-        budget = max(1, settings.context_for(name) - RESERVED_OUTPUT_TOKENS - overhead)
-        calls = min(MAX_ASSESS_CALLS, -(-evidence // budget))
-        stages.append(planned("assess", name, calls, calls * overhead + evidence, MAX_FINDINGS * assumed["assessed finding"]))
-        prompt = count_tokens(
-            book.render("synthesize.md.j2", SynthesisResponse, request=request, queries=[], failures=[], findings=[])
-        )
-        findings = MAX_FINDINGS * assumed["finding in synthesis"]
-        stages.append(planned("synthesize", name, 1, prompt + findings, assumed["synthesis"]))
+        findings, synthesis = MAX_FINDINGS * assumed["assessed finding"], assumed["synthesis"]
+        combined = count_tokens(book.render(
+            "assess_synthesize.md.j2", AssessAndSynthesizeResponse, request=request, evidence=[], max_findings=MAX_FINDINGS,
+            queries=[], failures=[],
+        ))
+        if settings.stages_for(name) == "combined" and evidence <= settings.context_for(name) - RESERVED_OUTPUT_TOKENS - combined:
+            stages.append(planned("assess+synthesize", name, 1, combined + evidence, findings + synthesis))
+        else:
+            overhead = count_tokens(
+                book.render("assess.md.j2", AssessResponse, request=request, evidence=[], max_findings=MAX_FINDINGS)
+            )
+            budget = max(1, settings.context_for(name) - RESERVED_OUTPUT_TOKENS - overhead)
+            calls = min(MAX_ASSESS_CALLS, -(-evidence // budget))
+            stages.append(planned("assess", name, calls, calls * overhead + evidence, findings))
+            prompt = count_tokens(
+                book.render("synthesize.md.j2", SynthesisResponse, request=request, queries=[], failures=[], findings=[])
+            )
+            stages.append(planned("synthesize", name, 1, prompt + MAX_FINDINGS * assumed["finding in synthesis"], synthesis))
     priced = sorted({on for on in ((name,) if analyst_calls else ()) + ((grounder,) if web else ())})
     return RunPlan(
         model=name,
-        search="web (Google Search grounding)" if web else "corpus",
+        search=", ".join(_SEARCH_NAMES.get(kind, kind) for kind in searches) if searches else "web (Google Search grounding)" if web else "corpus",
         stages=stages,
         prices="; ".join(_price_text(on, settings.price_for(_price_name(on), day)) for on in priced) or "none needed",
         price_day=day,
     )
+
+
+_SEARCH_NAMES = {"web": "web (Google Search grounding)", "edgar": "SEC EDGAR filings"}
 
 
 def _price_name(model: str) -> str:

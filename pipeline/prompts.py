@@ -13,7 +13,10 @@ from pydantic import BaseModel
 from pipeline.resources import resource_dir
 from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
 
-STAGE_TEMPLATES = ("expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "revise.md.j2", "repair.md.j2", "_data.md.j2")
+STAGE_TEMPLATES = (
+    "expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "assess_synthesize.md.j2", "revise.md.j2",
+    "repair.md.j2", "_data.md.j2",
+)
 
 
 def fence(text: str) -> str:

@@ -96,6 +96,8 @@ class Registry:
     ) -> None:
         if kind in self.searchers:
             raise ValueError(f"search kind {kind!r} is registered twice")
+        if "," in kind or not kind.strip():
+            raise ValueError(f"search kind {kind!r} can't be named in --search: no commas, not empty")
         self.searchers[kind] = SearcherKind(kind, build, help, takes_corpus)
 
     def analyst_kind(self, model: str) -> AnalystKind:
@@ -107,26 +109,44 @@ class Registry:
         raise UsageError(f"unknown model {model!r}; available: {self.models_help()}")
 
     def search_kind(self, model: str, corpus: Path | None, search: str | None) -> str:
-        """``search`` when given; else the analyst's default, or the corpus when ``--corpus`` names one."""
-        if search is not None and search not in self.searchers:
-            raise UsageError(f"unknown search {search!r}; choose one of: {', '.join(self.searchers)}")
-        if search is not None and corpus is not None and not self.searchers[search].takes_corpus:
+        """``search`` when given (one kind, or several joined by commas: ``corpus,web``); else the
+        analyst's default, or the corpus when ``--corpus`` names one."""
+        if search is None:
+            return DEFAULT_SEARCH if corpus is not None else self.analyst_kind(model).default_search
+        kinds = search_kinds(search)
+        for kind in kinds:
+            if kind not in self.searchers:
+                raise UsageError(f"unknown search {kind!r}; choose one or more of: {', '.join(self.searchers)} (e.g. corpus,web)")
+        repeated = next((kind for kind in kinds if kinds.count(kind) > 1), None)
+        if repeated:
+            raise UsageError(f"--search names {repeated} twice")
+        if corpus is not None and not any(self.searchers[kind].takes_corpus for kind in kinds):
             raise UsageError(f"--corpus and --search {search} exclude each other: a corpus is searched locally")
-        if search is not None:
-            return search
-        return DEFAULT_SEARCH if corpus is not None else self.analyst_kind(model).default_search
+        return ",".join(kinds)
 
     def backends(self, options: BackendOptions, search: str | None = None) -> Backends:
         from pipeline.stages import Backends
 
-        kind = self.search_kind(options.model, options.corpus, search)
-        return Backends(
-            analyst=self.analyst_kind(options.model).build(options),
-            searcher=self.searchers[kind].build(options),
-        )
+        kinds = search_kinds(self.search_kind(options.model, options.corpus, search))
+        searchers = [self.searchers[kind].build(options) for kind in kinds]
+        if len(searchers) > 1:
+            from pipeline.search.combined import CombinedSearcher, Part
+
+            searcher: Searcher = CombinedSearcher([Part(kind, built) for kind, built in zip(kinds, searchers)])
+        else:
+            searcher = searchers[0]
+        return Backends(analyst=self.analyst_kind(options.model).build(options), searcher=searcher)
 
     def models_help(self) -> str:
         return ", ".join(kind.help for kind in self.analysts)
+
+
+def search_kinds(search: str) -> list[str]:
+    """``"corpus, web"`` → ``["corpus", "web"]``: the searchers a ``--search`` value names, in order."""
+    kinds = [kind.strip() for kind in search.split(",")]
+    if not all(kinds):
+        raise UsageError(f"--search {search!r} has an empty name: give kinds separated by commas, e.g. corpus,web")
+    return kinds
 
 
 @cache
@@ -162,7 +182,7 @@ def is_gemini(model: str) -> bool:
 
 
 def register_builtins(registry: Registry) -> None:
-    """The embedded default, Gemini and LangChain analysts; the corpus and web searchers."""
+    """The embedded default, Gemini and LangChain analysts; the corpus, web and SEC EDGAR searchers."""
     registry.add_analyst(
         DEFAULT_MODEL, lambda model: model == DEFAULT_MODEL, _rule_analyst,
         f"{DEFAULT_MODEL} (the embedded rule-based analyst; no key, no network)", calls_model=False,
@@ -178,6 +198,7 @@ def register_builtins(registry: Registry) -> None:
     )
     registry.add_searcher("corpus", _corpus_searcher, "a local folder of documents (SQLite FTS5)", takes_corpus=True)
     registry.add_searcher("web", _web_searcher, "Google Search grounding through Gemini (needs GEMINI_API_KEY)")
+    registry.add_searcher("edgar", _edgar_searcher, "SEC EDGAR filings: 10-K, 10-Q, earnings 8-K, S-1 (needs sec_user_agent)")
 
 
 def _rule_analyst(options: BackendOptions) -> Analyst:
@@ -189,15 +210,19 @@ def _rule_analyst(options: BackendOptions) -> Analyst:
 def _gemini_analyst(options: BackendOptions) -> Analyst:
     from pipeline.analysts.llm import LLMAnalyst
     from pipeline.providers.gemini import GeminiChat
+    from pipeline.settings import load_settings
 
-    return LLMAnalyst(GeminiChat(options.model, warn=options.warn), options.prompts)
+    chat = GeminiChat(options.model, warn=options.warn)
+    return LLMAnalyst(chat, options.prompts, separate=load_settings().stages_for(chat.model) == "separate")
 
 
 def _langchain_analyst(options: BackendOptions) -> Analyst:
     from pipeline.analysts.llm import LLMAnalyst
     from pipeline.providers.langchain_chat import LangChainChat
+    from pipeline.settings import load_settings
 
-    return LLMAnalyst(LangChainChat(options.model, warn=options.warn), options.prompts)
+    chat = LangChainChat(options.model, warn=options.warn)
+    return LLMAnalyst(chat, options.prompts, separate=load_settings().stages_for(chat.name) == "separate")
 
 
 def _corpus_searcher(options: BackendOptions) -> Searcher:
@@ -205,6 +230,12 @@ def _corpus_searcher(options: BackendOptions) -> Searcher:
     from pipeline.search.corpus import CorpusSearcher
 
     return CorpusSearcher(options.corpus or sample_corpus_dir(), options.cache_root, options.warn)
+
+
+def _edgar_searcher(options: BackendOptions) -> Searcher:
+    from pipeline.search.edgar import edgar_searcher
+
+    return edgar_searcher(options.cache_root, options.warn, options.progress)
 
 
 def _web_searcher(options: BackendOptions) -> Searcher:

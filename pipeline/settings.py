@@ -7,6 +7,7 @@ read if it exists. Everything has a default, so no file is needed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -18,9 +19,11 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import UsageError
+from pipeline.net import Policy
 from pipeline.prices import ModelPrice, default_prices, price_on
 
 OutputMode = Literal["structured", "json", "text"]
+StageMode = Literal["combined", "separate"]
 
 
 class Settings(BaseModel):
@@ -54,11 +57,66 @@ class Settings(BaseModel):
     follow_corpus_links: bool = Field(
         default=False, description="read files a corpus links to outside its folder (off: such links are skipped)"
     )
+    allow_private_network: bool | list[str] = Field(
+        default=False,
+        description="let cited pages and calendar URLs reach non-public addresses (an intranet, a test): true for "
+        "all but the cloud metadata services, or a list of networks, addresses (with a port or not) and host "
+        "names, e.g. [\"10.0.0.0/8\", \"127.0.0.1:8080\", \"wiki.example.com\"]; off: refused (pipeline/net.py)",
+    )
+    sec_user_agent: str | None = Field(
+        default=None,
+        description="who SEC EDGAR requests come from, as the SEC's fair-access rules require: your name and email, "
+        "e.g. \"Jane Analyst jane@example.com\" (--search edgar refuses to run without it)",
+    )
+    sec_base_url: str | None = Field(
+        default=None,
+        description="send every SEC request (www.sec.gov, data.sec.gov, efts.sec.gov) to this address instead, paths "
+        "kept: a mirror or a test server; reports still link to www.sec.gov",
+    )
+    sec_requests_per_second: float = Field(default=10.0, gt=0, le=10, description="the SEC allows at most 10")
+    sec_max_bytes: int = Field(default=20_000_000, ge=100_000, description="a filing document larger than this is skipped")
     output_modes: dict[str, OutputMode] = Field(
         default_factory=lambda: dict[str, OutputMode](ollama="json"),
         description="how LangChain models are asked for JSON, by provider or full model name (longest key "
         "wins): structured (with_structured_output, the default), json (JSON mode) or text (plain reply)",
     )
+    delivery_targets: dict[str, str] = Field(
+        default_factory=dict,
+        description="delivery targets by name: Apprise URLs (mailtos://…, slack://…, json://…), where ${NAME} is "
+        "read from the environment variable NAME when sending; a watchlist's deliver and --send/--to take the names",
+    )
+    deliver: list[str] = Field(
+        default_factory=list, description="targets (names or URLs) of every scheduled briefing whose watchlist names none"
+    )
+    deliver_digest: bool = Field(default=False, description="a scheduled run sends one digest per target, not one message per briefing")
+    delivery_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="how long one delivery may wait to connect, and for each reply"
+    )
+    stages: dict[str, StageMode] = Field(
+        default_factory=lambda: dict[str, StageMode](ollama="separate"),
+        description="whether an LLM analyst assesses and synthesizes in one model call (combined, the default: one "
+        "round fewer) or in two (separate), by provider or full model name (longest key wins); combined runs only "
+        "when the evidence fits one call. Ollama is separate: a small local model's window holds less, and a "
+        "simpler reply each time suits it better",
+    )
+
+    @field_validator("sec_user_agent")
+    @classmethod
+    def _names_a_contact(cls, value: str | None) -> str | None:
+        """The SEC asks for a name and an email address; a value without an address would be refused (403)."""
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not re.search(r"\S+@\S+\.\w+", value):
+            raise ValueError('give your name and email address, e.g. "Jane Analyst jane@example.com"')
+        return value
+
+    @field_validator("sec_base_url")
+    @classmethod
+    def _http_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError("give an http(s) address, e.g. http://127.0.0.1:8080")
+        return value.strip().rstrip("/") if value is not None else None
 
     def context_for(self, model: str) -> int:
         return self.context_tokens[key] if (key := _longest_prefix(self.context_tokens, model)) else 8_192
@@ -66,9 +124,22 @@ class Settings(BaseModel):
     def output_mode_for(self, model: str) -> OutputMode:
         return self.output_modes[key] if (key := _longest_prefix(self.output_modes, model)) else "structured"
 
+    def network_policy(self) -> Policy:
+        """Which addresses outside the public internet fetches of pages and calendars may reach."""
+        return Policy.parse(self.allow_private_network)
+
+    def stages_for(self, model: str) -> StageMode:
+        return self.stages[key] if (key := _longest_prefix(self.stages, model)) else "combined"
+
     def price_for(self, model: str, day: date) -> ModelPrice | None:
         """The price in force on ``day`` for the most specific prefix of ``model``."""
         return price_on(self.prices[key], day) if (key := _longest_prefix(self.prices, model)) else None
+
+    @field_validator("allow_private_network")
+    @classmethod
+    def _readable_policy(cls, value: bool | list[str]) -> bool | list[str]:
+        Policy.parse(value)  # the ValueError names the entry
+        return value
 
     @field_validator("prices", mode="before")
     @classmethod

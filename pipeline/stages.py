@@ -69,6 +69,17 @@ class Analyst(Expander, Assessor, Synthesizer, Protocol):
 
 
 @runtime_checkable
+class CombinedAnalyst(Protocol):
+    """An analyst that can assess and synthesize in one model call: one round instead of two. The
+    orchestrator asks ``combines`` first (the evidence may not fit one call, or the model may be set to
+    separate stages) and runs ``assess`` then ``synthesize`` when it says no."""
+
+    def combines(self, request: ResearchRequest, results: SearchResults) -> bool: ...
+
+    def assess_and_synthesize(self, request: ResearchRequest, results: SearchResults) -> tuple[Assessment, Synthesis]: ...
+
+
+@runtime_checkable
 class Reviser(Protocol):
     """An analyst that can rewrite the sentences the prose audit found unsupported (a model can; rules can't)."""
 

@@ -21,14 +21,15 @@ from pipeline.errors import UsageError
 TEMPLATE_FAILURES = (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
 
 
-def sandboxed_environment(folders: list[Path]) -> ImmutableSandboxedEnvironment:
-    """Templates looked up in ``folders`` in order (the user's first); an undefined name is an error."""
+def sandboxed_environment(folders: list[Path], *, html: bool = False) -> ImmutableSandboxedEnvironment:
+    """Templates looked up in ``folders`` in order (the user's first); an undefined name is an error.
+    ``html``: every value is HTML-escaped unless it is already markup (the HTML report)."""
     return ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in folders]),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # markdown and plain-text prompts, not HTML: filters and data fences do the escaping
+        autoescape=html,  # markdown and plain-text prompts: filters and data fences do the escaping
         undefined=jinja2.StrictUndefined,
     )
 

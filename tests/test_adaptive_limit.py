@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from pipeline.providers.usage import AdaptiveLimit
+from pipeline.providers.retry import AdaptiveLimit
 
 
 def test_calls_in_flight_never_exceed_the_limit():

@@ -53,7 +53,7 @@ def test_llm_report_over_a_corpus_says_documents_were_outside_the_window(tmp_pat
         }]})],
         "synthesize": [json.dumps({"analysis": ["Groq raised $750 million."], "gaps": []})],
     })
-    backends = Backends(LLMAnalyst(chat), CorpusSearcher(corpus, tmp_path / "cache", print))
+    backends = Backends(LLMAnalyst(chat, separate=True), CorpusSearcher(corpus, tmp_path / "cache", print))
     report = run_research(make_request("Groq vs NVIDIA", window="12m", query_count=1), backends, StageCache(None, print))
     window = [gap for gap in report.gaps if gap.kind is GapKind.WINDOW]
     assert len(window) == 1 and "1 matching document was dated before" in window[0].text

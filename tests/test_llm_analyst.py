@@ -246,3 +246,41 @@ def test_a_reply_is_read_as_text_and_a_missing_reason_is_said():
     assert (reply.quote, reply.impact_rationale) == ("Groq raised $640m.", "The model gave no reason.")
     with pytest.raises(ValueError, match="must contain a letter or digit"):
         AssessedFinding(evidence_id="E1", quote=" “…” ", impact="Low", impact_rationale="x")
+
+
+def test_assess_and_synthesize_are_one_call_only_when_the_evidence_fits_one():
+    evidence = [_evidence(f"Passage {n}: " + "Cerebras served tokens quickly. " * 60, f"Pub{n}") for n in range(9)]
+    results = SearchResults(evidence=evidence)
+    assert LLMAnalyst(FakeChatModel({})).combines(make_request(), results)
+    assert not LLMAnalyst(FakeChatModel({}, context_tokens=5_800)).combines(make_request(), results)  # two calls' worth
+    assert not LLMAnalyst(FakeChatModel({}), separate=True).combines(make_request(), results)
+
+
+def test_a_failed_combined_call_is_a_partial_assessment_and_an_analysis_that_says_so():
+    from pipeline.analysts.llm.analyst import NO_ANALYSIS
+
+    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")])
+    assessment, synthesis = LLMAnalyst(FailingChatModel({})).assess_and_synthesize(make_request(), results)
+    assert assessment.partial and assessment.findings == [] and "503 UNAVAILABLE" in assessment.omissions[0].text
+    assert synthesis.analysis == [NO_ANALYSIS] and synthesis.gaps == []
+
+
+def test_stages_are_combined_unless_the_settings_set_a_model_apart():
+    from pipeline.settings import Settings
+
+    assert Settings().stages_for("gemini-3.8-flash") == "combined"
+    assert Settings().stages_for("openai:gpt-4.1-mini") == "combined"
+    assert Settings().stages_for("ollama:qwen2.5:7b") == "separate"  # a small local window; simpler replies
+    chosen = Settings(stages={"ollama": "separate", "ollama:qwen3:32b": "combined", "gemini-2.5": "separate"})
+    assert chosen.stages_for("ollama:qwen3:32b") == "combined" and chosen.stages_for("gemini-2.5-flash") == "separate"
+
+
+def test_expand_drops_near_repeats_that_would_be_searched_and_billed_twice():
+    texts = [
+        "Cerebras customer case studies last 3 months", "cerebras customer  case study last 3 months",
+        "Groq customer case studies last 3 months", "Cerebras revenue 2026 last 3 months", "Cerebras revenue 2025 last 3 months",
+        "last 3 months Cerebras revenue 2026",
+    ]
+    reply = json.dumps({"queries": [{"text": text} for text in texts]})
+    queries = LLMAnalyst(FakeChatModel({"expand": [reply]})).expand(make_request(query_count=6))
+    assert [q.text for q in queries] == [texts[0], texts[2], texts[3], texts[4]]  # other companies and years are other searches

@@ -25,10 +25,11 @@ INVENTED = {
 
 
 def run(replies: dict[str, list], results: SearchResults | None = None):
-    """A report from the LLM analyst on the fake chat model, over fixed search results; and the fake."""
+    """A report from the LLM analyst on the fake chat model, over fixed search results; and the fake. The
+    analyst assesses and synthesizes apart when ``replies`` script the stages apart, else in one call."""
     chat = FakeChatModel({"expand": [EXPANSION], **{stage: [json.dumps(r) for r in items] for stage, items in replies.items()}})
     results = results or SearchResults(evidence=[_evidence(PASSAGE, "Wire")], executed_queries=["q"])
-    backends = Backends(LLMAnalyst(chat), FixedSearcher(results))
+    backends = Backends(LLMAnalyst(chat, separate="assess" in replies), FixedSearcher(results))
     return run_research(make_request(), backends, StageCache(None, lambda message: None)), chat
 
 
@@ -93,7 +94,7 @@ def test_all_unverified_is_said_on_stderr(tmp_path, monkeypatch):
         "synthesize": [json.dumps({"analysis": ["Nothing verified."], "gaps": []})],
     })
     results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")], executed_queries=["q"])
-    monkeypatch.setattr(Registry, "backends", lambda self, options, search=None: Backends(LLMAnalyst(chat), FixedSearcher(results)))
+    monkeypatch.setattr(Registry, "backends", lambda self, options, search=None: Backends(LLMAnalyst(chat, separate=True), FixedSearcher(results)))
     warnings: list[str] = []
     generate.research(make_request(query_count=2), use_cache=False, warn=warnings.append)
     assert warnings == ["None of the 1 findings could be verified: no quote was found in the source it cites, so every "
@@ -128,3 +129,44 @@ def test_the_dry_run_says_the_revise_call_is_not_counted():
 
     assert "Not counted: the one revise call" in plan_report(make_request(), model="gemini").table()
     assert "revise" not in plan_report(make_request()).table()  # the embedded analyst makes no model call
+
+
+# --- assess and synthesize in one call (the default when the evidence fits one) ------------------------
+
+
+def _combined(findings: list[dict], synthesis: dict) -> dict:
+    return {"findings": findings, **synthesis}
+
+
+def test_assess_and_synthesize_is_one_call_and_one_cached_stage(tmp_path):
+    synthesis = {"analysis": ["Wire reported 2,522 tokens per second for Cerebras."], "gaps": [{"title": "Prices", "text": "None."}]}
+    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire")], executed_queries=["q"])
+    cache = StageCache(tmp_path / "stages", print)
+    chat = FakeChatModel({"expand": [EXPANSION], "assess+synthesize": [json.dumps(_combined([_finding()], synthesis))]})
+    report = run_research(make_request(), Backends(LLMAnalyst(chat), FixedSearcher(results)), cache)
+    assert [stage for stage, _ in chat.prompts] == ["expand", "assess+synthesize"]
+    assert [s.stage for s in report.metadata.stages] == ["expand", "search", "assess+synthesize"]
+    assert report.findings[0].verified and report.findings[0].consensus and report.analysis == synthesis["analysis"]
+    assert [g.title for g in report.gaps if g.kind == GapKind.WRITTEN] == ["Prices"]
+    assert report.metadata.model == "fake-model-001" and report.audit.flagged == []
+
+    again = run_research(make_request(), Backends(LLMAnalyst(FakeChatModel({})), FixedSearcher(results)), cache)
+    assert all(s.cached for s in again.metadata.stages) and again.analysis == report.analysis
+    assert again.metadata.model == "fake-model-001"  # the version that wrote it, from the cache
+
+
+def test_the_combined_call_is_revised_once_only_when_the_audit_flags_a_sentence():
+    revision = {"sentences": [{"id": "S1", "text": "Cerebras now leads on inference speed."}, {"id": "S2", "text": ""}]}
+    report, chat = run({"assess+synthesize": [_combined([_finding()], INVENTED)], "revise": [revision]})
+    assert [stage for stage, _ in chat.prompts] == ["expand", "assess+synthesize", "revise"]
+    assert "73.4%" not in markdown_of(report) and report.audit.revised
+
+
+def test_the_combined_prompt_marks_unverified_passages_and_leaves_consensus_to_the_evidence():
+    unverified = _evidence("Cerebras is ten times faster than anything NVIDIA sells.", "Blog").model_copy(update={"verified": False})
+    results = SearchResults(evidence=[_evidence(PASSAGE, "Wire"), unverified], executed_queries=["q"])
+    synthesis = {"analysis": ["Wire reported 2,522 tokens per second for Cerebras."], "gaps": []}
+    _, chat = run({"assess+synthesize": [_combined([_finding()], synthesis)]}, results)
+    prompt = dict(chat.prompts)["assess+synthesize"]
+    assert "<<<EVIDENCE E2 UNVERIFIED " in prompt and "<<<EVIDENCE E1 " in prompt
+    assert "Do not say how widely a finding is known, whether\n  it is overlooked or whether it is priced in" in prompt

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -54,7 +55,13 @@ def test_a_plugin_package_adds_a_searcher_that_produces_a_report(tmp_path):
     assert groundbrief("check", made.stdout.strip()).returncode == 0
 
     unknown = groundbrief("generate", "Cerebras vs NVIDIA", "--search", "notez", "--out", str(tmp_path / "reports"))
-    assert unknown.returncode == 1 and "choose one of: corpus, web, notes" in unknown.stderr
+    assert unknown.returncode == 1 and "choose one or more of: corpus, web, edgar, notes" in unknown.stderr
+
+    both = groundbrief("generate", "Cerebras and Groq vs NVIDIA", "--search", "corpus,notes", "--as-of", "2026-11-24",
+                       "--queries", "3", "--out", str(tmp_path / "both"))  # a plugin's searcher beside a built-in one
+    assert both.returncode == 0, both.stderr
+    kinds = {source.get("kind") for source in json.loads(Path(both.stdout.strip()).with_suffix(".json").read_text())["sources"]}
+    assert kinds == {"corpus", "notes"}
 
 
 def test_a_plugin_analyst_with_a_prefix_wins_over_the_langchain_fallback():

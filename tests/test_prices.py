@@ -14,17 +14,6 @@ from pipeline.prices import ModelPrice, billed_searches, default_prices, price_o
 from pipeline.settings import Settings, load_settings
 
 
-@pytest.fixture
-def settings_file(tmp_path, monkeypatch):
-    """Write the user's settings file: ``settings_file(text)``; the cached settings are read afresh
-    before and after the test."""
-    config = tmp_path / "config.toml"
-    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
-    load_settings.cache_clear()
-    yield lambda text: config.write_text(text, encoding="utf-8")
-    load_settings.cache_clear()
-
-
 def test_the_row_in_force_on_a_day_prices_it():
     rows = default_prices()["gemini-3.8-flash"]
     assert price_on(rows, date(2026, 12, 31)).input == 0.75

@@ -84,18 +84,21 @@ def refresh(
     """
     from pipeline.drafts.merge import RefreshOptions, refresh_draft
     from pipeline.errors import GroundbriefError
+    from pipeline.providers.secrets import check_api_keys
 
     options = RefreshOptions(
         as_of=as_of, window=window, query_count=query_count, topic=topic, model=model, search=search,
         corpus=corpus, prompts=prompts, templates=templates, use_cache=not no_cache,
     )
     try:
+        check_api_keys()
         result = refresh_draft(draft, options, warn=lambda message: click.echo(f"warning: {printable(message)}", err=True))
     except GroundbriefError as error:
         raise click.ClickException(str(error)) from None
     click.echo(str(result.path))
     for line in result.summary.lines():
         click.echo(printable(line))
+    click.echo(printable(f"searched: {result.report.metadata.search_backend}"), err=True)
     if result.report.metadata.partial:
         from pipeline.errors import EXIT_PARTIAL
 

@@ -117,7 +117,7 @@ def refresh_draft(
     request = refresh_request(parsed, options)
     recorded = require_report(parsed).metadata if parsed.request_origin != "inferred" else None
     corpus = options.corpus or _recorded_corpus(parsed, recorded)
-    templates = options.templates or _recorded_templates(recorded, warn)
+    templates = options.templates or recorded_templates(recorded, warn)
     check_templates(templates, options.prompts)
     ensure_writable(path.parent)
     fresh = research(
@@ -139,7 +139,7 @@ def refresh_draft(
     return Refreshed(path=written, report=merged, summary=summary)
 
 
-def _recorded_templates(recorded: RunMetadata | None, warn: Callable[[str], None]) -> Path | None:
+def recorded_templates(recorded: RunMetadata | None, warn: Callable[[str], None]) -> Path | None:
     """The ``--templates`` folder the draft was made with, so the refresh keeps its layout."""
     if recorded is None or recorded.templates is None:
         return None
@@ -185,12 +185,27 @@ def _model_line(parsed: ParsedDraft) -> str:
 
 
 def _recorded_corpus(parsed: ParsedDraft, recorded: RunMetadata | None) -> Path | None:
-    """The local corpus the draft was researched in; None for the sample corpus or the web."""
-    if recorded is None or recorded.corpus is None:  # no corpus: the sample one, or a search that takes none
+    """The local corpus the draft was researched in, as the ``.json`` beside it records it; None for
+    the sample corpus or the web.
+
+    A folder named only in the draft's hidden comment is not searched: a draft can come from
+    anyone, and its comment could point the research at a private folder whose notes would end up
+    in the new version. The run names the folder instead, and ``--corpus`` confirms it."""
+    if recorded is None:
         return None
-    if Path(recorded.corpus).is_dir():
-        return Path(recorded.corpus)
-    raise UsageError(f"{parsed.path}: the draft was researched in {recorded.corpus}, which is not here: pass --corpus")
+    trusted = parsed.companion.metadata.corpus if parsed.companion else None
+    if recorded.corpus is not None and trusted != recorded.corpus:
+        beside = (f"the .json beside it records {trusted or 'the sample corpus'}" if parsed.companion
+                  else "no .json beside it records it")
+        raise UsageError(
+            f"{parsed.path}: the draft's hidden comment names the corpus {recorded.corpus}, but {beside}; "
+            f"it is searched only when you name it: pass --corpus {shlex.quote(recorded.corpus)}"
+        )
+    if trusted is None:  # no corpus: the sample one, or a search that takes none
+        return None
+    if Path(trusted).is_dir():
+        return Path(trusted)
+    raise UsageError(f"{parsed.path}: the draft was researched in {trusted}, which is not here: pass --corpus")
 
 
 def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,21 +24,21 @@ from pydantic import BaseModel
 from pipeline.errors import GroundbriefError, ModelCallError, UsageError
 from pipeline.models import TokenUsage
 from pipeline.prices import billed_searches
+from pipeline.providers.retry import RETRIED_STATUSES, Answer, CallPath, Fault
 from pipeline.providers.secrets import one_line, redact
-from pipeline.providers.usage import AdaptiveLimit, Pricing, backoff, estimate_cost
+from pipeline.providers.usage import Pricing, estimate_cost
 from pipeline.settings import Settings, config_path, load_settings
 
 MODELS_URL = "https://ai.google.dev/gemini-api/docs/models"
 RATE_LIMITS_URL = "https://ai.dev/rate-limit"
 #: The API version that serves the ``-latest`` aliases; the SDK's default (``v1``) has none.
 ALIAS_API_VERSION = "v1beta"
-RETRIED_STATUSES = [408, 429, 500, 502, 503, 504]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
 def gemini_client(settings: Settings, model: str) -> Any:
     """The SDK client for ``model``, with the call timeout from settings and one attempt per request:
-    ``GeminiChat`` retries itself, because the SDK's backoff ignores a 429's ``RetryInfo``
+    the shared retry path retries, because the SDK's backoff ignores a 429's ``RetryInfo``
     (googleapis/python-genai#1875). A ``-latest`` alias is called on the API version that serves it."""
     from google import genai
     from google.auth.exceptions import GoogleAuthError
@@ -124,28 +123,13 @@ def quota_reset(now: datetime | None = None) -> str:
     return f"at midnight Pacific time ({midnight.astimezone(UTC):%Y-%m-%d %H:%M} UTC, in {hours} h {minutes} min)"
 
 
-def unfinished(response: Any) -> str | None:
-    """Why an answer is incomplete (``MAX_TOKENS``, ``SAFETY``, a blocked prompt…), or ``None`` when it
-    finished normally. A candidate without ``finishReason`` counts as finished."""
-    candidate = response.candidates[0] if response.candidates else None
-    if candidate is None:
-        feedback = response.prompt_feedback
-        blocked = feedback and feedback.block_reason
-        return f"prompt blocked: {getattr(blocked, 'value', blocked)}" if blocked else "no answer"
-    reason = candidate.finish_reason
-    name = getattr(reason, "value", reason)
-    return None if name in (None, "STOP") else f"answer cut off: {name}"
-
-
 class GeminiChat:
     """``ChatModel`` on Gemini, plus the grounded call web search makes, with this instance's token ledger.
 
-    Retries are made here: 408, 429 and 5xx responses and transport errors are tried again up to
-    ``max_retries`` times with exponential backoff, and a 429 waits at least the ``retryDelay`` its
-    ``RetryInfo`` asks for (up to ``retry_info_max_delay``). Nothing waits after the last attempt.
-    A 429 on a per-day quota is not retried: it fails at once, saying when the quota resets. An answer
-    that did not finish (``finishReason`` other than ``STOP``) is asked for once more, then fails the call.
-    At most ``concurrency`` calls are in flight; a 429 halves that, and each success raises it again.
+    Calls go through the shared retry path (``pipeline.providers.retry``): 408, 429, 5xx and transport
+    errors are retried with back-off, a 429 waits at least its ``RetryInfo`` delay, a per-day quota fails
+    at once saying when it resets, and an answer cut off (``finishReason`` other than ``STOP``) is asked
+    for once more. At most ``concurrency`` calls are in flight; a 429 halves that.
     """
 
     def __init__(
@@ -156,10 +140,7 @@ class GeminiChat:
         self.context_tokens = self._settings.context_for(self.model)
         self._client = gemini_client(self._settings, self.model)
         self._pricing = Pricing(self._settings, warn)
-        self._in_flight = AdaptiveLimit(self._settings.concurrency)
-        self._lock = threading.Lock()
-        self._usage = TokenUsage()
-        self._version: str | None = None
+        self._path = CallPath(self._settings, self.model)
 
     @property
     def identity(self) -> str:
@@ -168,84 +149,65 @@ class GeminiChat:
     @property
     def model_label(self) -> str:
         """The ``modelVersion`` the API last reported; the requested name until a call is made."""
-        return self._version or self.model
+        return self._path.model_version or self.model
 
     @property
     def usage(self) -> TokenUsage:
-        return self._usage
+        return self._path.usage
 
     def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
         from google.genai import types
 
         config = types.GenerateContentConfig(response_mime_type="application/json", response_schema=schema)
-        return "".join(answer_parts(self.generate(prompt, config, stage)))
+        return self.generate(prompt, config, stage).text
 
-    def generate(self, prompt: str, config: Any, stage: str) -> Any:
-        """The SDK's ``GenerateContentResponse`` for ``prompt`` with ``config``, retried, counted and
-        finished: an answer cut off (``MAX_TOKENS``, ``SAFETY``…) is asked for once more, then fails."""
-        for _ in range(2):
-            response = self._call(prompt, config, stage)
-            reason = unfinished(response)
-            if reason is None:
-                return response
-        raise ModelCallError(f"{reason} (the {stage} call to {self.model}, tried twice)")
+    def generate(self, prompt: str, config: Any, stage: str) -> GeminiReply:
+        """The answer to ``prompt`` with ``config``, retried, finished and counted (see the class)."""
 
-    def _call(self, prompt: str, config: Any, stage: str) -> Any:
-        """One answer, with retries on transient failures; its tokens are counted."""
+        def send() -> Any:
+            return self._client.models.generate_content(model=self.model, contents=prompt, config=config)
+
+        return self._path.call(send, self._priced, lambda error: self._fault(error, stage), stage)
+
+    def _priced(self, response: Any) -> GeminiReply:
+        reply = read_reply(response)
+        price = self._pricing.price(reply.model or self.model, self.model)
+        usage = reply.usage.model_copy(update={"searches": billed_searches(reply.searches, price.search_unit if price else "query")})
+        return replace(reply, usage=usage.model_copy(update={"estimated_cost_usd": estimate_cost(usage, price)}))
+
+    def _fault(self, error: Exception, stage: str) -> Fault | None:
+        """What a failed attempt means: keys and model names are the user's to fix (exit 1), a per-day quota
+        can't be waited out, transient failures are retried, and a reply that is not the API's JSON (a
+        gateway's login page) fails the call at once."""
         from google.auth.exceptions import GoogleAuthError
         from google.genai import errors
 
-        attempt = 1
-        while True:
-            last = attempt >= self._attempts
-            try:
-                with self._in_flight:
-                    response = self._client.models.generate_content(model=self.model, contents=prompt, config=config)
-            except errors.APIError as error:
-                if error.code == 429:
-                    self._in_flight.throttled()
-                    if quota := daily_quota(error.details):
-                        raise QuotaExhausted(
-                            f"Gemini's per-day quota for {self.model} is used up ({quota}); it resets "
-                            f"{quota_reset()}. Try again then, choose another model with --model, or see "
-                            f"your limits at {RATE_LIMITS_URL}"
-                        ) from None
-                if last or error.code not in RETRIED_STATUSES:
-                    raise self._failure(error, stage) from None
-                self._wait(attempt, retry_delay(error.details) if error.code == 429 else None)
-            except GoogleAuthError as error:  # Vertex AI without Application Default Credentials
-                raise UsageError(f"Vertex AI has no usable credentials: {redact(str(error))}") from None
-            except _transport_errors() as error:
-                if last:
-                    raise ModelCallError(
-                        f"the {stage} call to {self.model} failed after {self._attempts} attempts: "
-                        f"{type(error).__name__} {one_line(redact(str(error)))}".strip()
-                    ) from None
-                self._wait(attempt, None)
-            except ValueError as error:  # not the API's JSON: e.g. a gateway's login or error page with 200
-                raise ModelCallError(
-                    f"the {stage} call to {self.model} got a reply that is not the Gemini API's JSON "
-                    f"({type(error).__name__}: {one_line(redact(str(error)), 200)}); if GOOGLE_GEMINI_BASE_URL "
-                    "names a gateway, check that it forwards to the Gemini API"
-                ) from None
-            else:
-                self._in_flight.succeeded()
-                self._record(response)
-                return response
-            attempt += 1
+        if isinstance(error, errors.APIError):
+            if error.code == 429 and (quota := daily_quota(error.details)):
+                return Fault(False, lambda attempts: QuotaExhausted(
+                    f"Gemini's per-day quota for {self.model} is used up ({quota}); it resets {quota_reset()}. Try "
+                    f"again then, choose another model with --model, or see your limits at {RATE_LIMITS_URL}"
+                ), throttled=True)
+            return Fault(
+                error.code in RETRIED_STATUSES, lambda attempts: self._failure(error, stage, attempts),
+                wait=retry_delay(error.details) if error.code == 429 else None, throttled=error.code == 429,
+            )
+        if isinstance(error, GoogleAuthError):  # Vertex AI without Application Default Credentials
+            return Fault(False, lambda attempts: UsageError(f"Vertex AI has no usable credentials: {redact(str(error))}"))
+        if isinstance(error, _transport_errors()):
+            return Fault(True, lambda attempts: ModelCallError(
+                f"the {stage} call to {self.model} failed after {attempts} attempts: "
+                f"{type(error).__name__} {one_line(redact(str(error)))}".strip()
+            ))
+        if isinstance(error, ValueError):  # not the API's JSON: e.g. a gateway's login or error page with 200
+            return Fault(False, lambda attempts: ModelCallError(
+                f"the {stage} call to {self.model} got a reply that is not the Gemini API's JSON "
+                f"({type(error).__name__}: {one_line(redact(str(error)), 200)}); if GOOGLE_GEMINI_BASE_URL "
+                "names a gateway, check that it forwards to the Gemini API"
+            ))
+        return None
 
-    def _wait(self, attempt: int, told: float | None) -> None:
-        """Before retry ``attempt``: the backoff, or longer when the server said how long (capped)."""
-        delay = backoff(self._settings, attempt)
-        if told:
-            delay = max(delay, min(told, self._settings.retry_info_max_delay))
-        time.sleep(delay)
-
-    @property
-    def _attempts(self) -> int:
-        return self._settings.max_retries + 1
-
-    def _failure(self, error: Any, stage: str) -> GroundbriefError:
+    def _failure(self, error: Any, stage: str, attempts: int) -> GroundbriefError:
         """Keys and model names are the user's to fix (exit 1); what the retries couldn't clear fails this call."""
         detail = one_line(redact(f"{error.code} {error.status or ''}: {error.message or ''}".replace(" :", ":")))
         if error.code == 404:
@@ -262,40 +224,54 @@ class GeminiChat:
             )
         if error.code == 400:
             return UsageError(f"Gemini rejected the {stage} request for {self.model} ({detail})")
-        after = f" after {self._attempts} attempts" if error.code in RETRIED_STATUSES else ""
+        after = f" after {attempts} attempts" if error.code in RETRIED_STATUSES else ""
         return ModelCallError(f"the {stage} call to {self.model} failed{after}: {detail}")
 
-    def _record(self, response: Any) -> None:
-        metadata = response.usage_metadata
-        spent = TokenUsage(
-            calls=1,
-            prompt_tokens=(metadata and metadata.prompt_token_count) or 0,
-            output_tokens=(metadata and metadata.candidates_token_count) or 0,
-            thought_tokens=(metadata and metadata.thoughts_token_count) or 0,
-            tool_tokens=(metadata and metadata.tool_use_prompt_token_count) or 0,
-            cached_tokens=(metadata and metadata.cached_content_token_count) or 0,
-        )
-        price = self._pricing.price(response.model_version or self.model, self.model)
-        spent.searches = billed_searches(search_queries(response), price.search_unit if price else "query")
-        spent.estimated_cost_usd = estimate_cost(spent, price)
-        with self._lock:
-            self._usage = self._usage + spent
-            self._version = response.model_version or self._version
+
+@dataclass(frozen=True)
+class GeminiReply(Answer):
+    """Everything groundbrief reads from a ``GenerateContentResponse``, read in one place (``read_reply``).
+    ``text`` is the answer without thoughts; ``parts`` every part's text by index (what a grounding
+    segment's ``partIndex`` counts); ``grounding`` the candidate's ``GroundingMetadata``, if any."""
+
+    parts: tuple[str, ...] = ()
+    grounding: Any = None
+    searches: tuple[str, ...] = ()
 
 
-def answer_parts(response: Any) -> list[str]:
-    """The answer's text parts, without thoughts (the SDK's ``.text`` warns about non-text parts)."""
+def read_reply(response: Any) -> GeminiReply:
+    """The fields of a Gemini response: answer text and parts, grounding, searches run, tokens (unpriced),
+    the model version, and why the answer is incomplete when it is (``MAX_TOKENS``, ``SAFETY``, a blocked
+    prompt…). A candidate without ``finishReason`` counts as finished."""
     candidate = response.candidates[0] if response.candidates else None
-    if not candidate or not candidate.content or not candidate.content.parts:
-        return []
-    return [part.text for part in candidate.content.parts if part.text and not part.thought]
-
-
-def search_queries(response: Any) -> list[str]:
-    """The web searches a grounded call lists (``webSearchQueries``), as the API gave them."""
-    candidate = response.candidates[0] if response.candidates else None
-    metadata = candidate and candidate.grounding_metadata
-    return list((metadata and metadata.web_search_queries) or [])
+    content = candidate and candidate.content
+    parts = list((content and content.parts) or [])
+    grounding = candidate and candidate.grounding_metadata
+    metadata = response.usage_metadata
+    usage = TokenUsage(
+        calls=1,
+        prompt_tokens=(metadata and metadata.prompt_token_count) or 0,
+        output_tokens=(metadata and metadata.candidates_token_count) or 0,
+        thought_tokens=(metadata and metadata.thoughts_token_count) or 0,
+        tool_tokens=(metadata and metadata.tool_use_prompt_token_count) or 0,
+        cached_tokens=(metadata and metadata.cached_content_token_count) or 0,
+    )
+    if candidate is None:
+        feedback = response.prompt_feedback
+        blocked = feedback and feedback.block_reason
+        unfinished: str | None = f"prompt blocked: {getattr(blocked, 'value', blocked)}" if blocked else "no answer"
+    else:
+        reason = getattr(candidate.finish_reason, "value", candidate.finish_reason)
+        unfinished = None if reason in (None, "STOP") else f"answer cut off: {reason}"
+    return GeminiReply(
+        text="".join(part.text for part in parts if part.text and not part.thought),
+        usage=usage,
+        model=response.model_version,
+        unfinished=unfinished,
+        parts=tuple(part.text or "" for part in parts),
+        grounding=grounding,
+        searches=tuple((grounding and grounding.web_search_queries) or ()),
+    )
 
 
 def _transport_errors() -> tuple[type[Exception], ...]:

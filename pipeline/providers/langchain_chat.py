@@ -3,7 +3,8 @@
 The model is built by ``init_chat_model`` from a ``provider:model`` name. Prompts, evidence
 packing, validation with one repair retry and ``<think>`` stripping live in the shared layer
 (``pipeline.analysts.llm``); this module only makes the call, in the output mode the settings
-choose for the model, and keeps count of the tokens it spent. Whatever the mode, the reply goes back
+choose for the model, through the shared retry path (``pipeline.providers.retry``), which keeps count
+of the tokens it spent. Whatever the mode, the reply goes back
 as the model wrote it: LangChain's and the SDKs' own parsers would raise before any repair (OpenAI's
 structured mode) or quietly complete a JSON the model left unfinished (JSON mode), so none is used.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import time
 from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -22,14 +22,17 @@ from pydantic import BaseModel
 
 from pipeline.errors import ModelCallError, UsageError
 from pipeline.models import TokenUsage
+from pipeline.providers.retry import Answer, CallPath, Fault, retry_after
 from pipeline.providers.secrets import one_line, redact
-from pipeline.providers.usage import Pricing, backoff, estimate_cost
+from pipeline.providers.usage import Pricing, estimate_cost
 from pipeline.settings import OutputMode, Settings, load_settings
 
 #: Providers with a ``groundbrief[...]`` extra, and the package each one imports.
 EXTRAS = {"ollama": "langchain_ollama", "openai": "langchain_openai", "anthropic": "langchain_anthropic"}
-#: Providers whose integration has no retries of its own: this module retries them with backoff.
-SELF_RETRIED = {"ollama"}
+#: Where a reply says why it stopped: OpenAI's ``finish_reason``, Ollama's ``done_reason``, Anthropic's ``stop_reason``.
+FINISH_FIELDS = ("finish_reason", "done_reason", "stop_reason")
+#: Stop reasons that mean the answer was cut off; any other (``stop``, ``end_turn``, ``tool_calls``…) finished it.
+CUT_OFF = frozenset({"length", "max_tokens", "content_filter", "model_context_window_exceeded"})
 #: The environment variable each hosted provider's key is read from; named when it is missing.
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 #: Where each provider is served when its environment names no other endpoint, and how to start a local one.
@@ -58,15 +61,13 @@ class LangChainChat:
         self._settings = settings
         self.endpoint = endpoint(self.provider)
         self.local = is_loopback(self.endpoint)
-        self._own_retries = settings.max_retries if self.provider in SELF_RETRIED or self.local else 0
         self._pricing = Pricing(settings, warn)
         _require_packages(self.provider)
         _require_key(self.provider, self.name)
         if self.local:
             self._check_listening()
-        self._chat = _build(self.provider, self.model, settings, self.context_tokens, self.local)
-        self._usage = TokenUsage()
-        self._reported_model: str | None = None
+        self._chat = _build(self.provider, self.model, settings, self.context_tokens)
+        self._path = CallPath(settings, self.name)
 
     @property
     def identity(self) -> str:
@@ -74,42 +75,37 @@ class LangChainChat:
 
     @property
     def model_label(self) -> str:
-        return f"{self.provider}:{self._reported_model}" if self._reported_model else self.name
+        reported = self._path.model_version
+        return f"{self.provider}:{reported}" if reported else self.name
 
     @property
     def usage(self) -> TokenUsage:
-        return self._usage
+        return self._path.usage
 
     def generate_json(self, prompt: str, schema: type[BaseModel], stage: str) -> str:
         """The reply as the model wrote it (text, or a tool call's arguments), for the shared layer to
         clean, parse strictly, validate and repair. The schema goes to the provider as a plain JSON
         schema, so no SDK parses the reply into the pydantic model and raises before the repair."""
         if self.mode == "text":
-            message = self._invoke(self._chat, prompt, stage)
+            runnable = self._chat
         elif self.mode == "structured" and self.provider == "openai":
-            message = self._invoke(self._chat.bind(response_format=_openai_format(schema)), prompt, stage)
+            runnable = self._chat.bind(response_format=_openai_format(schema))
         else:
             method = {"json": "json_mode"}.get(self.mode)
-            runnable = self._chat.with_structured_output(
+            structured = self._chat.with_structured_output(
                 schema.model_json_schema(), include_raw=True, **({"method": method} if method else {})
             )
-            message = self._invoke(runnable, prompt, stage)["raw"]
-        self._record(message)
-        return _reply_text(message)
+            runnable = structured | (lambda output: output["raw"])
 
-    def _invoke(self, runnable: Any, prompt: str, stage: str) -> Any:
-        """One call with backoff on transient failures; whatever still fails becomes a clear error."""
-        attempt = 0
-        while True:
+        def send() -> Any:
             try:
                 return runnable.invoke(prompt)
-            except Exception as error:
-                if self.local and _refused(error):
-                    raise self._not_running() from None
-                if attempt >= self._own_retries or not _transient(error):
-                    raise self._failure(error, stage) from None
-                attempt += 1
-                time.sleep(backoff(self._settings, attempt))
+            except Exception as error:  # OpenAI's parser raises on a cut-off answer: read it as the answer it is
+                if (message := _cut_off_message(error)) is None:
+                    raise
+                return message
+
+        return self._path.call(send, self._read, lambda error: self._fault(error, stage), stage).text
 
     def _check_listening(self) -> None:
         """Before LangChain is imported (a second or more): is anything listening at the local endpoint?"""
@@ -130,21 +126,36 @@ class LangChainChat:
             f"{START_HINTS.get(self.provider, 'start the server')}"
         )
 
-    def _failure(self, error: Exception, stage: str) -> Exception:
+    def _fault(self, error: Exception, stage: str) -> Fault:
+        """What a failed attempt means: a local server that isn't running, credentials, a missing model and a
+        used-up quota fail at once; connection failures, timeouts, rate limits and server errors are retried."""
+        if self.local and _refused(error):
+            return Fault(False, lambda attempts: self._not_running())
+        status = _status(error)
+        if status == 429 and getattr(error, "code", None) == "insufficient_quota":  # OpenAI: no credit left
+            return Fault(False, lambda attempts: UsageError(
+                f"{self.provider}'s quota for {self.model} is used up ({_describe(error)}); check the plan and billing"
+            ), throttled=True)
+        headers = getattr(getattr(error, "response", None), "headers", None)
+        return Fault(
+            _transient(error), lambda attempts: self._failure(error, stage, attempts),
+            wait=retry_after(headers), throttled=status == 429,
+        )
+
+    def _failure(self, error: Exception, stage: str, attempts: int) -> Exception:
         """Credentials and missing models are the user's to fix (exit 1); the rest fails just this call."""
         status, detail = _status(error), _describe(error)
         if self.provider == "ollama" and status == 404:
             return UsageError(f"Ollama has no model {self.model!r}: run `ollama pull {self.model}` ({detail})")
         if status in (401, 403):
             return UsageError(f"{self.provider} refused the credentials for {self.model} ({detail})")
-        attempts = self._settings.max_retries + 1 if _transient(error) else 1
         after = f" after {attempts} attempts" if attempts > 1 else ""
         return ModelCallError(f"the {stage} call to {self.name} failed{after}: {detail}")
 
-    def _record(self, message: Any) -> None:
-        """Add the call's tokens (from the provider's response metadata) and note the exact model."""
+    def _read(self, message: Any) -> Answer:
+        """The reply's text, its tokens (from the provider's response metadata), the exact model, and
+        whether it finished (``finish_reason``, Ollama's ``done_reason``, Anthropic's ``stop_reason``)."""
         metadata = getattr(message, "response_metadata", None) or {}
-        self._reported_model = metadata.get("model_name") or metadata.get("model") or self._reported_model
         usage = getattr(message, "usage_metadata", None) or {}
         thought = (usage.get("output_token_details") or {}).get("reasoning", 0)
         spent = TokenUsage(
@@ -155,7 +166,13 @@ class LangChainChat:
         )
         if not self.local:  # a model on this machine costs nothing: no price, and no warning about it
             spent.estimated_cost_usd = estimate_cost(spent, self._pricing.price(self.model))  # reasoning bills as output
-        self._usage = self._usage + spent
+        reason = next((metadata[key] for key in FINISH_FIELDS if metadata.get(key)), None)
+        return Answer(
+            text=_reply_text(message),
+            usage=spent,
+            model=metadata.get("model_name") or metadata.get("model"),
+            unfinished=f"answer cut off: {reason}" if str(reason).lower() in CUT_OFF else None,
+        )
 
 
 def endpoint(provider: str) -> str | None:
@@ -180,13 +197,11 @@ def _require_key(provider: str, name: str) -> None:
         raise UsageError(f"{name} needs an API key: set {variable}")
 
 
-def _build(provider: str, model: str, settings: Settings, context_tokens: int, local: bool) -> Any:
+def _build(provider: str, model: str, settings: Settings, context_tokens: int) -> Any:
     """The LangChain chat model, with the provider package imported only now (it is an optional extra)."""
     from langchain.chat_models import init_chat_model
 
     kwargs = _provider_kwargs(provider, settings, context_tokens)
-    if local and "max_retries" in kwargs:
-        kwargs["max_retries"] = 0  # retried here, so a server that isn't running fails at once
     try:
         return init_chat_model(model, model_provider=provider, **kwargs)
     except ImportError as error:  # a provider without an extra; LangChain's message names its package
@@ -209,14 +224,15 @@ def _require_packages(provider: str) -> None:
 
 
 def _provider_kwargs(provider: str, settings: Settings, context_tokens: int) -> dict[str, Any]:
-    """Timeouts and retries in each integration's own terms.
+    """Timeouts in each integration's own terms, and no retries of its own: the shared retry path
+    (``pipeline.providers.retry``) retries every provider the same way.
 
     Ollama is told the context budget (``num_ctx``): its default window is smaller, and the
     server would otherwise cut packed evidence off silently.
     """
     if provider == "ollama":
         return {"num_ctx": context_tokens, "client_kwargs": {"timeout": settings.timeout_seconds}}
-    return {"timeout": settings.timeout_seconds, "max_retries": settings.max_retries}
+    return {"timeout": settings.timeout_seconds, "max_retries": 0}
 
 
 def _openai_format(schema: type[BaseModel]) -> dict[str, Any]:
@@ -225,6 +241,22 @@ def _openai_format(schema: type[BaseModel]) -> dict[str, Any]:
     from openai.lib._parsing import type_to_response_format_param
 
     return cast(dict[str, Any], type_to_response_format_param(schema))
+
+
+def _cut_off_message(error: Exception) -> Any | None:
+    """The message an answer cut off at its token limit (or by a content filter) would have been, from the
+    error OpenAI's SDK raises for it instead (``LengthFinishReasonError``), so it is counted and asked for
+    once more like any provider's cut-off answer."""
+    completion = getattr(error, "completion", None)
+    if completion is None or not type(error).__name__.endswith("FinishReasonError"):
+        return None
+    from langchain_core.messages import AIMessage
+
+    reason = completion.choices[0].finish_reason if completion.choices else "length"
+    spent = completion.usage
+    usage = {"input_tokens": spent.prompt_tokens, "output_tokens": spent.completion_tokens,
+             "total_tokens": spent.total_tokens} if spent else None
+    return AIMessage(content="", response_metadata={"finish_reason": reason, "model_name": completion.model}, usage_metadata=usage)
 
 
 def _reply_text(message: Any) -> str:

@@ -1,8 +1,7 @@
-"""What model calls cost, priced from the settings, and the backoff both backends wait between retries."""
+"""What model calls cost, priced from the settings (the retry path is ``pipeline.providers.retry``)."""
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -45,41 +44,3 @@ class Pricing:
                     f'$0 in the report; add [prices."{names[0]}"] to {config_path()}'
                 )
         return None
-
-
-def backoff(settings: Settings, attempt: int) -> float:
-    """Seconds before retry ``attempt`` (1 for the first): exponential from ``retry_initial_delay``,
-    with jitter so parallel runs against one server don't retry in step, at most ``retry_max_delay``."""
-    delay = settings.retry_initial_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
-    return min(settings.retry_max_delay, delay)
-
-
-class AdaptiveLimit:
-    """At most ``limit`` calls in flight, starting at ``cap``: a 429 halves the limit (a server that is
-    rate limiting gets fewer calls at once), and each answer raises it by one, back up to ``cap``."""
-
-    def __init__(self, cap: int):
-        self.cap = self.limit = max(1, cap)
-        self._active = 0
-        self._changed = threading.Condition()
-
-    def __enter__(self) -> AdaptiveLimit:
-        with self._changed:
-            self._changed.wait_for(lambda: self._active < self.limit)
-            self._active += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._changed:
-            self._active -= 1
-            self._changed.notify_all()
-
-    def throttled(self) -> None:
-        with self._changed:
-            self.limit = max(1, self.limit // 2)
-
-    def succeeded(self) -> None:
-        with self._changed:
-            if self.limit < self.cap:
-                self.limit += 1
-                self._changed.notify_all()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 #: The built-in report template's file name; ``--templates DIR`` overrides it with DIR's own.
 TEMPLATE = "report.md.j2"
+#: The HTML page around the rendered markdown (email, PDF); a ``--templates`` folder may replace it too.
+HTML_TEMPLATE = "report.html.j2"
 #: The hidden comment that carries the request and run metadata (``<!-- groundbrief:report {…} -->``).
 METADATA_MARKER = "groundbrief:report"
 

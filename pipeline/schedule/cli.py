@@ -25,10 +25,10 @@ TABLE_WIDTH = 140  # when the summary goes to a log or mail rather than a termin
 
 EXIT_HELP = """
 \b
-Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs failed or timed
-out (they are retried next time; reports that succeeded stay written); 4 another run holds the
+Exit status: 0 all done (or nothing due); 1 bad input, nothing run; 3 some runs or deliveries failed
+or timed out (they are retried next time; reports that succeeded stay written); 4 another run holds the
 lock past its time limit (hung: stop it); 75 another run holds the lock and is within its limit;
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
 """
 
 SCHEDULE_EPILOG = """
@@ -97,12 +97,14 @@ def schedule(
 
     from pipeline.errors import UsageError
     from pipeline.generate import check_templates
+    from pipeline.providers.secrets import check_api_keys
     from pipeline.registry import DEFAULT_MODEL, registry
-    from pipeline.schedule.calendar import load_calendar
+    from pipeline.schedule.calendar import is_url, load_calendar
     from pipeline.schedule.due import plan_watchlist
     from pipeline.schedule.watchlist import Settings, load_watchlist
 
     with _clear_errors():
+        check_api_keys()
         if model is not None or search is not None:
             registry().search_kind(model or DEFAULT_MODEL, corpus, search)  # checks the names, builds nothing
         check_templates(_absolute(templates), _absolute(prompts))
@@ -113,12 +115,16 @@ def schedule(
             raise UsageError(str(error.errors()[0]["msg"]).removeprefix("Value error, ")) from None
         loaded = load_watchlist(watchlist)
         references = {ref for company in loaded.companies if (ref := loaded.calendar_of(company)) is not None}
-        calendars = {str(ref): load_calendar(ref, _warn) for ref in sorted(references, key=str)}
-        plan = plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars, chosen=chosen,
-                              use_cache=not no_cache)
+
+        def plan(ends: float) -> Plan:
+            calendars = {str(ref): load_calendar(ref, _warn, ends=ends) for ref in sorted(references, key=str)}
+            return plan_watchlist(loaded, now=datetime.now(UTC), as_of=as_of, calendars=calendars, chosen=chosen,
+                                  use_cache=not no_cache)
+
         nothing = f"Nothing due {f'on {as_of}' if as_of else 'today'} in {watchlist}."
         limits = Limits.chosen(report_timeout or loaded.report_timeout, run_timeout or loaded.run_timeout)
-        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits, **run))
+        sys.exit(_execute(plan, watchlist, nothing_due=nothing, limits=limits,
+                          fetches=any(is_url(ref) for ref in references), **run))
 
 
 @click.command(name="batch", epilog=BATCH_EPILOG, context_settings={"max_content_width": 100})
@@ -140,6 +146,7 @@ def batch(
     """
 
     from pipeline.generate import check_templates
+    from pipeline.providers.secrets import check_api_keys
     from pipeline.registry import registry
     from pipeline.schedule.batch import BatchSettings, read_batch
 
@@ -149,10 +156,11 @@ def batch(
         prompts=_absolute(prompts), templates=_absolute(templates), use_cache=not no_cache,
     )
     with _clear_errors():
+        check_api_keys()
         registry().search_kind(model, corpus, search)  # checks the model and search names, builds nothing
         check_templates(settings.templates, settings.prompts)
         plan = read_batch(requests_csv, settings)
-        sys.exit(_execute(plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
+        sys.exit(_execute(lambda ends: plan, requests_csv, nothing_due=f"No requests in {requests_csv}.",
                           limits=Limits.chosen(report_timeout, run_timeout), **run))
 
 
@@ -181,16 +189,24 @@ def _clear_errors() -> Iterator[None]:
 
 
 def _execute(
-    plan: Plan, source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
-    limits: Limits, nothing_due: str,
+    plan: Callable[[float], Plan], source: Path, *, dry_run: bool, redo: bool, workers: int, state_dir: Path | None,
+    limits: Limits, nothing_due: str, fetches: bool = False,
 ) -> int:
-    """Run (or with ``dry_run`` list) the jobs ``source`` planned; return the exit status."""
+    """Run (or with ``dry_run`` list) the jobs ``plan`` finds in ``source``; return the exit status.
+
+    ``plan`` is given the ``time.monotonic()`` by which the run must end. When it ``fetches`` (a
+    calendar URL), a real run plans inside the run lock and its time limit, so invocations from cron
+    can't pile up behind a server that answers slowly; otherwise it plans first, and a run with
+    nothing due takes no lock."""
+    import time
+
     from rich.console import Console
     from rich.text import Text
 
     from pipeline.controls import printable
     from pipeline.errors import GroundbriefError
     from pipeline.generate import generate_report
+    from pipeline.output import ensure_writable
     from pipeline.schedule import locations, summary
     from pipeline.schedule.jobs import NoteKind
     from pipeline.schedule.lock import RunHung, RunInProgress, run_lock
@@ -203,29 +219,47 @@ def _execute(
     def say(text: str) -> None:
         errors.print(Text(printable(text)))
 
-    for note in plan.notes:
-        if dry_run or note.kind is not NoteKind.UPCOMING:
-            say(f"note: {note.text}")
-    if not plan.jobs:
-        say(nothing_due)
-        return 0
     directory = state_dir or locations.state_dir()
     database = locations.state_database(directory)
-    if dry_run:
-        output.print(summary.plan_table(plan.jobs, peek(database, [key for job in plan.jobs for key in (job.key, *job.earlier)]), redo=redo))
+
+    def to_run(planned: Plan) -> bool:
+        """Say the plan's notes; whether there is work: jobs to run, or deliveries that failed before to
+        retry (never on a dry run). A report that can't be written is not researched."""
+        for note in planned.notes:
+            if dry_run or note.kind is not NoteKind.UPCOMING:
+                say(f"note: {note.text}")
+        if not planned.jobs:
+            say(nothing_due)
+            return not dry_run and bool(planned.targets)
+        if dry_run:
+            keys = [key for job in planned.jobs for key in (job.key, *job.earlier)]
+            output.print(summary.plan_table(planned.jobs, peek(database, keys), redo=redo))
+            return False
+        for folder in sorted({job.out_dir for job in planned.jobs}):
+            ensure_writable(folder, create=False)
+        return True
+
+    early = None if fetches and not dry_run else plan(time.monotonic() + limits.run.total_seconds())
+    if early is not None and not to_run(early):
         return 0
 
     with locations.file_log(lambda message: say(f"warning: {message}")) as log:
         def progress(outcome: Outcome) -> None:
-            say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}")
+            searched = f"  (searched {outcome.searched})" if outcome.searched else ""
+            say(f"{outcome.result.value:>7}  {outcome.job.label}  {outcome.detail}{searched}")
 
         try:
             with run_lock(directory, source, limits.run):
+                ends = time.monotonic() + limits.run.total_seconds()
+                planned = early if early is not None else plan(ends)
+                if early is None and not to_run(planned):
+                    return 0
                 state = StateDB(database)
-                log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(plan.jobs), database,
+                log.info("run of %d jobs, state %s, limits %s per report, %s per run", len(planned.jobs), database,
                          describe(limits.report), describe(limits.run))
-                outcomes = run_jobs(plan.jobs, state, generate_report, log, workers=workers, limits=limits,
-                                    redo=redo, on_outcome=progress)
+                outcomes = run_jobs(planned.jobs, state, generate_report, log, workers=workers, limits=limits,
+                                    redo=redo, on_outcome=progress, ends=ends) if planned.jobs else []
+                deliveries = _deliver(planned, source, state, log, say)
         except RunInterrupted as interrupted:  # say what finished before Ctrl-C
             log.warning("interrupted: %s", summary.counts(interrupted.outcomes))
             output.print(summary.outcome_table(interrupted.outcomes))
@@ -241,5 +275,22 @@ def _execute(
             log.error("stopped: %s", error)
             raise
         log.info("finished: %s", summary.counts(outcomes))
-    output.print(summary.outcome_table(outcomes))
-    return EXIT_FAILED if any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+    if outcomes:
+        output.print(summary.outcome_table(outcomes))
+    if deliveries:
+        output.print(summary.delivery_table(deliveries))
+    undelivered = any(delivery.result.value == "failed" for delivery in deliveries)
+    return EXIT_FAILED if undelivered or any(o.result in (Result.FAILED, Result.PARTIAL) for o in outcomes) else 0
+
+
+def _deliver(plan: Plan, source: Path, state: Any, log: Any, say: Callable[[str], None]) -> list:
+    """The delivery step, after the reports: each done briefing to its targets, once (see ``deliveries``)."""
+    if not plan.targets:
+        return []
+    from pipeline.schedule.deliveries import deliver_due
+    from pipeline.settings import load_settings
+
+    def progress(delivery) -> None:
+        say(f"{delivery.result.value:>7}  {delivery.label}  to {delivery.target}  {delivery.detail}")
+
+    return deliver_due(plan, source, state, log, timeout=load_settings().delivery_timeout_seconds, on_outcome=progress)

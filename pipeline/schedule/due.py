@@ -64,25 +64,26 @@ def plan_watchlist(
             event_jobs, note = _plan_event(watchlist, company, event, today, chosen, use_cache)
             jobs += event_jobs
             notes += [note] if note else []
-    return Plan(jobs=jobs, notes=notes)
+    targets = {target.identity: target for company in watchlist.companies for spec in company.requests
+               for target in watchlist.resolve(company, spec, chosen).deliver}
+    return Plan(jobs=jobs, notes=notes, digest=watchlist.digest, targets=tuple(targets.values()))
 
 
 def _earnings_dates(
     watchlist: Watchlist, company: Company, today: date, calendars: Mapping[str, Calendar]
 ) -> tuple[list[EarningsDate], list[str]]:
-    """The watchlist's own dates, merged with its calendar's from today to a year ahead."""
+    """The watchlist's own dates, merged with its calendar's: those a briefing is due for today (up to
+    the longest lead), and the next one after them, for the "first briefing due" note."""
     explicit = [EarningsDate(quarter=item.quarter, date=item.date) for item in company.earnings]
     reference = watchlist.calendar_of(company)
     if reference is None:
         return explicit, []
-    zone = company.timezone or watchlist.timezone
-    found = calendars[str(reference)].dates_for(
-        company, today, today + timedelta(days=MAX_LEAD_DAYS), ZoneInfo(zone) if zone else None
-    )
+    zone = ZoneInfo(name) if (name := company.timezone or watchlist.timezone) else None
+    calendar = calendars[str(reference)]
     horizon = today + timedelta(days=max(max(watchlist.resolve(company, spec).lead_days) for spec in company.requests))
-    # Every date that is due, and the next one after them (for the "first briefing due" note).
-    nearby = [item for item in found if item.date <= horizon] + [item for item in found if item.date > horizon][:1]
-    return merge(explicit, nearby, company.ticker)
+    due = calendar.dates_for(company, today, horizon, zone)
+    after = calendar.dates_for(company, horizon + timedelta(days=1), today + timedelta(days=MAX_LEAD_DAYS), zone)
+    return merge(explicit, due + after[:1], company.ticker)
 
 
 def _no_dates(watchlist: Watchlist, company: Company) -> str:
@@ -164,6 +165,7 @@ def _job(
         name=f"{company.ticker} T-{due.lead} {spec.question}",  # several companies may share a question
         origin=event.origin,
         earlier=tuple(earlier),
+        deliver=settings.deliver,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from pipeline.delivery.targets import Target
 from pipeline.models import ResearchRequest
 
 MAX_LABEL_QUESTION = 60
@@ -31,6 +32,7 @@ class Job:
     use_cache: bool = True
     origin: str = ""  # the calendar event the date comes from, if it does
     earlier: tuple[str, ...] = ()  # keys of the briefings before this one in its series, nearest first
+    deliver: tuple[Target, ...] = ()  # where the report goes once written; not part of its key
 
 
 class NoteKind(Enum):
@@ -55,6 +57,8 @@ class Plan:
 
     jobs: list[Job]
     notes: list[Note]
+    digest: bool = False  # deliver a run's briefings as one message per target
+    targets: tuple[Target, ...] = ()  # every target the input names: failed deliveries to them are retried
 
 
 def fingerprint(

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import platformdirs
 
 from pipeline.controls import printable
+from pipeline.providers.secrets import redact_keys
 
 LOGGER_NAME = "groundbrief.schedule"
 LOG_FILE = "schedule.log"
@@ -43,10 +45,37 @@ def state_database(directory: Path) -> Path:
 
 
 class _PrintableFormatter(logging.Formatter):
-    """Log lines quote documents and questions: no terminal escapes reach whoever tails the log."""
+    """Log lines quote documents, questions and errors: no terminal escapes reach whoever tails the
+    log, and no credential reaches the file."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return printable(super().format(record))
+        return redact_keys(printable(super().format(record)))
+
+
+class _LogFile(RotatingFileHandler):
+    """The log file; once a write fails (disk full, no file entries left, removed folder), ``warn``
+    says so once and the run goes on without it, rather than a traceback per line."""
+
+    def __init__(self, path: Path, warn: Callable[[str], None]):
+        super().__init__(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        self.warn = warn
+        self.failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        self.warn(f"can't write the log {self.baseFilename} ({reason}); continuing without it")
+
+    def close(self) -> None:
+        with suppress(OSError):  # what is still buffered can't be written either: that was said
+            super().close()
 
 
 @contextmanager
@@ -58,7 +87,7 @@ def file_log(warn: Callable[[str], None]) -> Iterator[logging.Logger]:
     path = log_dir() / LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        handler: logging.Handler = _LogFile(path, warn)
     except OSError as error:
         warn(f"can't write the log {path} ({error.strerror or error}); continuing without it")
         handler = logging.NullHandler()

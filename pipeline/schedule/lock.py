@@ -82,11 +82,13 @@ def run_lock(directory: Path, subject: Path, limit: timedelta) -> Iterator[None]
             handle.seek(0)
             raise _held(subject, path, handle.read()) from None
         now = datetime.now(UTC).replace(microsecond=0)
-        handle.seek(0)
-        handle.truncate()
-        json.dump({"pid": os.getpid(), "host": socket.gethostname(), "started": now.isoformat(),
-                   "deadline": (now + limit).isoformat()}, handle)
-        handle.flush()
+        holder = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": now.isoformat(),
+                             "deadline": (now + limit).isoformat()})
+        try:  # unbuffered: on a full disk nothing is left to fail again when the file is closed
+            os.ftruncate(handle.fileno(), 0)
+            os.pwrite(handle.fileno(), holder.encode(), 0)
+        except OSError as error:
+            raise StateError(f"can't write the lock file {path}: {error.strerror or error}") from None
         yield
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -30,8 +30,10 @@ from pipeline.schedule.jobs import Job
 from pipeline.schedule.limits import Limits, describe
 from pipeline.schedule.state import RunRecord, StateDB, StateError, Status
 from pipeline.series import find_previous
+from pipeline.stopping import stop_writes
 
 DEFAULT_WORKERS = 2
+HANDOVER_SECONDS = 2.0  # a report thread's hand-over of a written report, after a stop waited for the write
 
 Generate = Callable[..., GeneratedReport]
 
@@ -50,15 +52,16 @@ class Outcome:
     detail: str
     attempt: int = 0
     seconds: float = 0.0
+    searched: str = ""  # where a written report's evidence came from: its corpus, or the web
 
 
 class RunInterrupted(Interrupted):
-    """Ctrl-C during a run: ``outcomes`` says what finished, what was stopped, and what never started."""
+    """Ctrl-C or SIGTERM during a run: ``outcomes`` says what finished, what was stopped, and what never started."""
 
     note = "the reports marked done are written; run the same command again to finish the rest"
 
-    def __init__(self, outcomes: list[Outcome]):
-        super().__init__()
+    def __init__(self, outcomes: list[Outcome], signal_number: int):
+        super().__init__(signal_number)
         self.outcomes = outcomes
 
 
@@ -83,17 +86,23 @@ def run_jobs(
     limits: Limits = Limits(),
     redo: bool = False,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    ends: float | None = None,
 ) -> list[Outcome]:
     """Run ``jobs`` with at most ``workers`` at once within ``limits``; outcomes in job order.
 
-    ``redo`` runs jobs again that were done earlier. Raises ``RunInterrupted`` on Ctrl-C.
+    ``redo`` runs jobs again that were done earlier. ``ends`` (``time.monotonic()``) is when the run's
+    limit is up, if it started before the jobs (a calendar fetched first); else the limit starts now.
+    Raises ``RunInterrupted`` on Ctrl-C or SIGTERM, after the reports being written are whole (and
+    recorded as done).
     """
-    run = _Run(jobs, state, generate, log, limits=limits, redo=redo, on_outcome=on_outcome)
+    run = _Run(jobs, state, generate, log, limits=limits, redo=redo, on_outcome=on_outcome, ends=ends)
     try:
         while run.start_more(workers):
             run.wait_for_one()
-    except KeyboardInterrupt:
-        raise RunInterrupted(run.interrupted()) from None
+    except KeyboardInterrupt as interrupt:
+        stopped = interrupt if isinstance(interrupt, Interrupted) else Interrupted()
+        run.collect_written(stop_writes())
+        raise RunInterrupted(run.interrupted(stopped.cause), stopped.signal_number) from None
     return run.ended()
 
 
@@ -104,14 +113,14 @@ class _Run:
     """
 
     def __init__(self, jobs: list[Job], state: StateDB, generate: Generate, log: logging.Logger, *,
-                 limits: Limits, redo: bool, on_outcome: Callable[[Outcome], None]):
+                 limits: Limits, redo: bool, on_outcome: Callable[[Outcome], None], ends: float | None = None):
         self.jobs, self.state, self.generate, self.log = jobs, state, generate, log
         self.limits, self.redo, self.on_outcome = limits, redo, on_outcome
         self.finished: queue.Queue[tuple[int, GeneratedReport | Exception]] = queue.Queue()
         self.waiting = deque(enumerate(jobs))
         self.running: dict[int, _Running] = {}
         self.outcomes: dict[int, Outcome] = {}
-        self.ends = time.monotonic() + limits.run.total_seconds()
+        self.ends = ends if ends is not None else time.monotonic() + limits.run.total_seconds()
 
     def start_more(self, workers: int) -> bool:
         """Start waiting jobs while fewer than ``workers`` run and the run has time; False when all is done."""
@@ -147,12 +156,24 @@ class _Run:
                                                              f"{describe(self.limits.run)} limit; runs next time"))
         return [self.outcomes[index] for index in range(len(self.jobs))]
 
-    def interrupted(self) -> list[Outcome]:
-        """After Ctrl-C: running jobs recorded as failed (retried next time), the rest as not started."""
+    def collect_written(self, writes: int) -> None:
+        """After a stop that waited for ``writes`` reports being written: record them as done (their
+        threads hand them over within moments), so a rerun doesn't write them again."""
+        for _ in range(writes):
+            try:
+                index, result = self.finished.get(timeout=HANDOVER_SECONDS)
+            except queue.Empty:
+                return
+            if index in self.running:
+                self._record(index, _finish(self.running.pop(index), result, self.state, self.log))
+
+    def interrupted(self, cause: str) -> list[Outcome]:
+        """After Ctrl-C or SIGTERM (``cause``): running jobs recorded as failed (retried next time),
+        the rest as not started."""
         for index, job in self.running.items():
-            self.outcomes[index] = _close(job, self.state, Result.FAILED, "interrupted (Ctrl-C); runs again next time")
-        for index, waiting in enumerate(self.jobs):  # a job claimed in the instant of the Ctrl-C is retried too
-            self.outcomes.setdefault(index, Outcome(waiting, Result.SKIPPED, "not started: interrupted (Ctrl-C)"))
+            self.outcomes[index] = _close(job, self.state, Result.FAILED, f"interrupted ({cause}); runs again next time")
+        for index, waiting in enumerate(self.jobs):  # a job claimed in the instant of the stop is retried too
+            self.outcomes.setdefault(index, Outcome(waiting, Result.SKIPPED, f"not started: interrupted ({cause})"))
         return [self.outcomes[index] for index in range(len(self.jobs))]
 
     def _record(self, index: int, outcome: Outcome) -> None:
@@ -201,11 +222,12 @@ def _finish(running: _Running, result: GeneratedReport | Exception, state: State
         message = str(result) if isinstance(result, GroundbriefError) else f"{type(result).__name__}: {result}"
         log.error("failed %s: %s", job.key, message, exc_info=None if isinstance(result, GroundbriefError) else result)
         return _close(running, state, Result.FAILED, message)
-    path = result.markdown_path
-    log.info("done %s: %s", job.key, path)
+    path, searched = result.markdown_path, result.report.metadata.search_backend
+    log.info("done %s: %s; searched %s", job.key, path, searched)
     notes = [note for note in (running.rerun, "some searches failed" if result.report.metadata.partial else "") if note]
     detail = f"{path} ({'; '.join(notes)})" if notes else str(path)
-    return _close(running, state, Result.PARTIAL if result.report.metadata.partial else Result.DONE, detail, path=path)
+    outcome = _close(running, state, Result.PARTIAL if result.report.metadata.partial else Result.DONE, detail, path=path)
+    return replace(outcome, searched=searched)
 
 
 def _series_link(job: Job, state: StateDB, warn: Callable[[str], None]) -> Callable[[Report], Report] | None:

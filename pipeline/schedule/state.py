@@ -20,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from pipeline.errors import GroundbriefError
+from pipeline.providers.secrets import redact_keys
 from pipeline.schedule.limits import GRACE
 from pipeline.schedule.processes import is_running, this_process
 
@@ -45,6 +46,26 @@ CREATE TABLE IF NOT EXISTS runs (
     pid_started REAL
 )
 """
+# Deliveries of done reports, one row per report file and target (``pipeline.schedule.deliveries``).
+# A table of its own, added without a version bump: older versions never read it.
+_DELIVERIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    report_path TEXT NOT NULL,
+    target TEXT NOT NULL,
+    source TEXT NOT NULL,
+    report_key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    target_label TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    queued_at TEXT NOT NULL,
+    sent_at TEXT,
+    PRIMARY KEY (report_path, target)
+)
+"""
+_DELIVERY_COLUMNS = ("report_path", "target", "source", "report_key", "label", "target_label", "status", "attempts",
+                     "error", "queued_at", "sent_at")
 # Added in schema version 2: the claim's deadline, and its process's start time (pids are reused).
 _V2_COLUMNS = ("deadline TEXT", "pid_started REAL")
 _COLUMNS = ("key", "label", "status", "attempts", "report_path", "error", "pid", "host", "claim", "started_at",
@@ -110,6 +131,24 @@ class Claim:
     previous: RunRecord | None
 
 
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One report file and one target: ``target`` is the target's identity (a name or a digest, never
+    its URL), ``source`` the watchlist whose runs deliver it."""
+
+    report_path: str
+    target: str
+    source: str
+    report_key: str
+    label: str
+    target_label: str
+    status: str
+    attempts: int
+    error: str | None
+    queued_at: datetime
+    sent_at: datetime | None
+
+
 class StateDB:
     """The runs table in ``path``; each call opens its own connection, so threads can share one."""
 
@@ -125,6 +164,7 @@ class StateDB:
             if version > SCHEMA_VERSION:
                 raise StateError(f"state database {path} was written by a newer groundbrief; upgrade groundbrief")
             db.execute(_SCHEMA)
+            db.execute(_DELIVERIES_SCHEMA)
             if version == 1:
                 for column in _V2_COLUMNS:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column}")
@@ -155,7 +195,7 @@ class StateDB:
         self._close_claim(key, token, Status.DONE, report_path=str(report_path))
 
     def fail(self, key: str, token: str, error: str) -> None:
-        self._close_claim(key, token, Status.FAILED, error=error)
+        self._close_claim(key, token, Status.FAILED, error=redact_keys(error))  # an error may quote a provider's reply
 
     def records(self, keys: Iterable[str]) -> dict[str, RunRecord]:
         with self._transaction() as db:
@@ -163,6 +203,33 @@ class StateDB:
 
     def done_reports(self, keys: Iterable[str]) -> list[str]:
         return done_reports(self.records(keys).values())
+
+    def queue_deliveries(self, rows: Iterable[tuple[str, str, str, str, str, str]]) -> None:
+        """Add ``(report_path, target, source, report_key, label, target_label)`` rows as pending,
+        unless the row exists: what was sent stays sent."""
+        now = _now().isoformat()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries (report_path, target, source, report_key, label, target_label, status,"
+                " queued_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                [(*row, now) for row in rows],
+            )
+
+    def unsent_deliveries(self, source: str) -> list[DeliveryRecord]:
+        """The deliveries of ``source`` not yet sent (pending, or failed before), oldest first."""
+        with self._transaction() as db:
+            rows = db.execute(f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM deliveries WHERE source = ? AND status != 'sent'"
+                              " ORDER BY queued_at, report_path, target", (source,))
+            return [_delivery(row) for row in rows]
+
+    def record_delivery(self, report_path: str, target: str, *, error: str | None) -> None:
+        """One attempt: sent when ``error`` is None, else failed with it (retried next time)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + 1, error = ?, sent_at = ?"
+                " WHERE report_path = ? AND target = ?",
+                ("failed" if error else "sent", error, None if error else _now().isoformat(), report_path, target),
+            )
 
     def _close_claim(self, key: str, token: str, status: Status, *, report_path: str | None = None,
                      error: str | None = None) -> None:
@@ -219,6 +286,8 @@ def explain(path: Path, error: sqlite3.Error, timeout: float) -> StateError:
     if "not a database" in text or "malformed" in text:
         return StateError(f"state database {path} is corrupt ({text}); move it aside to start afresh "
                           "(reports already written are kept)")
+    if "full" in text:
+        return StateError(f"state database {path} can't be written: its disk is full")
     if "readonly" in text or "unable to open" in text or "disk" in text:
         return StateError(f"state database {path} is not writable ({text})")
     return StateError(f"state database {path} failed: {text}")
@@ -246,6 +315,13 @@ def _record(row: tuple) -> RunRecord:
         finished_at=datetime.fromisoformat(finished) if finished else None,
         deadline=datetime.fromisoformat(deadline) if deadline else None, pid_started=pid_started,
     )
+
+
+def _delivery(row: tuple) -> DeliveryRecord:
+    values = dict(zip(_DELIVERY_COLUMNS, row))
+    values["queued_at"] = datetime.fromisoformat(values["queued_at"])
+    values["sent_at"] = datetime.fromisoformat(values["sent_at"]) if values["sent_at"] else None
+    return DeliveryRecord(**values)
 
 
 def _rollback_and_close(db: sqlite3.Connection) -> None:

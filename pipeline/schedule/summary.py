@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.controls import printable
+from pipeline.providers.secrets import redact_keys
+from pipeline.schedule.deliveries import Delivered, DeliveryOutcome
 from pipeline.schedule.jobs import Job
 from pipeline.schedule.runner import Outcome, Result
 from pipeline.schedule.state import RunRecord, Status, done_reports
@@ -77,10 +79,25 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
 
 
 def _text(value: str) -> Text:
-    return Text(printable(value))
+    """A cell as text: no terminal escapes, and no credential (an error may quote a provider's reply)."""
+    return Text(redact_keys(printable(value)))
 
 
 def counts(outcomes: list[Outcome]) -> str:
     """``2 done, 1 failed``, in a fixed order."""
     tally = Counter(outcome.result for outcome in outcomes)
     return ", ".join(f"{tally[result]} {result.value}" for result in Result if tally[result])
+
+
+def delivery_table(deliveries: list[DeliveryOutcome]) -> Table:
+    """Each briefing sent (or not) to each target in this run: the file, or why it was not sent."""
+    tally = Counter(delivery.result for delivery in deliveries)
+    table = Table(title=f"deliveries: {', '.join(f'{tally[result]} {result.value}' for result in Delivered if tally[result])}",
+                  title_justify="left")
+    for column in ("#", "Report", "To", "Result", "Try", "File or reason"):
+        table.add_column(column, justify="right" if column in ("#", "Try") else "left", overflow="fold")
+    for number, delivery in enumerate(deliveries, 1):
+        style = "green" if delivery.result is Delivered.SENT else "red"
+        table.add_row(str(number), _text(delivery.label), _text(delivery.target), Text(delivery.result.value, style=style),
+                      str(delivery.attempt), _text(delivery.detail))
+    return table

@@ -28,14 +28,16 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.delivery.targets import Target, resolve_targets
 from pipeline.errors import UsageError
 from pipeline.inputs import read_text_file
 from pipeline.models import Model, ResearchRequest, TimeWindow
-from pipeline.registry import DEFAULT_MODEL, check_model
+from pipeline.registry import DEFAULT_MODEL, check_model, registry
 from pipeline.schedule.calendar import is_url
 from pipeline.schedule.limits import parse_duration
 from pipeline.schedule.problems import Problem, ProblemsError
 from pipeline.schedule.toml_lines import Location, key_lines, line_of
+from pipeline.settings import load_settings
 
 DEFAULT_LEAD_DAYS = (7, 1, 0)
 DEFAULT_WINDOW = "3m"
@@ -63,6 +65,13 @@ def _known_model(name: str) -> str:
     return name
 
 
+def _known_search(kinds: str) -> str:
+    try:
+        return registry().search_kind(DEFAULT_MODEL, None, kinds)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+
+
 def _window(value: Any) -> Any:
     return TimeWindow.parse(value) if isinstance(value, str) else value
 
@@ -75,6 +84,7 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Ticker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, to_upper=True)]
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 KnownModel = Annotated[str, AfterValidator(_known_model)]
+KnownSearch = Annotated[NonEmpty, AfterValidator(_known_search)]  # "corpus,edgar": several searchers at once
 Window = Annotated[TimeWindow, BeforeValidator(_window)]
 Duration = Annotated[dt.timedelta, BeforeValidator(_duration)]
 
@@ -88,9 +98,10 @@ class Settings(Model):
     query_count: int | None = Field(default=None, ge=1, le=60)
     out_dir: Path | None = None
     corpus: Path | None = None
-    search: NonEmpty | None = None
+    search: KnownSearch | None = None
     prompts: Path | None = None
     templates: Path | None = None
+    deliver: list[str] | None = None  # delivery targets: Apprise URLs or config.toml names; [] sends nothing
 
     @field_validator("lead_days")
     @classmethod
@@ -112,6 +123,17 @@ class Settings(Model):
         if value is None:
             return None
         return Path((info.context or {}).get("base", Path.cwd())) / value.expanduser()
+
+    @field_validator("deliver")
+    @classmethod
+    def _targets_usable(cls, value: list[str] | None) -> list[str] | None:
+        """Each target is checked as the run will use it (its variables set), before anything runs."""
+        if value:
+            try:
+                resolve_targets(value)
+            except UsageError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("corpus")
     @classmethod
@@ -194,6 +216,7 @@ class Watchlist(Dated):
     timezone: TimeZoneName | None = None
     report_timeout: Duration | None = None  # a run's limits: "15m", "2h"; default as the command's options
     run_timeout: Duration | None = None
+    deliver_digest: bool | None = None  # one message per target for a run's briefings; default: config.toml's
     companies: list[Company] = Field(default_factory=list)
 
     def calendar_of(self, company: Company) -> str | Path | None:
@@ -219,7 +242,13 @@ class Watchlist(Dated):
             prompts=pick("prompts", None),
             templates=pick("templates", None),
             focus=spec.focus or company.focus or company.name,
+            deliver=tuple(resolve_targets(pick("deliver", load_settings().deliver))),
         )
+
+    @property
+    def digest(self) -> bool:
+        """Whether a run sends one digest per target (``deliver_digest``, else config.toml's)."""
+        return self.deliver_digest if self.deliver_digest is not None else load_settings().deliver_digest
 
 
 @dataclass(frozen=True)
@@ -234,6 +263,7 @@ class Resolved:
     prompts: Path | None
     templates: Path | None
     focus: str
+    deliver: tuple[Target, ...] = ()
 
 
 def load_watchlist(path: Path) -> Watchlist:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pipeline.models import TokenUsage
-from pipeline.providers.gemini import GeminiChat, answer_parts
+from pipeline.providers.gemini import GeminiChat, GeminiReply
 
 _WEB_URI = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -87,11 +87,12 @@ class GeminiGrounding:
         return grounded_answer(self.chat.generate(prompt, config, "search"))
 
 
-def grounded_answer(response: Any) -> GroundedAnswer:
+def grounded_answer(reply: GeminiReply) -> GroundedAnswer:
     """The grounded answer in the searcher's terms: the answer, the searches run, the pages, the statements."""
-    metadata = _grounding(response)
-    parts = _all_parts(response)
-    answer = "".join(answer_parts(response))
+    from google.genai import types
+
+    metadata: Any = reply.grounding or types.GroundingMetadata()
+    parts, answer = list(reply.parts), reply.text
     chunks = tuple(
         WebChunk(uri=chunk.web.uri, title=(chunk.web.title or "").strip())
         if chunk.web and _WEB_URI.match(chunk.web.uri or "")
@@ -109,7 +110,7 @@ def grounded_answer(response: Any) -> GroundedAnswer:
     )
     return GroundedAnswer(
         text=answer,
-        searches=tuple(q.strip() for q in metadata.web_search_queries or [] if q and q.strip()),
+        searches=tuple(q.strip() for q in reply.searches if q and q.strip()),
         chunks=chunks,
         statements=tuple(s for s in statements if s.text),
     )
@@ -128,18 +129,3 @@ def segment_text(parts: list[str], answer: str, segment: Any) -> str:
     if end is None or not 0 <= start < end <= len(data):
         return ""
     return data[start:end].decode("utf-8", errors="replace").strip()
-
-
-def _grounding(response: Any) -> Any:
-    from google.genai import types
-
-    candidate = response.candidates[0] if response.candidates else None
-    return (candidate and candidate.grounding_metadata) or types.GroundingMetadata()
-
-
-def _all_parts(response: Any) -> list[str]:
-    """Every part's text, by part index: what ``segment.partIndex`` counts."""
-    candidate = response.candidates[0] if response.candidates else None
-    if not candidate or not candidate.content or not candidate.content.parts:
-        return []
-    return [part.text or "" for part in candidate.content.parts]

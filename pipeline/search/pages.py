@@ -3,6 +3,9 @@
 Grounded answers cite ``vertexaisearch.cloud.google.com/grounding-api-redirect/…`` links. Redirects
 are followed one hop at a time: each hop is one request whose body is never read, and its
 ``Location`` is cached, so the publisher's URL is known even when the page itself can't be read.
+Every hop goes through ``pipeline.net``: only http(s), no private, loopback or metadata address
+(unless ``allow_private_network`` says so), and ``fetch_timeout_seconds`` for all the hops and the
+page together. A refused hop is the page's problem, a warning, never the end of a search.
 The page is read up to ``page_max_bytes`` and its main text is extracted with trafilatura; its
 publication date comes from its URL (``/2026/01/16/``) or else its own date markup, and records which. Pages are cached under the user's cache folder (``web/``): a re-run fetches nothing.
 """
@@ -15,10 +18,10 @@ from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel
 
+from pipeline import net
 from pipeline.dates import date_from_url
 from pipeline.models import DateSource
 from pipeline.settings import Settings
@@ -28,8 +31,7 @@ if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = f"groundbrief/{__version__} (research briefings; checks quoted passages against their sources)"
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-MAX_HOPS = 5
+MAX_HOPS = net.MAX_REDIRECTS
 DAY = 24 * 3600
 PAGE_TTL, MISSING_TTL, LOCATION_TTL = 7 * DAY, DAY, 30 * DAY
 _READABLE = ("text/html", "application/xhtml+xml", "text/plain")
@@ -56,14 +58,13 @@ class PageFetcher:
         self._directory = directory
         self._timeout = settings.fetch_timeout_seconds
         self._max_bytes = settings.page_max_bytes
+        self._policy = settings.network_policy()
         self._warn = warn
         self._client: httpx.Client | None = None
         self._cache: Any = None
 
     def __enter__(self) -> PageFetcher:
-        import httpx
-
-        self._client = httpx.Client(timeout=self._timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        self._client = net.guarded_client(self._policy, timeout=self._timeout, headers={"User-Agent": USER_AGENT})
         self._cache = _open_cache(self._directory, self._warn)
         return self
 
@@ -86,28 +87,38 @@ class PageFetcher:
             return Page(url=url, final_url=url, problem=f"could not be read ({type(error).__name__})")
 
     def _fetch(self, url: str) -> Page:
-        import httpx
-
         if _SEARCH_PAGE.match(url):
             return Page(url=url, final_url=url, problem="a search results page, not a publication")
-        target = url
+        with net.deadline(self._timeout):  # every hop and the page itself, together
+            return self._follow(url)
+
+    def _follow(self, url: str) -> Page:
+        import httpx
+
+        target = previous = url
         for _ in range(MAX_HOPS + 1):
+            try:
+                net.check_url(target, self._policy)
+            except net.Refused as refused:
+                return _refused(url, previous, refused)
             cached = self._cached_page(target)
             if cached is not None:
                 return cached.model_copy(update={"url": url})
             location = self._get(f"location:{target}")
             if location is not None:
-                target = location
+                target, previous = location, target
                 continue
             assert self._client is not None, "fetch() is called inside the with block"
             try:
                 with self._client.stream("GET", target) as response:
-                    location = _location(target, response)
+                    location = net.redirect_target(target, response)
                     if location is not None:
                         self._set(f"location:{target}", location, LOCATION_TTL)
-                        target = location
+                        target, previous = location, target
                         continue
                     page = self._read(url, target, response)
+            except net.Refused as refused:
+                return _refused(url, previous, refused)
             except httpx.TimeoutException:
                 return Page(url=url, final_url=target, problem=f"timed out after {self._timeout:g} s")
             except httpx.HTTPError as error:
@@ -124,13 +135,8 @@ class PageFetcher:
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and kind not in _READABLE:
             return Page(url=url, final_url=target, problem=f"not a web page ({kind})")
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) >= self._max_bytes:
-                del body[self._max_bytes :]  # the start of a long page still has its article
-                break
-        return extract(url, target, bytes(body), plain=kind == "text/plain")
+        body, _ = net.read_capped(response, self._max_bytes, truncate=True)  # a long page's start has its article
+        return extract(url, target, body, plain=kind == "text/plain")
 
     def _keep(self, target: str, page: Page) -> None:
         """Readable pages for a week, missing ones (404, 410) for a day; timeouts and 5xx not at all."""
@@ -198,12 +204,10 @@ def _publication_date(final_url: str, markup_date: str | None) -> dict:
     return {"published": from_page, "date_source": DateSource.METADATA if from_page else None}
 
 
-def _location(current: str, response) -> str | None:
-    """The absolute http(s) URL a redirect points to, or ``None`` when this response is the page."""
-    if response.status_code not in REDIRECTS or "location" not in response.headers:
-        return None
-    location = urljoin(current, response.headers["location"].strip())
-    return location if urlsplit(location).scheme in ("http", "https") else None
+def _refused(url: str, last: str, refused: net.Refused) -> Page:
+    """A hop ``pipeline.net`` refused: the page is named by the last address that was allowed, so the
+    refused one (an intranet path, a metadata URL) never becomes a source in the report."""
+    return Page(url=url, final_url=last, problem=f"refused: {refused}")
 
 
 def _date(text: str | None) -> date | None:

@@ -249,7 +249,7 @@ def expand_reply(prompt: str) -> dict:
     return {"queries": [{"text": text, "entity": entity, "angle": angle} for text, entity, angle in QUERIES]}
 
 
-_EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+) \w+>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
+_EVIDENCE = re.compile(r"<<<EVIDENCE (E\d+)(?: UNVERIFIED)? \w+>>>\npublisher: ([^\n]*)\ndate: \S+\n\n(.*?)\n<<<END EVIDENCE", re.DOTALL)
 
 #: What the analyst finds in the evidence: (text that marks the passage, impact, why).
 ASSESSMENTS = [
@@ -294,6 +294,11 @@ def synthesis_reply(prompt: str) -> dict:
              "estimate could not be checked against their pages."},
         ],
     }
+
+
+def assess_and_synthesize_reply(prompt: str) -> dict:
+    """Both in one reply, as the analyst asks for them when the evidence fits one call."""
+    return {**assess_reply(prompt), **synthesis_reply(prompt)}
 
 
 _SENTENCE = re.compile(r"<<<SENTENCE (S\d+), [^\n]*? \w{12}>>>\n(.*?)\n<<<END SENTENCE", re.DOTALL)
@@ -345,6 +350,10 @@ def inventing_synthesis_reply(prompt: str) -> dict:
         "gaps": [{"title": "Market reaction", "text": f"{INVENTED_LOSS} after the benchmark, a sign that the market "
                   "has priced in the displacement."}],
     }
+
+
+def inventing_assess_and_synthesize_reply(prompt: str) -> dict:
+    return {**inventing_assess_reply(prompt), **inventing_synthesis_reply(prompt)}
 
 
 #: Asked once, the model fixes the analysis, repeats the invented growth, and drops the invented loss.
@@ -441,8 +450,7 @@ REPORT_RULES = [
     Rule("ExpandResponse", [expand_reply]),
     Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0]),
     Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
-    Rule("AssessResponse", [assess_reply]),
-    Rule("SynthesisResponse", [synthesis_reply]),
+    Rule("AssessAndSynthesizeResponse", [assess_and_synthesize_reply]),
     Rule("RevisionResponse", [REVISED]),
 ]
 INVENTING_RULES = [
@@ -450,8 +458,7 @@ INVENTING_RULES = [
     Rule("grounded", [BENCHMARKS], marker=QUERIES[0][0]),
     Rule("grounded", [CUSTOMERS], marker=QUERIES[1][0]),
     Rule("grounded", [NO_SEARCH], marker=QUERIES[2][0]),
-    Rule("AssessResponse", [inventing_assess_reply]),
-    Rule("SynthesisResponse", [inventing_synthesis_reply]),
+    Rule("AssessAndSynthesizeResponse", [inventing_assess_and_synthesize_reply]),
     Rule("RevisionResponse", [INVENTING_REVISION]),
 ]
 

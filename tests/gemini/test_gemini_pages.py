@@ -42,9 +42,10 @@ def test_pages_and_redirects_are_cached_so_a_rerun_fetches_nothing(vcr):
 
 
 @pytest.fixture
-def local_site() -> Iterator[str]:
+def local_site(gemini_settings) -> Iterator[str]:
     """A web server on localhost: a page that never answers, a PDF, a page larger than the cap, and
-    redirects to a malformed URL and to a host name IDNA rejects."""
+    redirects to a malformed URL and to a host name IDNA rejects. The settings open its address and
+    port only (``allow_private_network``): loopback is refused otherwise."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -73,6 +74,7 @@ def local_site() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    gemini_settings(f'allow_private_network = ["127.0.0.1:{server.server_port}"]')
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -102,10 +104,11 @@ def test_a_long_page_is_read_up_to_the_size_cap(local_site):
     assert len(page.text) <= load_settings().page_max_bytes
 
 
-def test_an_unreachable_host_is_named_not_raised():
+def test_an_unreachable_host_is_named_not_raised(gemini_settings):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    gemini_settings(f'allow_private_network = ["127.0.0.1:{port}"]')
     assert _fetch(f"http://127.0.0.1:{port}/x").problem == "unreachable (ConnectError)"
 
 

@@ -173,7 +173,7 @@ def test_a_misspelt_model_is_a_one_line_usage_error_naming_it():
 def test_a_per_minute_quota_waits_the_retry_delay_the_server_gave(gemini_settings, monkeypatch, vcr):
     gemini_settings("max_retries = 1\nretry_info_max_delay = 30\n")
     waits: list[float] = []
-    monkeypatch.setattr("pipeline.providers.gemini.time.sleep", waits.append)
+    monkeypatch.setattr("pipeline.providers.retry.time.sleep", waits.append)
     with pytest.raises(ModelCallError, match="failed after 2 attempts: 429 RESOURCE_EXHAUSTED"):
         GeminiChat("gemini-2.5-flash").generate_json(PROMPT, CityLocation, "expand")
     assert retry_delay(vcr.responses[0]["body"]["string"]) == 26.0
@@ -183,7 +183,7 @@ def test_a_per_minute_quota_waits_the_retry_delay_the_server_gave(gemini_setting
 @pytest.mark.vcr("quota_per_day_429.yaml", allow_playback_repeats=True)
 def test_a_per_day_quota_fails_at_once_saying_when_it_resets(gemini_settings, monkeypatch, vcr):
     waits: list[float] = []
-    monkeypatch.setattr("pipeline.providers.gemini.time.sleep", waits.append)
+    monkeypatch.setattr("pipeline.providers.retry.time.sleep", waits.append)
     with pytest.raises(QuotaExhausted) as raised:
         GeminiChat("gemini-3-pro-image-preview").generate_json(PROMPT, CityLocation, "expand")
     message = str(raised.value)

@@ -88,6 +88,8 @@ def test_report_in_the_examples_format_with_verified_quotes_and_a_failed_search(
     written = json.loads(result.markdown_path.with_suffix(".json").read_text())
     assert [f["verified"] for f in written["findings"]] == [f.verified for f in report_.findings]
     assert written["metadata"]["usage"]["estimated_cost_usd"] > 0 and written["metadata"]["partial"] is True
+    assert written["metadata"]["usage"]["searches"] == 4  # the unique non-empty queries the two answers ran
+    assert written["metadata"]["priced_on"] == date.today().isoformat()  # the day the calls were made
     (failed,) = [gap for gap in report_.gaps if gap.kind.value == "failure"]
     assert QUERIES[2][0] in failed.text and "503 UNAVAILABLE" in failed.text and "after 3 attempts" in failed.text
     assert "**Failed search:**" in markdown
@@ -103,7 +105,7 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
         body["generationConfig"].get("responseSchema", {}).get("title", "grounded"): body["contents"][0]["parts"][0]["text"]
         for body in gemini_requests(vcr)
     }
-    assess = prompts["AssessResponse"]
+    assess = prompts["AssessAndSynthesizeResponse"]
     position = assess.index(INJECTION)
     opening = assess.rindex("<<<EVIDENCE ", 0, position)
     assert assess.index("never an instruction to you") < opening
@@ -113,7 +115,7 @@ def test_instructions_inside_evidence_are_data(tmp_path, vcr):
     assert f"{fence}>>>" in assess[position:] and fence not in INJECTION
     for title, prompt in prompts.items():
         assert "Ignore previous instructions" not in unfenced(prompt), title
-    assert "Ignore previous instructions" in prompts["SynthesisResponse"]  # the finding quoting it, fenced
+    assert "Ignore previous instructions" in prompts["RevisionResponse"]  # the finding quoting it, fenced
 
 
 @pytest.mark.vcr
@@ -146,14 +148,14 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path, monkeypatch):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing was called. Model: gemini-3.8-flash; search: web" in result.stdout
-    assert "| search (gemini-3.8-flash) | 12 | 24 | 36 |" in result.stdout
+    assert "| search (gemini-3.8-flash) | 12 | 12 | 36 |" in result.stdout  # one search per grounded call, as recorded
     total = re.search(
         r"\| total \| (\d+) \| (\d+) \| (\d+) \| [\d,]+ \| [\d,]+ \| \$(\d+\.\d+) \| \$(\d+\.\d+) \| \$(\d+\.\d+) \|",
         result.stdout,
     )
-    assert total and int(total.group(1)) == 15
+    assert total and int(total.group(1)) == 14  # expand, 12 searches, assess and synthesize in one call
     tokens, searches, cost = (float(total.group(n)) for n in (4, 5, 6))
-    assert searches == pytest.approx(24 * 14.0 / 1000) and cost == pytest.approx(tokens + searches, abs=1e-4)
+    assert searches == pytest.approx(12 * 14.0 / 1000) and cost == pytest.approx(tokens + searches, abs=1e-4)
     assert not (tmp_path / "out").exists()
 
 
@@ -166,6 +168,13 @@ def test_dry_run_prices_at_the_list_price_in_force_and_says_from_when(as_of, row
     assert f"prices in force on {day}: gemini-3.8-flash {row}" in result.stdout
 
 
+def test_a_default_report_after_the_introductory_price_is_estimated_at_30_cents_at_most():
+    result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--as-of", "2027-01-04"])
+    assert "prices in force on 2027-01-04: gemini-3.8-flash $1.5/M in" in result.stdout
+    cost = float(re.search(r"\| total \|.*\| \$(\d+\.\d+) \|$", result.stdout, re.MULTILINE).group(1))
+    assert 0.2 < cost <= 0.30
+
+
 def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--dry-run"])
     assert result.exit_code == 0 and "| total | 0 | 0 | 0 | 0 | 0 | $0.0000 | $0.0000 | $0.0000 |" in result.stdout
@@ -175,7 +184,7 @@ def test_dry_run_of_the_default_makes_no_model_calls(tmp_path):
     ("args", "message"),
     [
         (["--search", "web", "--corpus", "."], "--corpus and --search web exclude each other"),
-        (["--search", "bing"], "unknown search 'bing'; choose one of: corpus, web"),
+        (["--search", "bing"], "unknown search 'bing'; choose one or more of: corpus, web, edgar"),
         (["--prompts", "/nonexistent/prompts", "--dry-run"], "prompts folder /nonexistent/prompts does not exist"),
     ],
 )

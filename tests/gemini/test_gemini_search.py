@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from google.genai import types
 
+from pipeline.providers.gemini import read_reply
 from pipeline.search.grounding import grounded_answer
 from pipeline.search.web import supporting_passage
 from tests.gemini.scenarios import (
@@ -35,7 +36,7 @@ def test_every_verified_passage_is_verbatim_from_its_page_and_every_statement_ha
     results = grounded_search([0], LIVE_MODEL)
     pages = page_texts(vcr)
     (reply,) = gemini_replies(vcr)
-    answer = grounded_answer(_response(reply))
+    answer = grounded_answer(read_reply(_response(reply)))
     assert results.executed_queries == list(answer.searches)
     assert results.evidence and not results.failures
     for item in results.evidence:
@@ -89,7 +90,7 @@ def test_segments_are_cut_by_utf8_byte_offsets(vcr):
     assert supports[2]["segment"]["startIndex"] > text.index("Zürich")  # bytes, not characters
     for support in supports:  # without the API's text, the offsets alone give the same statements
         del support["segment"]["text"]
-    answer = grounded_answer(_response(reply))
+    answer = grounded_answer(read_reply(_response(reply)))
     assert [s.text for s in answer.statements] == [support.sentence for support in BENCHMARKS.supports]
     assert [s.chunks for s in answer.statements] == [(0, 1), (0,), (1,), (2,)]
     assert [s.confidence for s in answer.statements] == [0.94, None, 0.88, 0.52]
@@ -98,18 +99,18 @@ def test_segments_are_cut_by_utf8_byte_offsets(vcr):
 
 def test_missing_fields_and_empty_metadata_are_tolerated():
     bare = {"candidates": [{"content": {"parts": [{"text": "No sources."}], "role": "model"}, "groundingMetadata": {}}]}
-    answer = grounded_answer(_response(bare))
+    answer = grounded_answer(read_reply(_response(bare)))
     assert (answer.text, answer.searches, answer.chunks, answer.statements, answer.searched) == ("No sources.", (), (), (), False)
     odd = {"candidates": [{"content": {"parts": [{"text": "Ab."}]}, "groundingMetadata": {
         "groundingChunks": [{"retrievedContext": {"uri": "gs://x"}}, {"web": {"uri": "https://a.example/"}}],
         "groundingSupports": [{"segment": {"endIndex": 3}, "groundingChunkIndices": [1, 7]}, {"groundingChunkIndices": [0]}],
         "webSearchQueries": ["", "  ", "a"],
     }}]}
-    answer = grounded_answer(_response(odd))
+    answer = grounded_answer(read_reply(_response(odd)))
     assert answer.chunks[0] is None and answer.chunks[1].uri == "https://a.example/"
     assert [(s.text, s.chunks) for s in answer.statements] == [("Ab.", (1, 7))]
     assert answer.searches == ("a",) and [c.uri for c in answer.cited()] == ["https://a.example/"]
-    assert grounded_answer(_response({})).statements == ()
+    assert grounded_answer(read_reply(_response({}))).statements == ()
 
 
 PAGE = (

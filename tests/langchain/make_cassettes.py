@@ -122,9 +122,9 @@ def thinking(prompt: str) -> str:
 _SYNTHESIS = json.dumps(SYNTHESIS)
 SCRIPTS: dict[str, dict[str, list[Reply]]] = {
     "ollama_end_to_end": {"expand": [json.dumps(EXPAND)], "assess": [assess] * 4, "synthesize": [_SYNTHESIS]},
-    "openai_end_to_end": {
-        "expand": [json.dumps(EXPAND, separators=(",", ":"))], "assess": [assess] * 4,
-        "synthesize": [json.dumps(SYNTHESIS, separators=(",", ":"))],
+    "openai_end_to_end": {  # assessed and synthesized in one call: the evidence fits one
+        "expand": [json.dumps(EXPAND, separators=(",", ":"))],
+        "assess+synthesize": [lambda prompt: json.dumps({**json.loads(assess(prompt)), **SYNTHESIS}, separators=(",", ":"))],
     },
     "ollama_think": {"expand": [thinking]},
     "ollama_repair": {"expand": ['{"queries": [{"text": "Groq customer case studies NVIDIA last 18 months" '

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from pipeline.analysts.llm import LLMAnalyst
-from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, SynthesisResponse
+from pipeline.analysts.llm.responses import AssessAndSynthesizeResponse, AssessResponse, ExpandResponse, SynthesisResponse
 from pipeline.generate import GeneratedReport, generate_report
 from pipeline.models import Assessment, Evidence, SearchQuery, SearchResults, Source
 from pipeline.providers.langchain_chat import LangChainChat
@@ -23,7 +23,10 @@ REASONING = "ollama:deepseek-r1:8b"
 OPENAI = "openai:gpt-4.1-mini"
 FAKE_OPENAI_KEY = "sk-test-not-a-real-key-0123456789"
 
-STAGE_SCHEMAS = {"expand": ExpandResponse, "assess": AssessResponse, "synthesize": SynthesisResponse}
+STAGE_SCHEMAS = {
+    "assess+synthesize": AssessAndSynthesizeResponse, "expand": ExpandResponse, "assess": AssessResponse,
+    "synthesize": SynthesisResponse,
+}
 
 NO_WAITING = "retry_initial_delay = 0\n"
 #: Settings (TOML) per scenario, after ``NO_WAITING``; the rest are defaults.

@@ -69,12 +69,12 @@ def test_openai_uses_structured_output_and_reports_the_exact_model(tmp_path, vcr
     assert vcr.all_played
     formats = [parameters(r.body)["response_format"] for r in vcr.requests]
     assert [(f["type"], f["json_schema"]["name"]) for f in formats] == [
-        ("json_schema", "ExpandResponse"), ("json_schema", "AssessResponse"), ("json_schema", "SynthesisResponse")
+        ("json_schema", "ExpandResponse"), ("json_schema", "AssessAndSynthesizeResponse")  # the evidence fits one call
     ]
     assert report.metadata.model == "openai:gpt-4.1-mini-2025-04-14"
     assert report.findings and all(f.verified for f in report.findings)
     usage = [json.loads(r["body"]["string"])["usage"] for r in vcr.responses]
-    assert report.metadata.usage.calls == 3
+    assert report.metadata.usage.calls == 2
     assert report.metadata.usage.prompt_tokens == sum(u["prompt_tokens"] for u in usage)
     assert report.metadata.usage.output_tokens == sum(u["completion_tokens"] for u in usage)
 
@@ -204,9 +204,9 @@ def test_a_missing_api_key_is_named_before_any_call(monkeypatch, model, variable
 def test_timeouts_retries_and_context_reach_each_integration(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
     anthropic = LangChainChat("anthropic:claude-haiku-4-5")._chat
-    assert (anthropic.default_request_timeout, anthropic.max_retries) == (60.0, 4)
+    assert (anthropic.default_request_timeout, anthropic.max_retries) == (60.0, 0)  # retried by pipeline.providers.retry
     openai = LangChainChat(scenarios.OPENAI)._chat
-    assert (openai.request_timeout, openai.max_retries) == (60.0, 4)
+    assert (openai.request_timeout, openai.max_retries) == (60.0, 0)
     ollama = LangChainChat(scenarios.OLLAMA)
     assert (ollama._chat.num_ctx, ollama._chat.client_kwargs["timeout"]) == (8192, 60.0)
     assert ollama.identity == "ollama:qwen2.5:7b|json|ctx8192"

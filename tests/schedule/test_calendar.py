@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,67 @@ def test_repeating_events_with_exceptions(tmp_path):
     origins = load_calendar(tmp_path / "r.ics", pytest.fail).dates_for(NVIDIA, date(2026, 11, 1), date(2027, 3, 1), None)
     assert [item.origin for item in origins] == ['r.ics event "NVDA earnings (moved)"',
                                                  'r.ics event "nvidia earnings" (repeating)']
+
+
+RULES_FROM_LONG_AGO = [
+    ("DTSTART:20190104T213000Z", "FREQ=DAILY;INTERVAL=3"),
+    ("DTSTART;TZID=America/New_York:20190107T163000", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"),  # across a DST change
+    ("DTSTART;TZID=America/New_York:20190101T090000", "FREQ=HOURLY;INTERVAL=7"),
+    ("DTSTART:20190301T120000", "FREQ=MINUTELY;INTERVAL=1439"),  # floating time, a minute earlier each day
+    ("DTSTART;VALUE=DATE:20190226", "FREQ=MONTHLY;BYDAY=-1FR"),
+    ("DTSTART;VALUE=DATE:16010131", "FREQ=MONTHLY;INTERVAL=2"),  # skips months without a 31st; 400-year cycles
+    ("DTSTART:16040229T100000Z", "FREQ=YEARLY"),  # leap days only
+    ("DTSTART;VALUE=DATE:16011122", "FREQ=YEARLY;BYMONTH=11;BYDAY=4TH"),
+    ("DTSTART;VALUE=DATE:20190103", "FREQ=WEEKLY;BYDAY=TU"),  # the start itself is no Tuesday
+]
+
+
+@pytest.mark.parametrize(("start", "rule"), RULES_FROM_LONG_AGO)
+def test_a_rule_moved_forward_and_ended_gives_the_dates_the_whole_rule_gives(tmp_path, start, rule):
+    """Expanded from its real start with the library alone, and bounded as the tool does it: the same dates."""
+    import recurring_ical_events
+
+    from pipeline.schedule.calendar import IcsCalendar, _local_date
+
+    path = write(tmp_path / "r.ics", ics(f"{start}\r\nRRULE:{rule}\r\nSUMMARY:NVDA earnings\r\n"))
+    zone, first, last = ZoneInfo("America/New_York"), date(2027, 10, 20), date(2028, 3, 10)
+    calendar = load_calendar(path, pytest.fail)
+    assert isinstance(calendar, IcsCalendar)
+    whole = recurring_ical_events.of(calendar.calendar).between(first - timedelta(days=1), last + timedelta(days=2))
+    expected = sorted({day for event in whole if first <= (day := _local_date(event.decoded("DTSTART"), zone)) <= last})
+    assert expected  # the case says something
+    assert [item.date for item in calendar.dates_for(NVIDIA, first, last, zone)] == expected
+
+
+def test_a_rule_from_the_year_1_is_expanded_at_once(tmp_path):
+    path = write(tmp_path / "y1.ics", ics("DTSTART:00010101T140000Z\r\nRRULE:FREQ=DAILY\r\nSUMMARY:NVDA daily\r\n"))
+    started = time.monotonic()
+    found = dates(path, start=date(2026, 11, 1), end=date(2026, 11, 3), zone=None)
+    assert found == [("quarterly", date(2026, 11, day)) for day in (1, 2, 3)]
+    assert time.monotonic() - started < 1.0
+
+
+def test_events_that_name_no_company_are_never_expanded(tmp_path):
+    """A personal calendar may hold anything (a reminder every second, a broken rule): only the events
+    that name the company are expanded, so the others cost nothing and break nothing."""
+    text = ics(
+        "DTSTART:20260101T000000Z\r\nRRULE:FREQ=SECONDLY\r\nSUMMARY:drink water\r\n",
+        "DTSTART:20260101T000000Z\r\nRRULE:FREQ=DAILY;INTERVAL=0\r\nSUMMARY:standup\r\n",
+        "DTSTART;VALUE=DATE:20261125\r\nSUMMARY:NVDA Q3 FY2027 earnings\r\n",
+    )
+    started = time.monotonic()
+    assert dates(write(tmp_path / "mine.ics", text)) == [("Q3 FY2027", date(2026, 11, 25))]
+    assert time.monotonic() - started < 1.0
+
+
+def test_the_calendar_asked_for_is_left_as_it_was(tmp_path):
+    """Each company asks for its own dates from the one parsed calendar: bounding a rule works on a copy."""
+    path = write(tmp_path / "q.ics", ics("DTSTART;VALUE=DATE:20190225\r\nRRULE:FREQ=MONTHLY;INTERVAL=3\r\n"
+                                         "SUMMARY:NVDA and MRVL earnings\r\n"))
+    calendar = load_calendar(path, pytest.fail)
+    assert [d for _, d in dates(path, start=date(2026, 11, 1), end=date(2026, 12, 1))] == [date(2026, 11, 25)]
+    assert calendar.dates_for(MARVELL, date(2026, 11, 1), date(2027, 3, 1), None)[0].date == date(2026, 11, 25)
+    assert calendar.dates_for(NVIDIA, date(2019, 1, 1), date(2019, 6, 1), None)[0].date == date(2019, 2, 25)
 
 
 def test_events_match_by_ticker_as_a_word_or_by_name(tmp_path):
@@ -217,6 +278,12 @@ def test_a_bad_calendar_stops_the_run_with_one_line(tmp_path):
 URL = "https://127.0.0.1:9/private-abc123/earnings.ics?token=s3cret"  # port 9 (discard): nothing answers
 
 
+@pytest.fixture
+def loopback_port_9(settings_file) -> None:
+    """The settings open 127.0.0.1:9 (loopback is refused otherwise), so the fetch is tried and fails."""
+    settings_file('allow_private_network = ["127.0.0.1:9"]\n')
+
+
 def cached_copy(cache: Path) -> Path:
     import hashlib
 
@@ -231,7 +298,7 @@ def test_a_url_calendar_fetched_recently_is_read_from_the_cache(isolated_cache):
     assert dates(URL) == [("Q3 FY2027", date(2026, 11, 25))]
 
 
-def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_secret(isolated_cache):
+def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_secret(isolated_cache, loopback_port_9):
     copy = cached_copy(isolated_cache)
     old = time.time() - 2 * 86400
     os.utime(copy, (old, old))
@@ -239,10 +306,10 @@ def test_an_unreachable_url_uses_the_stale_copy_with_a_warning_that_hides_the_se
     calendar = load_calendar(URL, warnings.append)
     assert calendar.dates_for(NVIDIA, date(2026, 11, 1), date(2026, 12, 1), None)[0].date == date(2026, 11, 25)
     assert len(warnings) == 1 and warnings[0].startswith("https://127.0.0.1/…/earnings.ics: can't fetch the calendar")
-    assert "s3cret" not in warnings[0] and "abc123" not in warnings[0]
+    assert "s3cret" not in warnings[0] and "abc123" not in warnings[0] and "refused" not in warnings[0]
 
 
-def test_an_unreachable_url_without_a_copy_is_an_error(isolated_cache):
+def test_an_unreachable_url_without_a_copy_is_an_error(isolated_cache, loopback_port_9):
     with pytest.raises(CalendarError, match=r"^https://127\.0\.0\.1/…/earnings\.ics: can't fetch the calendar \(") as raised:
         load_calendar(URL, pytest.fail)
     assert "s3cret" not in str(raised.value)
@@ -261,10 +328,60 @@ def test_the_example_watchlist_has_a_briefing_due_on_any_day(day):
     assert "new: will run" in result.stdout and "Nothing due" not in result.stderr
 
 
-def test_the_example_watchlist_writes_a_briefing_today(tmp_path):
-    """What a new user does first, on whatever day this test runs: no --as-of."""
+def test_the_example_watchlist_writes_a_briefing_today(tmp_path, edgar):
+    """What a new user does first, on whatever day this test runs: no --as-of (its SEC searches go to a
+    loopback stand-in for the SEC, so the test needs no network)."""
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples)
     result = run("schedule", examples / "watchlist.toml")
     assert result.exit_code == 0, result.output
     assert reports(tmp_path / "reports" / "earnings")
+
+
+@pytest.fixture
+def calendar_site(trusted_certificate, settings_file):
+    """The Google export served over HTTPS on loopback; the settings open that server's port only."""
+    from tests.loopback_site import loopback_site, page
+
+    body = (CALENDARS / "google.ics").read_bytes()
+    with loopback_site({"/private-abc123/earnings.ics": page(body, "text/calendar")}, trusted_certificate) as site:
+        settings_file(f'allow_private_network = ["127.0.0.1:{site.port}"]\n')
+        yield site
+
+
+def url_watchlist(folder: Path, site) -> Path:
+    url = f"{site.url}/private-abc123/earnings.ics?token=s3cret"
+    return write(folder / "watchlist.toml", WATCHLIST.replace('"earnings.ics"', f'"{url}"'))
+
+
+def test_a_url_calendar_is_fetched_inside_the_run_lock_and_cached(tmp_path, state_dir, calendar_site, isolated_cache):
+    from pipeline.schedule.limits import DEFAULT_RUN
+    from pipeline.schedule.lock import EXIT_BUSY, run_lock
+
+    path = url_watchlist(tmp_path, calendar_site)
+    with run_lock(state_dir, path, DEFAULT_RUN):  # a run of the same watchlist still going: no fetch, exit 75
+        busy = run("schedule", path, "--as-of", "2026-11-24")
+    assert busy.exit_code == EXIT_BUSY and calendar_site.hits == []
+    result = run("schedule", path, "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert len(calendar_site.hits) == 1 and len(reports(tmp_path / "reports")) == 2
+    assert list((isolated_cache / "calendars").glob("*.ics"))
+    dry = run("schedule", path, "--as-of", "2026-11-24", "--dry-run", "--redo")  # the cached copy: no fetch
+    assert dry.exit_code == 0 and len(calendar_site.hits) == 1
+
+
+def test_the_time_a_calendar_fetch_takes_counts_against_the_run_limit(tmp_path, calendar_site, monkeypatch):
+    """A fetch that leaves no time starts no report: they wait for the next run, and the run ends."""
+    import pipeline.schedule.calendar as calendar
+
+    real = calendar._fetched
+
+    def slow_fetch(url, warn, ends):
+        text = real(url, warn, ends)
+        time.sleep(1.2)  # the fetch's last bytes arrive late
+        return text
+
+    monkeypatch.setattr(calendar, "_fetched", slow_fetch)
+    result = run("schedule", url_watchlist(tmp_path, calendar_site), "--as-of", "2026-11-24", "--run-timeout", "1s")
+    assert result.exit_code == 0, result.output
+    assert "not started: the run reached its 1 s limit" in result.stdout and not (tmp_path / "reports").exists()

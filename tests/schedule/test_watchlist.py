@@ -150,3 +150,10 @@ def test_a_gemini_watchlist_loads_without_a_key(tmp_path, monkeypatch):
     path = write(tmp_path / "w.toml", 'model = "gemini-3.8-flash"\n[[companies]]\nname = "NVIDIA"\nticker = "NVDA"\n'
                  'requests = ["Cerebras vs NVIDIA"]\n')
     assert load_watchlist(path).model == "gemini-3.8-flash"
+
+
+def test_a_watchlist_names_several_searchers_and_an_unknown_one_is_a_problem(tmp_path):
+    text = 'search = "corpus, edgar"\n[[companies]]\nname = "NVIDIA"\nticker = "NVDA"\nrequests = ["AMD vs NVIDIA"]\n'
+    assert load_watchlist(write(tmp_path / "watchlist.toml", text)).search == "corpus,edgar"
+    [problem] = problems(tmp_path, text.replace("corpus, edgar", "corpus,filings"))
+    assert problem.startswith("line 1: search: unknown search 'filings'; choose one or more of: corpus, web, edgar")

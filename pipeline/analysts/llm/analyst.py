@@ -13,8 +13,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.analysts.llm.packing import count_tokens, pack
-from pipeline.analysts.llm.responses import AssessResponse, ExpandResponse, RevisionResponse, SynthesisResponse
+from pipeline.analysts.llm.packing import Packing, count_tokens, pack
+from pipeline.analysts.llm.responses import (
+    AssessAndSynthesizeResponse,
+    AssessResponse,
+    ExpandResponse,
+    RevisionResponse,
+    SynthesisResponse,
+)
 from pipeline.baseline import distinct_claims
 from pipeline.corroboration import corroborate, reach_of
 from pipeline.entities import find_entities
@@ -46,19 +52,24 @@ MAX_FINDINGS = 8
 MAX_ASSESS_CALLS = 4
 RESERVED_OUTPUT_TOKENS = 4096
 MAX_PUBLISHER_CHARS = 120
+_WORD = re.compile(r"\w+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCED_JSON = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _IMPACT_ORDER = {Impact.HIGH: 0, Impact.MEDIUM: 1, Impact.LOW: 2}
+#: The Analysis of a report whose one assessing and writing call failed; the gaps say why.
+NO_ANALYSIS = "No analysis was written: the model call that assesses the evidence and writes the analysis failed."
 _WHERE = {"analysis": "analysis paragraph {}", "impact": "impact rationale of finding {}",
           "consensus": "consensus rationale of finding {}", "gap": "gap {}"}
 
 
 class LLMAnalyst:
-    """Implements the ``Analyst`` stages on a ``ChatModel``."""
+    """Implements the ``Analyst`` stages on a ``ChatModel``, and ``CombinedAnalyst`` unless ``separate``:
+    assess and synthesize in one call when the evidence fits one."""
 
-    def __init__(self, chat: ChatModel, prompts: Path | None = None):
+    def __init__(self, chat: ChatModel, prompts: Path | None = None, *, separate: bool = False):
         self.chat = chat
         self.prompts = PromptBook(prompts)
+        self.separate = separate
 
     @property
     def identity(self) -> str:
@@ -73,38 +84,26 @@ class LLMAnalyst:
         return self.chat.usage
 
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
+        """The model's queries, each once: a query with the words of an earlier one but for case, order or
+        plurals ("case study" / "case studies") is dropped, since each grounded search is paid for."""
         prompt = self.prompts.render("expand.md.j2", ExpandResponse, request=request)
         reply = self._ask("expand", prompt, ExpandResponse)
-        return [SearchQuery(text=q.text, entity=q.entity, angle=q.angle) for q in reply.queries][: request.query_count]
+        queries = [SearchQuery(text=q.text, entity=q.entity, angle=q.angle) for q in reply.queries]
+        distinct = {_query_words(query.text): query for query in reversed(queries)}  # the first of each stays
+        return [query for query in queries if distinct[_query_words(query.text)] is query][: request.query_count]
 
     def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
-        evidence = _unique(results.evidence)
-        items = [_evidence_item(f"E{n}", item) for n, item in enumerate(evidence, 1)]
-        overhead = count_tokens(self._assess_prompt(request, []))
-        budget = self.chat.context_tokens - RESERVED_OUTPUT_TOKENS - overhead
-        packing = pack([count_tokens(item["text"]) + 40 for item in items], budget, MAX_ASSESS_CALLS)
-        findings: list[Finding] = []
-        discarded = 0
-        failed: list[Gap] = []
+        evidence, items, packing = self._packed(request, results, self._assess_prompt(request, []))
+        judged = _Judged(request, evidence)
         for batch in packing.batches:
             chosen = [items[i] for i in batch]
-            prompt = self._assess_prompt(request, chosen)
             try:
-                reply = self._ask("assess", prompt, AssessResponse)
+                reply = self._ask("assess", self._assess_prompt(request, chosen), AssessResponse)
             except (ModelCallError, ModelOutputError) as error:
-                failed.append(_failed_assessment(len(chosen), error))
+                judged.failed.append(_failed_assessment(len(chosen), error))
                 continue
-            by_id = {item["id"]: evidence[int(item["id"][1:]) - 1] for item in chosen}
-            for assessed in reply.findings:
-                finding = _to_finding(assessed, by_id, request, evidence)
-                if finding is None:
-                    discarded += 1
-                else:
-                    findings.append(finding)
-        findings = _merge_repeats(findings)
-        findings.sort(key=lambda f: (_IMPACT_ORDER[f.impact], not f.verified))
-        omissions = _omissions(evidence, packing.omitted, discarded, self.chat.context_tokens, findings[MAX_FINDINGS:])
-        return Assessment(findings=findings[:MAX_FINDINGS], omissions=failed + omissions, partial=bool(failed))
+            judged.add(reply, chosen)
+        return judged.assessment(packing.omitted, self.chat.context_tokens)
 
     def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis:
         prompt = self.prompts.render(
@@ -112,13 +111,33 @@ class LLMAnalyst:
             SynthesisResponse,
             request=request,
             queries=results.executed_queries,
-            failures=[f"{f.query} ({f.error})" for f in results.failures],
+            failures=_failures(results),
             findings=[_finding_item(f) for f in assessment.findings],
         )
-        reply = self._ask("synthesize", prompt, SynthesisResponse)
-        return Synthesis(
-            analysis=reply.analysis, gaps=[Gap(title=g.title, text=g.text, kind=GapKind.WRITTEN) for g in reply.gaps]
-        )
+        return _synthesis(self._ask("synthesize", prompt, SynthesisResponse))
+
+    def combines(self, request: ResearchRequest, results: SearchResults) -> bool:
+        """Whether assess and synthesize are one call for these results: unless the stages are set apart
+        for this model, when every passage fits one call's context budget."""
+        if self.separate:
+            return False
+        _, _, packing = self._packed(request, results, self._combined_prompt(request, results, []))
+        return len(packing.batches) <= 1 and not packing.omitted
+
+    def assess_and_synthesize(self, request: ResearchRequest, results: SearchResults) -> tuple[Assessment, Synthesis]:
+        """Assess the evidence and write the analysis and gaps in one call (one model round fewer than
+        ``assess`` then ``synthesize``), with the same checks on the findings. A failed call leaves a
+        partial report that says so."""
+        evidence, items, packing = self._packed(request, results, self._combined_prompt(request, results, []))
+        chosen = [items[i] for batch in packing.batches for i in batch]
+        judged = _Judged(request, evidence)
+        try:
+            reply = self._ask("assess+synthesize", self._combined_prompt(request, results, chosen), AssessAndSynthesizeResponse)
+        except (ModelCallError, ModelOutputError) as error:
+            judged.failed.append(_failed_assessment(len(chosen), error))
+            return judged.assessment(packing.omitted, self.chat.context_tokens), Synthesis(analysis=[NO_ANALYSIS], gaps=[])
+        judged.add(reply, chosen)
+        return judged.assessment(packing.omitted, self.chat.context_tokens), _synthesis(reply)
 
     def revise(self, request: ResearchRequest, findings: list[Finding], flagged: list[AuditedSentence]) -> list[str]:
         """The one repair round of the prose audit: the model rewrites each sentence it was told lacks support.
@@ -143,6 +162,20 @@ class LLMAnalyst:
             "assess.md.j2", AssessResponse, request=request, evidence=evidence, max_findings=MAX_FINDINGS
         )
 
+    def _combined_prompt(self, request: ResearchRequest, results: SearchResults, evidence: list[dict]) -> str:
+        return self.prompts.render(
+            "assess_synthesize.md.j2", AssessAndSynthesizeResponse, request=request, evidence=evidence,
+            max_findings=MAX_FINDINGS, queries=results.executed_queries, failures=_failures(results),
+        )
+
+    def _packed(self, request: ResearchRequest, results: SearchResults, empty_prompt: str) -> tuple[list[Evidence], list[dict], Packing]:
+        """The distinct passages, as prompt items, packed into calls whose prompt (``empty_prompt`` plus
+        the passages) leaves room for the reply in the model's context."""
+        evidence = _unique(results.evidence)
+        items = [_evidence_item(f"E{n}", item) for n, item in enumerate(evidence, 1)]
+        budget = self.chat.context_tokens - RESERVED_OUTPUT_TOKENS - count_tokens(empty_prompt)
+        return evidence, items, pack([count_tokens(item["text"]) + 40 for item in items], budget, MAX_ASSESS_CALLS)
+
     def _ask(self, stage: str, prompt: str, schema: type[T]) -> T:
         """One call, validated; on invalid output one repair call that shows the model its error. Failing
         that, the error says what the two calls spent (they are in the model's usage too)."""
@@ -162,6 +195,49 @@ class LLMAnalyst:
                     f"{self.chat.model_label} returned invalid output for the {stage} stage twice: {_short(again)}; "
                     f"the two calls used {spent:,} tokens (estimated ${cost:.4f})"
                 ) from None
+
+
+class _Judged:
+    """The findings of one or more assessing replies, checked against the evidence, and what was left out."""
+
+    def __init__(self, request: ResearchRequest, evidence: list[Evidence]):
+        self.request, self.evidence = request, evidence
+        self.findings: list[Finding] = []
+        self.discarded = 0
+        self.failed: list[Gap] = []
+
+    def add(self, reply: AssessResponse, chosen: list[dict]) -> None:
+        by_id = {item["id"]: self.evidence[int(item["id"][1:]) - 1] for item in chosen}
+        for assessed in reply.findings:
+            finding = _to_finding(assessed, by_id, self.request, self.evidence)
+            if finding is None:
+                self.discarded += 1
+            else:
+                self.findings.append(finding)
+
+    def assessment(self, omitted: list[int], context: int) -> Assessment:
+        findings = _merge_repeats(self.findings)
+        findings.sort(key=lambda f: (_IMPACT_ORDER[f.impact], not f.verified))
+        omissions = _omissions(self.evidence, omitted, self.discarded, context, findings[MAX_FINDINGS:])
+        return Assessment(findings=findings[:MAX_FINDINGS], omissions=self.failed + omissions, partial=bool(self.failed))
+
+
+def _synthesis(reply: SynthesisResponse | AssessAndSynthesizeResponse) -> Synthesis:
+    return Synthesis(analysis=reply.analysis, gaps=[Gap(title=g.title, text=g.text, kind=GapKind.WRITTEN) for g in reply.gaps])
+
+
+def _failures(results: SearchResults) -> list[str]:
+    return [f"{f.query} ({f.error})" for f in results.failures]
+
+
+def _query_words(text: str) -> tuple[str, ...]:
+    """A query's words, case-free, in order, with plurals folded: the same search however it is written."""
+    def singular(word: str) -> str:
+        if len(word) > 4 and word.endswith("ies"):
+            return word[:-3] + "y"
+        return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+    return tuple(sorted(singular(word) for word in _WORD.findall(text.casefold())))
 
 
 def _tokens(usage: TokenUsage) -> int:
@@ -198,6 +274,7 @@ def _evidence_item(evidence_id: str, item: Evidence) -> dict:
         "publisher": one_line(source.publisher or source.domain, MAX_PUBLISHER_CHARS),
         "date": source.published.isoformat() if source.published else "undated",
         "text": item.text,
+        "verified": item.verified,
     }
 
 

@@ -62,6 +62,14 @@ class SynthesisResponse(BaseModel):
     gaps: list[WrittenGap]
 
 
+class AssessAndSynthesizeResponse(AssessResponse):
+    """Assess and synthesize in one reply: the findings first, then the analysis and gaps written from them.
+    A field added to ``AssessedFinding`` (or here) reaches this reply and the separate assess reply alike."""
+
+    analysis: list[Text] = Field(min_length=1)
+    gaps: list[WrittenGap]
+
+
 class RevisedSentence(BaseModel):
     id: str
     text: Text

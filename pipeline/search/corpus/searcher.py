@@ -35,6 +35,7 @@ class CorpusSearcher:
     """Finds passages in a folder of ``.md``, ``.txt`` and ``.html`` files."""
 
     usage = TokenUsage()  # no model calls
+    thread_bound = True  # its SQLite index belongs to the thread that opened it: a combined search runs it there
 
     def __init__(
         self, corpus: Path, cache_root: Path, warn: Callable[[str], None], *, follow_links: bool | None = None
