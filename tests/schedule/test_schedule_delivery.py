@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from pipeline.schedule.runner import Result
 from pipeline.settings import load_settings
 from tests.delivery.servers import Mailbox, free_port, parts, smtp_server, webhook_server
+from tests.edgar_server import edgar_server, settings_file
 from tests.schedule.helpers import NVIDIA_WATCHLIST, REPO, run, write
 
 TUESDAY = "2026-11-24"  # the example calendar's event repeats every Wednesday: T-1 is due on Tuesdays
@@ -20,15 +22,22 @@ HOOK_TOKEN = "hook-token-5f3a9c1e7b"
 
 
 @pytest.fixture(autouse=True)
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A settings file of this test's own (not the user's), and the secrets the URLs name."""
-    config = write(tmp_path / "config.toml", "delivery_timeout_seconds = 2\n")
-    monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
-    monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
-    monkeypatch.setenv("HOOK_TOKEN", HOOK_TOKEN)
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A settings file of this test's own (not the user's), and the secrets the URLs name. The example
+    watchlist searches SEC EDGAR too: a loopback stand-in serves its recorded answers."""
+    with edgar_server() as server:
+        config = settings_file(tmp_path, server.url, delivery_timeout_seconds=2)
+        monkeypatch.setenv("GROUNDBRIEF_CONFIG", str(config))
+        monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
+        monkeypatch.setenv("HOOK_TOKEN", HOOK_TOKEN)
+        load_settings.cache_clear()
+        yield config
     load_settings.cache_clear()
-    yield config
-    load_settings.cache_clear()
+
+
+def sec_lines(settings: Path) -> str:
+    """The settings lines that point SEC EDGAR at the loopback stand-in, kept when a test rewrites the file."""
+    return "".join(line + "\n" for line in settings.read_text(encoding="utf-8").splitlines() if line.startswith("sec_"))
 
 
 def example_watchlist(tmp_path: Path, *deliver: str, digest: bool = False) -> Path:
@@ -137,14 +146,14 @@ def test_a_failed_delivery_is_retried_on_a_day_with_nothing_due(tmp_path):
 def test_a_named_target_keeps_its_place_across_a_url_change_and_a_digest_sends_one_message(tmp_path, settings):
     with smtp_server() as down:
         gone = down.url()
-    write(settings, f'delivery_timeout_seconds = 2\n[delivery_targets]\ndesk = "{gone}"\n')
+    write(settings, sec_lines(settings) + f'delivery_timeout_seconds = 2\n[delivery_targets]\ndesk = "{gone}"\n')
     load_settings.cache_clear()
     watchlist = example_watchlist(tmp_path, "desk", digest=True)
     failed = run("schedule", watchlist, "--as-of", TUESDAY)
     assert failed.exit_code == 3 and "deliveries: 2 failed" in failed.stdout
     assert "Connection refused; retried next run" in failed.stderr
     with smtp_server() as mailbox:
-        write(settings, f'delivery_timeout_seconds = 2\n[delivery_targets]\ndesk = "{mailbox.url()}"\n')
+        write(settings, sec_lines(settings) + f'delivery_timeout_seconds = 2\n[delivery_targets]\ndesk = "{mailbox.url()}"\n')
         load_settings.cache_clear()
         retried = run("schedule", watchlist, "--as-of", TUESDAY)
         assert retried.exit_code == 0, retried.output
