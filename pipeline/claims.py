@@ -192,9 +192,9 @@ class Claim:
 
 def read_claims(text: str, companies: Iterable[str], title: str = "") -> list[Claim]:
     """The claims of every sentence of ``text`` that names one of ``companies`` (or follows one that did),
-    in reading order; ``companies`` are the question's. A sentence naming none is about the one company
-    the document's ``title`` and the passage name, if there is one ("Delivered 348 airplanes" in Boeing's
-    release)."""
+    in reading order; ``companies`` are the question's. A sentence naming none, after one naming none, is
+    about the one company the document's ``title`` names, if it names one ("Delivered 348 airplanes" in
+    Boeing's release)."""
     return list(_read_claims(text, tuple(companies), title))
 
 
@@ -202,7 +202,7 @@ def read_claims(text: str, companies: Iterable[str], title: str = "") -> list[Cl
 def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Claim, ...]:
     named_in_passage = frozenset(c for c in companies if mention_pattern(c).search(text))
     named_in_title = frozenset(c for c in companies if mention_pattern(c).search(title))
-    implied = named_in_title if len(named_in_title) == 1 and named_in_passage <= named_in_title else frozenset()
+    implied = named_in_title if len(named_in_title) == 1 else frozenset()
     claims: list[Claim] = []
     previous: frozenset[str] = frozenset()
     for span in sentence_spans(text):

@@ -60,6 +60,7 @@ def generate_report(
     as_of: date | None,
     window,
     query_count: int,
+    rounds: int,
     focus: str | None,
     hints: str | None,
     keywords: str | None,
@@ -89,7 +90,7 @@ def generate_report(
     from pipeline.providers.secrets import check_api_keys
 
     console = _stderr_console()
-    fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count}
+    fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count, "rounds": rounds}
     if hints:
         fields["source_hints"] = [h.strip() for h in hints.split(";") if h.strip()]
     if keywords:

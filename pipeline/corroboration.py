@@ -87,7 +87,7 @@ def _carriers(claim: Claim, cited: Evidence, evidence: Iterable[Evidence], compa
         publisher = item.source.publisher_key
         if publisher == own or publisher in found:
             continue
-        stated = next((theirs for theirs in read_claims(item.text, companies) if states_same(claim, theirs)), None)
+        stated = next((theirs for theirs in read_claims(item.text, companies, item.source.title) if states_same(claim, theirs)), None)
         if stated is not None:
             found[publisher] = Carrier(item, stated)
     return list(found.values())

@@ -54,9 +54,12 @@ _MAGNITUDES = {
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "t": 1e12,
 }
 _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": "EUR", "eur": "EUR", "euros": "EUR",
-               "£": "GBP", "gbp": "GBP", "pounds": "GBP", "¥": "JPY"}
+               "£": "GBP", "gbp": "GBP", "pounds": "GBP", "¥": "JPY", "jpy": "JPY", "yen": "JPY", "dkk": "DKK",
+               "kroner": "DKK", "danish kroner": "DKK", "sek": "SEK", "swedish kronor": "SEK", "nok": "NOK",
+               "norwegian kroner": "NOK", "chf": "CHF", "swiss francs": "CHF", "francs": "CHF", "cny": "CNY", "yuan": "CNY",
+               "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD"}
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_PREFIX = r"(?:US\$|[$€£¥]|(?:USD|EUR|GBP)\s)"
+_PREFIX = r"(?:US\$|[$€£¥]|(?:USD|EUR|GBP|DKK|SEK|NOK|CHF|JPY|CNY|INR|CAD|AUD|HKD)\s)"
 # Units a measured quantity is stated in, written out or abbreviated, attached or spaced: the claim
 # reader compares like with like (tokens/s with tokens/s), and a span of days is a horizon, not a measure.
 _UNITS = {
@@ -75,11 +78,11 @@ CALENDAR_UNITS = frozenset({"days", "weeks", "months", "quarters", "years", "dec
 _UNIT_NAMES = [re.compile(pattern) for pattern in _UNITS.values()]
 _FIGURE = re.compile(
     rf"""(?ix)
-    (?=[\d$€£¥UEG])(?<![\w.\-/$€£¥])                    # not part of a name: H100, gpt-oss-120B, v2.1
+    (?=[\d$€£¥UEGDSNCJIAH])(?<![\w.\-/$€£¥])                    # not part of a name: H100, gpt-oss-120B, v2.1
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
     (?:\s?(?:-|–|—|\bto\b)\s?(?(cur)(?P<cur2>{_PREFIX})?)\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
-    (?:\s?(?P<money>dollars|euros|pounds)\b)?
+    (?:\s?(?P<money>dollars|euros|pounds|yen|yuan|rupees|(?:danish\s|norwegian\s)?kroner|swedish\skronor|(?:swiss\s)?francs)\b)?
     (?P<tail>\s?(?:%|percent\b|per\s?cent\b|pct\b)|\s?(?:x|×)(?![\w])|\s?(?:times|-fold|fold)\b)?
     (?P<unit>\s?(?-i:{"|".join(f"(?:{pattern})" for pattern in _UNITS.values())}))?
     (?![\w]|-[A-Za-z])                                  # nor one that starts a name or word: 10-K, 5-year

@@ -21,19 +21,21 @@ from collections.abc import Iterable
 from pipeline.claims import Claim, measure_words
 from pipeline.corroboration import Conflict, claim_of, conflicting, corroborate, find_conflicts, reach_of
 from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
-from pipeline.models import Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
+from pipeline.models import CORROBORATE, Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
 
-CORROBORATE = "corroborate"
 COVER = "cover"
-MAX_COVER_SEARCHES = 4
+MAX_COVER_SEARCHES = 2
 _QUERY_WORDS = 10
 
 
-def follow_up_queries(request: ResearchRequest, findings: list[Finding], results: SearchResults) -> list[SearchQuery]:
-    """The second round's searches: one per verified finding's claim, then the coverage follow-ups."""
+def follow_up_queries(
+    request: ResearchRequest, queries: list[SearchQuery], findings: list[Finding], results: SearchResults
+) -> list[SearchQuery]:
+    """The second round's searches: one per verified finding's claim, then the coverage follow-ups for
+    the companies no finding covers and the report's ``queries`` (its angles) that found nothing."""
     entities = find_entities(request)
     targeted = [query for finding in findings if finding.verified for query in [_targeted(finding, entities)] if query]
-    covered = list(_coverage(findings, results, entities))[:MAX_COVER_SEARCHES]
+    covered = list(_coverage(queries, findings, results, entities))[:MAX_COVER_SEARCHES]
     seen: set[str] = set()
     unique = []
     for query in targeted + covered:
@@ -54,27 +56,29 @@ def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
     entity = fact.owner if fact is not None and fact.owner else companies[0]
     if fact is not None:
         # The figure finds those who repeat it; the words naming its measure, those who give another.
-        words = measure_words(claim.text, fact)
+        words = [w for w in measure_words(claim.text, fact) if w not in fact.text.lower()]
         text = " ".join([*companies, fact.text, *words])
         return SearchQuery(text=text, entity=entity, angle=CORROBORATE, anchors=[fact.text, *words])
     words = [w for w in re.findall(r"[\w'-]+", claim.text) if w.lower() not in STOPWORDS and w not in companies]
     return SearchQuery(text=" ".join([*companies, *words[:_QUERY_WORDS]]), entity=entity, angle=CORROBORATE)
 
 
-def _coverage(findings: list[Finding], results: SearchResults, entities: Entities) -> Iterable[SearchQuery]:
+def _coverage(
+    queries: list[SearchQuery], findings: list[Finding], results: SearchResults, entities: Entities
+) -> Iterable[SearchQuery]:
     """A rephrased search for each company no finding covers, then for each search that found nothing."""
     for company in entities.all:
         if not any(mentions(f.snippet, company) for f in findings):
             yield SearchQuery(text=f"{company} results deals customers outlook", entity=company, angle=COVER)
     answered = {item.query for item in results.evidence}
     failed = {failure.query for failure in results.failures}
-    for query in results.executed_queries:
-        if query in answered or query in failed:
+    for query in queries:
+        if query.text in answered or query.text in failed:
             continue
-        named = next((e for e in entities.all if mentions(query, e)), None)
-        words = [w for w in re.findall(r"[\w'-]+", query) if w.lower() not in STOPWORDS | _WINDOW_WORDS
+        named = query.entity or next((e for e in entities.all if mentions(query.text, e)), None)
+        words = [w for w in re.findall(r"[\w'-]+", query.text) if w.lower() not in STOPWORDS | _WINDOW_WORDS
                  and not any(mentions(w, e) for e in entities.all)]
-        if named and words:
+        if named and words:  # the angle in fewer words, for its company alone: "NVIDIA response competition"
             yield SearchQuery(text=f"{named} {' '.join(words[:3])}", entity=named, angle=COVER)
 
 
@@ -86,7 +90,7 @@ def with_follow_up(results: SearchResults, follow_up: SearchResults) -> SearchRe
     return results.model_copy(update={
         "evidence": results.evidence + follow_up.evidence,
         "executed_queries": list(dict.fromkeys(results.executed_queries + follow_up.executed_queries)),
-        "failures": results.failures + follow_up.failures,
+        "failures": list({(f.query, f.error): f for f in results.failures + follow_up.failures}.values()),
         "out_of_window": max(results.out_of_window, follow_up.out_of_window),
         "warnings": list(dict.fromkeys(results.warnings + follow_up.warnings)),
     })

@@ -111,7 +111,10 @@ class ResearchRequest(Model):
     window: TimeWindow
     query_count: int = Field(default=12, ge=1, le=60)
     earnings: EarningsEvent | None = None
-    rounds: int = Field(default=2, ge=1, le=2, description="2: a second round of searches checks the findings' claims")
+    rounds: int = Field(
+        default=2, ge=1, le=2, exclude_if=lambda rounds: rounds == 2,
+        description="2 (the default, left out of the JSON): a second round of searches checks the findings' claims",
+    )
 
     @field_validator("question")
     @classmethod
@@ -174,6 +177,10 @@ class ResearchRequest(Model):
     @property
     def window_start(self) -> date:
         return self.window.start(self.as_of)
+
+
+#: The angle of a second-round search aimed at a finding's claim (``pipeline.judgement``).
+CORROBORATE = "corroborate"
 
 
 class SearchQuery(Model):

@@ -89,7 +89,7 @@ def research_options(*, defaults: bool = True, unset: str = "as the draft was ma
 
 
 def request_options(command: F) -> F:
-    """``--as-of``, ``--window``, ``--queries``, ``--focus``: what every request of a run shares."""
+    """``--as-of``, ``--window``, ``--queries``, ``--rounds``, ``--focus``: what every request of a run shares."""
     return _apply(command, [
         click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD",
                      help="Date the briefing is written for; the window ends here.  [default: today]"),
@@ -97,6 +97,9 @@ def request_options(command: F) -> F:
                      help="How far back evidence may be dated, e.g. 90d or 3m."),
         click.option("--queries", "query_count", type=click.IntRange(1, 60), default=12, show_default=True,
                      help="Number of search queries to expand each request into."),
+        click.option("--rounds", type=click.IntRange(1, 2), default=2, show_default=True,
+                     help="2: a second round of searches checks the findings' claims (who else states them, who "
+                     "disagrees) and what the first round missed; 1: judge the first round's evidence only."),
         click.option("--focus", metavar="COMPANY",
                      help="Company the others are measured against.  [default: the one after 'vs', else the last named]"),
     ])

@@ -76,7 +76,7 @@ def run_research(
         lambda: searcher.search(request, queries),
         complete=lambda found: not found.failures,
     )
-    round_two = partial(_second_round, request, analyst, searcher, stage)
+    round_two = partial(_second_round, request, queries, analyst, searcher, stage)
     if isinstance(analyst, CombinedAnalyst) and analyst.combines(request, results):
         results_json = results.model_dump(mode="json")
         assessment, synthesis = stage(
@@ -137,8 +137,8 @@ class _Stage(Protocol):
 
 
 def _second_round(
-    request: ResearchRequest, analyst: Analyst, searcher: Searcher, stage: _Stage, assessment: Assessment,
-    results: SearchResults,
+    request: ResearchRequest, queries: list[SearchQuery], analyst: Analyst, searcher: Searcher, stage: _Stage,
+    assessment: Assessment, results: SearchResults,
 ) -> tuple[Assessment, SearchResults]:
     """The briefing checks its own judgements (``pipeline.judgement``): with ``--rounds 2``, one more
     parallel round of searches aimed at the findings' claims and at what the first round missed, and the
@@ -146,7 +146,7 @@ def _second_round(
     conflicts collected and events dated, for every analyst alike. An analyst whose assessment costs
     nothing (the rules) assesses again with the coverage searches' evidence."""
     request_json = request.model_dump(mode="json")
-    follow_up = follow_up_queries(request, assessment.findings, results) if request.rounds > 1 else []
+    follow_up = follow_up_queries(request, queries, assessment.findings, results) if request.rounds > 1 else []
     if follow_up:
         found = stage(
             "follow-up", searcher.identity, [request_json, [q.model_dump(mode="json") for q in follow_up]], SearchResults,

@@ -19,6 +19,7 @@ from pipeline.settings import load_settings
 PLAN_ASSUMPTIONS = {
     "expanded query": 30,
     "grounded answer": 700,
+    "checked claims": 300,  # the second round's check: a sentence per claim, who states it
     "grounded search context": 1_000,
     "searches per grounded call": 1,
     "pages per grounded call": 3,
@@ -83,6 +84,7 @@ class RunPlan:
             )
         assumed = ", ".join(f"{name} {value:,}" for name, value in PLAN_ASSUMPTIONS.items())
         revise = any(s.stage in ("synthesize", "assess+synthesize") for s in self.stages)
+        web_check = any(s.stage.startswith("second round (") and s.calls for s in self.stages)
         return "\n".join([
             f"Dry run: nothing was called. Model: {self.model}; search: {self.search}; "
             f"prices in force on {self.price_day}: {self.prices}.",
@@ -92,7 +94,9 @@ class RunPlan:
             "Prompts are counted with tiktoken (cl100k) as rendered for this request; replies, search context and "
             f"evidence are assumed ({assumed}); thinking tokens are not estimated. Cached stages cost nothing."
             + (" Not counted: the one revise call a run makes only when the prose audit finds unsupported "
-               "sentences." if revise else ""),
+               "sentences." if revise else "")
+            + (" Nor a second-round coverage search on the web, one grounded call for each company or angle the "
+               "first round leaves uncovered (two at most; most reports need none)." if web_check else ""),
         ])
 
 
@@ -161,6 +165,9 @@ def plan_run(
                 book.render("synthesize.md.j2", SynthesisResponse, request=request, queries=[], failures=[], findings=[])
             )
             stages.append(planned("synthesize", name, 1, prompt + MAX_FINDINGS * assumed["finding in synthesis"], synthesis))
+    if request.rounds > 1:
+        check_prompt = count_tokens(book.render("check.md.j2", query=request.question, request=request)) if web else 0
+        stages.append(_second_round(web, grounder, check_prompt, planned, assumed))
     priced = sorted({on for on in ((name,) if analyst_calls else ()) + ((grounder,) if web else ())})
     return RunPlan(
         model=name,
@@ -168,6 +175,21 @@ def plan_run(
         stages=stages,
         prices="; ".join(_price_text(on, settings.price_for(_price_name(on), day)) for on in priced) or "none needed",
         price_day=day,
+    )
+
+
+def _second_round(web: bool, grounder: str, prompt: int, planned, assumed: dict[str, int]) -> PlannedStage:
+    """The second round: one targeted search per finding and a coverage search for a company or angle the
+    first round left uncovered, in one parallel round. Over a corpus they cost nothing; on the web the
+    findings' claims go out as one grounded call (``search.web.one_check``), and a coverage search, when
+    one is needed, is one call more (not counted here: most reports need none)."""
+    searches = 1
+    if not web:
+        return PlannedStage("second round (corpus searches, no model)", 0)
+    return planned(
+        f"second round ({grounder})", grounder, searches, searches * prompt,
+        searches * assumed["checked claims"], tool_tokens=searches * assumed["grounded search context"],
+        searches=searches * assumed["searches per grounded call"], fetches=searches * assumed["pages per grounded call"],
     )
 
 

@@ -14,7 +14,7 @@ from pipeline.resources import resource_dir
 from pipeline.templating import TEMPLATE_FAILURES, sandboxed_environment, template_error
 
 STAGE_TEMPLATES = (
-    "expand.md.j2", "search.md.j2", "assess.md.j2", "synthesize.md.j2", "assess_synthesize.md.j2", "revise.md.j2",
+    "expand.md.j2", "search.md.j2", "check.md.j2", "assess.md.j2", "synthesize.md.j2", "assess_synthesize.md.j2", "revise.md.j2",
     "repair.md.j2", "_data.md.j2",
 )
 

@@ -22,7 +22,8 @@ def test_writes_report_and_prints_its_path(tmp_path):
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip())
     assert path == tmp_path / "2026-11-24-cerebras-vs-nvidia.md" and path.exists()
-    assert path.read_text().count("\n- Cerebras") == 4
+    queries = path.read_text().split("## Search Queries Used\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len([q for q in queries if q.endswith("last 3 months")]) == 4  # the four asked for, then the second round's
 
 
 def test_default_output_folder_is_reports(tmp_path, monkeypatch):

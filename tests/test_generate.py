@@ -31,7 +31,8 @@ def test_end_to_end_on_the_sample_corpus(tmp_path, corpus_texts):
     assert result.markdown_path.name == "2026-11-24-are-cerebras-groq-customers-publishing-training-inference.md"
     assert Report.model_validate_json(result.markdown_path.with_suffix(".json").read_text()) == report
     assert skeleton(markdown) == skeleton(EXAMPLE_REPORT.read_text(encoding="utf-8"))
-    assert len(report.queries) == 12 and len(report.findings) >= 3 and report.gaps
+    asked = [q for q in report.queries if q.endswith("last 18 months")]  # the second round's searches follow them
+    assert len(asked) == 12 and report.queries[:12] == asked and len(report.findings) >= 3 and report.gaps
     assert report.metadata.model.startswith("offline-rules")
     assert "**Model:** offline-rules" in markdown
     assert {f.impact.value for f in report.findings} >= {"High", "Medium"}
@@ -65,8 +66,8 @@ def test_every_listed_source_was_retrieved_and_every_cited_source_is_listed(tmp_
 def test_second_run_hits_the_cache_for_every_stage(tmp_path):
     first = generate_report(make_request(), out_dir=tmp_path).report
     second = generate_report(make_request(), out_dir=tmp_path).report
-    assert [s.cached for s in first.metadata.stages] == [False] * 4
-    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "synthesize"]
+    assert [s.cached for s in first.metadata.stages] == [False] * 6
+    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "follow-up", "read", "synthesize"]
     assert all(s.cached for s in second.metadata.stages)
     assert second.findings == first.findings
     uncached = generate_report(make_request(), out_dir=tmp_path, use_cache=False).report
@@ -80,7 +81,7 @@ def test_changed_corpus_invalidates_search_cache(tmp_path):
     generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path)
     write_doc(corpus, "b.md", "Analysts said Groq revenue reached $90 million as customers grew.", title="b", publisher="Analyst")
     again = generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path).report
-    assert [s.cached for s in again.metadata.stages] == [True, False, False, False]
+    assert [s.cached for s in again.metadata.stages] == [True, False, False, False, False, False]
     assert "b" in {s.title for s in again.sources}
 
 
@@ -162,7 +163,7 @@ def test_json_is_the_whole_structured_report(tmp_path):
     assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata", "audit"}
     assert all(finding["verified"] for finding in data["findings"])
     assert data["audit"]["sentences"] and all(s["supported"] for s in data["audit"]["sentences"])
-    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "synthesize"}
+    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "follow-up", "read", "synthesize"}
 
 
 def test_report_records_how_it_was_made_for_refresh(tmp_path):

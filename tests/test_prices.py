@@ -65,7 +65,7 @@ def test_a_dry_run_on_a_local_model_prices_it_at_nothing(monkeypatch):
     result = CliRunner().invoke(generate_report, ["Cerebras vs NVIDIA", "--model", "ollama:qwen2.5:7b", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "prices in force on" in result.stdout and "ollama:qwen2.5:7b runs on this machine ($0)" in result.stdout
-    assert "| total | 4 | 0 | 0 |" in result.stdout and result.stdout.count("$0.0000 | $0.0000 | $0.0000 |") == 4
+    assert "| total | 4 | 0 | 0 |" in result.stdout and result.stdout.count("$0.0000 | $0.0000 | $0.0000 |") == 5
 
 
 def test_the_dry_run_prices_a_langchain_model_under_the_name_a_real_run_uses(settings_file):

@@ -39,6 +39,7 @@ class BatchSettings:
     prompts: Path | None = None
     templates: Path | None = None
     use_cache: bool = True
+    rounds: int = 2
 
 
 def read_batch(path: Path, settings: BatchSettings) -> Plan:
@@ -145,6 +146,7 @@ def _job(path: Path, line: int, fields: list[str], settings: BatchSettings) -> J
         as_of=settings.as_of,
         window=settings.window,
         query_count=settings.query_count,
+        rounds=settings.rounds,
     )
     identity = fingerprint(
         request, settings.model, settings.corpus, settings.out_dir, exclude=set(),

@@ -135,7 +135,7 @@ def schedule(
               help="Folder the reports are written to.")
 @_run_options
 def batch(
-    requests_csv: Path, as_of: date | None, window: Any, query_count: int, focus: str | None, model: str,
+    requests_csv: Path, as_of: date | None, window: Any, query_count: int, rounds: int, focus: str | None, model: str,
     search: str | None, corpus: Path | None, prompts: Path | None, templates: Path | None, no_cache: bool,
     out_dir: Path, report_timeout: timedelta | None, run_timeout: timedelta | None, **run: Any,
 ) -> None:
@@ -151,7 +151,7 @@ def batch(
     from pipeline.schedule.batch import BatchSettings, read_batch
 
     settings = BatchSettings(
-        as_of=as_of or date.today(), window=window, query_count=query_count, model=model,
+        as_of=as_of or date.today(), window=window, query_count=query_count, rounds=rounds, model=model,
         corpus=_absolute(corpus), out_dir=out_dir.expanduser().resolve(), focus=focus, search=search,
         prompts=_absolute(prompts), templates=_absolute(templates), use_cache=not no_cache,
     )

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.errors import ModelCallError
-from pipeline.models import Evidence, QueryFailure, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
+from pipeline.models import CORROBORATE, Evidence, QueryFailure, ResearchRequest, SearchQuery, SearchResults, Source, TokenUsage
 from pipeline.prompts import PromptBook
 from pipeline.quotes import locate_quote
 from pipeline.search.grounding import GroundedAnswer, GroundedStatement, GroundingModel, WebChunk
@@ -85,14 +85,15 @@ class GroundedSearcher:
         return self.model.usage
 
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
-        queries = [query for query in queries if query.text.strip()]
+        queries = one_check([query for query in queries if query.text.strip()])
         counts = _Progress(len(queries), self.progress)
         with self.pages as pages, ThreadPoolExecutor(self.fetch_concurrency) as fetcher:
             visits = _Once(fetcher, counts.counted_fetch(pages.fetch), counts.page_started)
 
             @counts.counted_search
             def research(query: SearchQuery) -> GroundedAnswer:
-                answer = self.model.ground(self.prompts.render("search.md.j2", query=query.text, request=request))
+                prompt = "check.md.j2" if query.angle == CORROBORATE else "search.md.j2"
+                answer = self.model.ground(self.prompts.render(prompt, query=query.text, request=request))
                 for chunk in answer.cited():
                     visits.start(chunk.uri)
                 return answer
@@ -101,6 +102,16 @@ class GroundedSearcher:
                 outcomes = _outcomes(caller, research, queries)
             pages_read = visits.results()
         return _results(request, outcomes, pages_read)
+
+
+def one_check(queries: list[SearchQuery]) -> list[SearchQuery]:
+    """On the web every search is billed, so the claims a second round checks go out as one grounded
+    call that names them all (``prompts/check.md.j2``)."""
+    checks = [query for query in queries if query.angle == CORROBORATE]
+    if len(checks) <= 1:
+        return queries
+    merged = SearchQuery(text="\n".join(query.text for query in checks), entity=checks[0].entity, angle=CORROBORATE)
+    return [query for query in queries if query.angle != CORROBORATE] + [merged]
 
 
 def web_searcher(

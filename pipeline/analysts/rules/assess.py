@@ -2,7 +2,8 @@
 
 A finding is one sentence stating one claim (``pipeline.claims``). Impact counts explicit signals: a
 quantified claim, a direct comparison with the focus company, commercial traction (customers, deals,
-revenue), recency (of the publication, else of the event the text dates), and a primary source.
+revenue), a financial result or outlook (profit or loss, margins, guidance, deliveries), a sum of a
+billion or more, recency (of the publication, else of the event the text dates), and a primary source.
 Consensus counts the independent publishers among the evidence that state the same claim
 (``pipeline.corroboration``, the same count for every analyst). Every rationale names its signals.
 """
@@ -22,6 +23,7 @@ MAX_FINDINGS = 6
 RECENT_DAYS = 90
 MIN_SNIPPET_CHARS = 40
 MAX_SNIPPET_CHARS = 420
+LARGE_SUM = 1e9  # a sum this size moves a company's numbers whatever its industry
 
 
 @dataclass
@@ -84,7 +86,8 @@ def _is_claim(sentence: str) -> bool:
         return False
     if stripped[-1] not in ".!\"”')" or signals.states_absence(stripped):
         return False
-    return bool(signals.figures(stripped) or signals.comparison_words(stripped) or signals.commercial_words(stripped))
+    return bool(signals.figures(stripped) or signals.comparison_words(stripped) or signals.commercial_words(stripped)
+                or signals.financial_words(stripped))
 
 
 def _dedupe(candidates) -> list[Candidate]:
@@ -106,6 +109,12 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     commercial = signals.commercial_words(snippet)
     if commercial:
         candidate.signals.append(f"commercial traction ({', '.join(commercial[:3])})")
+    financial = signals.financial_words(snippet)
+    if financial:
+        candidate.signals.append(f"financial result or outlook ({', '.join(financial[:3])})")
+    large = [f for f in candidate.figures if f.kind == "money" and f.high >= LARGE_SUM]
+    if large:
+        candidate.signals.append(f"a sum of a billion or more ({large[0].text})")
     when = source.published or candidate.claim.event_date(request.as_of)
     if when and 0 <= (request.as_of - when).days <= RECENT_DAYS:
         dated = "" if source.published else "the event, as the text dates it: "

@@ -43,6 +43,11 @@ _MEASURE = re.compile(
     r"(?i)\b(revenue|sales|valuation|valued|funding|raised|profit|margin|market cap\w*|share|growth|grew|price|"
     r"cost|cheaper|faster|slower|latency|throughput|efficien\w*|deal)\b"
 )
+# Reported results and the company's own outlook: what moves a stock before and after earnings.
+_FINANCIAL = re.compile(
+    r"(?i)\b(?:profits?|net income|(?:net|operating|core|quarterly|annual) loss(?:es)?|earnings per share|eps|margins?|"
+    r"guidance|forecast|outlook|deliver(?:ies|ed)|backlog|cash flow|cash burn|dividends?|buybacks?|layoffs|strike)\b"
+)
 _SKEPTIC = re.compile(
     r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow\w*|skeptic\w*|"
     r"caveat\w*|weak\w*|constrain\w*|limitation\w*|inflat\w*|mispric\w*|downside|uncertain\w*|"
@@ -129,6 +134,10 @@ def comparison_words(text: str) -> list[str]:
 def commercial_words(text: str) -> list[str]:
     """Words of commerce used as such: "orders for 500 systems", not "in order to"."""
     return _in_context(_COMMERCIAL, _NOT_COMMERCIAL, text)
+
+
+def financial_words(text: str) -> list[str]:
+    return _unique_lower(_FINANCIAL.findall(text))
 
 
 def skeptic_words(text: str) -> list[str]:
