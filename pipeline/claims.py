@@ -69,6 +69,8 @@ _ESTIMATE = re.compile(
 )
 _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
                              r"(?: had)? (?:expected|estimated|forecast|projected)|^\s*(?:expected|estimated|forecast) by")
+# A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
+_PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
 _GUIDANCE = re.compile(
     r"(?i)\b(?:guidance|guides?|guided|outlook|forecast\w*|targets?|targeting|expects?|projects?|projected|sees|anticipates?|"
     r"predict\w*|goal|plans?|aims?|aiming)\b"
@@ -140,7 +142,7 @@ class Fact:
     names: frozenset[str] = frozenset()  # other names narrowing it: "Mounjaro" sales, "737 Max" deliveries
     measure: str = ""  # the measure named nearest the figure: what it is a figure of
     per: str = ""  # what it is per: "share" in "a loss per share of $5.46" as in "$5.46 per share"
-    bound: str = ""  # "over" ("more than 130") or "under" ("less than 5%"): not the value, a bound on it
+    bound: str = ""  # "over" ("more than 130"), "under" ("less than 5%"), "about" ("approximately 8,700")
     change: bool = False  # a difference ("180 fewer", "up 14%"), not a level
 
     def subject(self, claim: Claim) -> frozenset[str] | None:
@@ -247,22 +249,24 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             near, per = set(facts[-1].measures), per or facts[-1].per  # "$15.2 billion, below the expected $15.7 billion"
             measure = facts[-1].measure
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
-        bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else ""
+        bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance,
                           _names(sentence, start, end, companies, at), measure, per, bound, change))
     return tuple(facts)
 
 
-_PER_SHARE = re.compile(r"(?i)\bper share\b|\ba share\b|\bEPS\b")
+_PER_SHARE = re.compile(r"(?i)\bper[- ]share\b|\ba share\b|\bEPS\b")
 # A figure set against the one before it, which measures what that one does.
 _SET_AGAINST = re.compile(r"(?i)\b(?:below|above|short of|ahead of|than|against|versus|vs\.?|compared (?:with|to)|"
                           r"of|from|to)\b[^\d$€£]{0,40}$")
-_OVER = re.compile(r"(?i)\b(?:over|more than|above|exceeding|exceeds?|at least|upwards of|in excess of)\s+$")
+_OVER = re.compile(r"(?i)(?<!handed )(?<!took )(?<!turned )(?<!taken )\b(?:over|more than|above|exceeding|exceeds?|"
+                   r"at least|upwards of|in excess of)\s+$")
+_ROUGHLY = re.compile(r"(?i)\b(?:approximately|about|around|roughly|nearly|almost|some|circa|an estimated)\s+$|~\s*$")
 _UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
 _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline)\b")
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
-                            r"decreased|declined|advanced|plunged|soared|sank|tumbled)\s+"
+                            r"decreased|declined|advanced|plunged|soared|sank|tumbled|gap of|difference of|lead of|margin of)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
 
@@ -316,6 +320,8 @@ def _stance(clause: str, start: int, end: int) -> str:
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
     if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after):
         return "estimate"
+    if _PROPOSED.search(before):
+        return "proposal"
     return "guidance" if _GUIDANCE.search(before) else ""
 
 
@@ -326,7 +332,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     clause = sentence[start:end]
     near = range(max(0, at[0] - 40), at[1] + 40)
     words = {m.group() for m in re.finditer(r"\b[A-Z][\w-]+", clause)
-             if not (start == 0 and m.start() == 0) and (m.start() in near or m.end() in near)
+             if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and not _WHERE.search(clause[: m.start()])}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
@@ -336,6 +342,12 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     return frozenset(re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
 
 
+# A capitalised word that opens a sentence without naming anything ("However", "Revenue"); another one may
+# name a product ("Mounjaro generated $3.53 billion").
+_OPENER = re.compile(r"(?i)(?:however|overall|meanwhile|revenue|revenues|sales|net|shares|stock|analysts|despite|after|before|"
+                     r"while|although|according|last|total|full-year|quarterly|annual|fourth-quarter|third-quarter|"
+                     r"second-quarter|first-quarter|per-share|adjusted|operating|profit|earnings|the|this|that|its|it|in|on|"
+                     r"at|for|with|as|by|from|to|a|an|and|but|so|also|still|yet|both|each|some|many|most|all|[a-z]+ly|[a-z]+ing)")
 _WHERE = re.compile(r"(?i)\b(?:in|on|at|from|across|to|by|for|with)\s+(?:the\s+)?$")  # "on the Copenhagen exchange"
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chinese": where, not what
 _PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")
@@ -378,7 +390,9 @@ def _nearest(pattern: re.Pattern, text: str, at: int | None, unless: re.Pattern 
 
 
 def _same_period(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """Periods that don't exclude each other: each part is the same wherever both texts state it."""
+    """Periods that don't exclude each other: each part is the same wherever both texts state it (a year
+    named relative to the text, "this year", could be any)."""
+    a, b = tuple("" if part in _RELATIVE else part for part in a), tuple("" if part in _RELATIVE else part for part in b)
     return all(x == y or not x or not y for x, y in zip(a, b)) or (a[1] == b[1] and "FY" in (a[0], b[0]) and "" in (a[0], b[0]))
 
 
@@ -503,7 +517,8 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
     """The same value within the precision of the rougher one ($3.8 billion against $3,861 million), or a
     value inside the other's range ($120 within $115-$125); two different ranges are two statements."""
     step = max(a.step, b.step)
-    if a.same_value(b) or (a.unit == b.unit and abs(a.low - b.low) <= step and abs(a.high - b.high) <= step and a.low >= 10 * step):
+    near = step * 1.0001  # floating point: 3.08 - 3.07 is a hair over 0.01
+    if a.same_value(b) or (a.unit == b.unit and abs(a.low - b.low) <= near and abs(a.high - b.high) <= near and a.low >= 10 * step):
         return True
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high
@@ -512,6 +527,8 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
 def _within(bound: Fact, value: Fact) -> bool:
     """A value a bound allows: 602 deliveries are "over 600"; two bounds (over $10 billion, more than
     $20 billion) are two statements."""
+    if bound.bound == "about":  # "approximately 8,700" allows 8,658: within 5%
+        return abs(value.quantity.low - bound.quantity.low) <= 0.05 * bound.quantity.low
     if not bound.bound or value.bound:
         return False
     return value.quantity.low >= bound.quantity.low if bound.bound == "over" else value.quantity.high <= bound.quantity.high
