@@ -245,6 +245,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
         per = quantity.per or ("share" if _PER_SHARE.search(clause) else "")
         measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
+        if measure == "valuation" and _DEAL_VALUED.search(clause):
+            measure = "deal"  # "a partnership with OpenAI valued at more than $20 billion": the deal's value
         if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures):
             near, per = set(facts[-1].measures), per or facts[-1].per  # "$15.2 billion, below the expected $15.7 billion"
             measure = facts[-1].measure
@@ -268,6 +270,7 @@ _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
                             r"decreased|declined|advanced|plunged|soared|sank|tumbled|gap of|difference of|lead of|margin of)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
+_DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
 
 

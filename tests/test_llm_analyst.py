@@ -115,7 +115,7 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
     verified, unverified = (labelled(f) for f in assessment.findings)
     assert verified.verified and verified.snippet in PASSAGE
     assert [s.publisher for s in verified.sources] == ["Wire", "Analyst"] and verified.corroboration == 2
-    assert verified.consensus == "Emerging" and "(Wire, Analyst) out of 3 retrieved" in verified.consensus_rationale
+    assert verified.consensus == "Emerging" and "(Wire and Analyst) among the 3 publishers retrieved" in verified.consensus_rationale
     assert unverified.consensus == "Overlooked" and unverified.consensus_rationale.startswith("Unverified: the quote")
     assert verified.date_label == "November 1, 2026"
     assert not unverified.verified and unverified.snippet.startswith("Cerebras is ten times")

@@ -65,7 +65,7 @@ def test_supported_prose_costs_no_repair_call():
     report, chat = run({"assess": [{"findings": [_finding()]}], "synthesize": [synthesis]})
     assert [stage for stage, _ in chat.prompts] == ["expand", "assess", "synthesize"]
     assert report.audit.flagged == [] and not report.audit.revised
-    assert {s.stage for s in report.metadata.stages} == {"expand", "search", "assess", "synthesize"}
+    assert {s.stage for s in report.metadata.stages} == {"expand", "search", "assess", "follow-up", "synthesize"}
 
 
 def test_a_failed_repair_call_removes_the_unsupported_sentences():
@@ -110,7 +110,9 @@ def test_a_repeated_finding_is_merged_and_the_report_passes_check():
     synthesis = {"analysis": ["Wire and Echo report 2,522 tokens per second."], "gaps": []}
     report, _ = run({"assess": [repeated], "synthesize": [synthesis]}, results)
     (finding,) = report.findings
-    assert finding.consensus == "Emerging" and {s.publisher for s in finding.sources} == {"Wire", "Echo"}
+    # the same passage on two sites is one text republished: one publisher, both sites named
+    assert finding.consensus == "Overlooked" and {s.publisher for s in finding.sources} == {"Wire", "Echo"}
+    assert "Wire (also on Echo)" in finding.consensus_rationale
     markdown_of(report)
 
 
@@ -145,7 +147,7 @@ def test_assess_and_synthesize_is_one_call_and_one_cached_stage(tmp_path):
     chat = FakeChatModel({"expand": [EXPANSION], "assess+synthesize": [json.dumps(_combined([_finding()], synthesis))]})
     report = run_research(make_request(), Backends(LLMAnalyst(chat), FixedSearcher(results)), cache)
     assert [stage for stage, _ in chat.prompts] == ["expand", "assess+synthesize"]
-    assert [s.stage for s in report.metadata.stages] == ["expand", "search", "assess+synthesize"]
+    assert [s.stage for s in report.metadata.stages] == ["expand", "search", "assess+synthesize", "follow-up"]
     assert report.findings[0].verified and report.findings[0].consensus and report.analysis == synthesis["analysis"]
     assert [g.title for g in report.gaps if g.kind == GapKind.WRITTEN] == ["Prices"]
     assert report.metadata.model == "fake-model-001" and report.audit.flagged == []

@@ -39,7 +39,7 @@ def edited_copy(draft: Path) -> Path:
     edit_field(new, ANNOTATED, "Impact", lambda line: line + " As the editor notes.")
     markdown = new.read_text(encoding="utf-8")
     new.write_text(markdown.replace(finding_block(markdown, REMOVED), ""), encoding="utf-8")
-    edit(new, "- Cerebras analyst skepticism risks last 18 months\n", "- Cerebras wafer yield last 18 months\n")
+    edit(new, "- Cerebras risks problems strike lawsuit investigation last 18 months\n", "- Cerebras wafer yield last 18 months\n")
     lines = new.read_text(encoding="utf-8").split("\n")
     new.write_text("\n".join(line for line in lines if not line.endswith(f"]({report.sources[-1].url})")), encoding="utf-8")
     edit(new, "**Contradictions and Gaps:**", '*   **Snippet:** "Groq doubled its inference capacity in 2026."\n'
@@ -62,7 +62,7 @@ def test_terminal_output_calls_out_impact_and_consensus_changes(draft):
     relabelled = report.findings[RELABELLED].consensus
     assert f"      CONSENSUS: {relabelled} → {other_consensus(relabelled)}" in lines
     assert "      impact rationale edited" in lines
-    assert "Queries: 1 added, 1 removed\n  + Cerebras wafer yield last 18 months\n  - Cerebras analyst skepticism risks last 18 months" in output
+    assert "Queries: 1 added, 1 removed\n  + Cerebras wafer yield last 18 months\n  - Cerebras risks problems strike lawsuit investigation last 18 months" in output
     assert f"Sources: 0 added, 1 removed\n  - {report.sources[-1].url}" in output
     assert output.endswith("Analysis: unchanged\n")
 
@@ -79,7 +79,7 @@ def test_json_output_for_tooling(draft):
     impact = next(c for c in findings["changed"] if "impact" in c["changes"])
     raised = report.findings[RAISED].impact.value
     assert impact["changes"]["impact"] == {"old": raised, "new": "Low" if raised == "High" else "High"}
-    assert result["queries"] == {"added": ["Cerebras wafer yield last 18 months"], "removed": ["Cerebras analyst skepticism risks last 18 months"]}
+    assert result["queries"] == {"added": ["Cerebras wafer yield last 18 months"], "removed": ["Cerebras risks problems strike lawsuit investigation last 18 months"]}
     assert result["sources"] == {"added": [], "removed": [report.sources[-1].url]}
     assert result["analysis_changed"] is False
 

@@ -12,6 +12,7 @@ from pipeline.drafts.files import parse_report, parse_text, read_draft
 from pipeline.errors import UsageError
 from pipeline.inputs import MAX_INPUT_BYTES
 from pipeline.models import Impact
+from pipeline.report.formatting import inline
 from pipeline.report.render import render_markdown
 from pipeline.report.structure import DraftError
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE
@@ -173,7 +174,7 @@ def test_empty_values_render_without_a_stray_space_or_period(draft):
     findings = markdown[markdown.index("**Key Findings:**") : markdown.index("**Contradictions and Gaps:**")]
     assert f"    *   **Date:**\n    *   **Source:**\n    *   **Impact:** {first.impact.value}.\n    *   **Consensus Check:**\n" in findings
     assert f"    *   **Consensus Check:** {first.consensus}.\n" in findings  # a label without a rationale
-    assert f"    *   **Consensus Check:** . {first.consensus_rationale}" in findings  # the '. ' marks where a missing label ends
+    assert f"    *   **Consensus Check:** . {inline(first.consensus_rationale)}" in findings  # the '. ' marks where a missing label ends
     assert render_markdown(parse_report(markdown)) == markdown
 
 

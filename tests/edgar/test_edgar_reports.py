@@ -76,7 +76,7 @@ def test_a_429_that_does_not_clear_is_a_failed_search_and_the_corpus_still_stand
     assert result.exit_code == 3  # written, partial
     failed = [gap for gap in report["gaps"] if gap["kind"] == "failure"]
     assert len(failed) == 1 and "rate limiting (HTTP 429) after 2 tries" in failed[0]["text"]
-    assert edgar.paths().count("/submissions/CIK0001045810.json") == 2  # max_retries = 1
+    assert edgar.paths().count("/submissions/CIK0001045810.json") == 4  # max_retries = 1, in each of the two search rounds
     assert {source["kind"] for source in report["sources"]} == {"corpus"}
 
 
@@ -86,7 +86,7 @@ def test_a_403_says_to_check_the_user_agent(tmp_path, edgar):
     assert result.exit_code == 3
     failed = next(gap for gap in report["gaps"] if gap["kind"] == "failure")
     assert "HTTP 403" in failed["text"] and "sec_user_agent" in failed["text"]
-    assert edgar.paths() == ["/files/company_tickers.json"]  # refused once: not retried
+    assert edgar.paths() == ["/files/company_tickers.json"] * 2  # refused at once in each search round: not retried
 
 
 def test_a_filing_over_the_size_cap_is_skipped_and_said(tmp_path, edgar, monkeypatch):

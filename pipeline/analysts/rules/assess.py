@@ -148,9 +148,11 @@ def _is_primary(source: Source, entities: list[str]) -> bool:
 
 
 def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
-    """Each document's strongest claim; of those, the strongest, making sure each named company is
-    represented. Another document's statement of a chosen claim is its corroboration, not a new finding."""
-    ranked = sorted(candidates, key=lambda c: (-c.score, -len(c.figures), -c.evidence.score))
+    """Each document's strongest claim; of those, the strongest (then the more widely stated), making sure
+    each named company is represented. Another document's statement of a chosen claim is its
+    corroboration, not a new finding."""
+    stated = _publishers_stating(candidates)
+    ranked = sorted(candidates, key=lambda c: (-c.score, -stated[id(c)], -len(c.figures), -c.evidence.score))
     leaders: dict[tuple[str, str], Candidate] = {}
     for candidate in ranked:
         leaders.setdefault(candidate.document, candidate)
@@ -170,6 +172,20 @@ def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
         if len(chosen) < MAX_FINDINGS and new_claim(candidate):
             chosen.append(candidate)
     return chosen
+
+
+def _publishers_stating(candidates: list[Candidate]) -> dict[int, int]:
+    """How many publishers state each candidate's claim among the candidates, a tie-breaker for ranking."""
+    by_figure: dict[str, list[Candidate]] = {}
+    for candidate in candidates:  # only candidates sharing a figure (or none) can state the same claim
+        principal = candidate.claim.principal
+        by_figure.setdefault(principal.quantity.key if principal else "", []).append(candidate)
+    counts: dict[int, int] = {}
+    for group in by_figure.values():
+        for candidate in group:
+            counts[id(candidate)] = len({other.evidence.source.publisher_key for other in group
+                                         if other is candidate or states_same(candidate.claim, other.claim)})
+    return counts
 
 
 def _finding(candidate: Candidate, entities: Entities, passages: list[Evidence], reach: str) -> Finding:
