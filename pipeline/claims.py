@@ -395,8 +395,8 @@ def _nearest(pattern: re.Pattern, text: str, at: int | None, unless: re.Pattern 
 def _same_period(a: tuple[str, str], b: tuple[str, str]) -> bool:
     """Periods that don't exclude each other: each part is the same wherever both texts state it (a year
     named relative to the text, "this year", could be any)."""
-    a, b = tuple("" if part in _RELATIVE else part for part in a), tuple("" if part in _RELATIVE else part for part in b)
-    return all(x == y or not x or not y for x, y in zip(a, b)) or (a[1] == b[1] and "FY" in (a[0], b[0]) and "" in (a[0], b[0]))
+    known = [("" if x in _RELATIVE else x, "" if y in _RELATIVE else y) for x, y in zip(a, b)]
+    return all(x == y or not x or not y for x, y in known) or (a[1] == b[1] and "FY" in (a[0], b[0]) and "" in (a[0], b[0]))
 
 
 def measure_words(sentence: str, fact: Fact) -> list[str]:

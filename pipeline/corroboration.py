@@ -66,18 +66,64 @@ def claim_of(snippet: str, companies: list[str]) -> Claim | None:
     return next((c for c in claims if c.facts), claims[0] if claims else None)
 
 
-def corroborate(snippet: str, cited: Evidence, evidence: Iterable[Evidence], companies: list[str], reach: str) -> Corroboration:
+def corroborate(
+    snippet: str, cited: Evidence, evidence: Iterable[Evidence], companies: list[str], reach: str,
+    linked: Iterable[Evidence] = (),
+) -> Corroboration:
     """The publishers in ``evidence`` that state what ``snippet`` (quoted from ``cited``) states, and the
     consensus they make. ``reach`` says how far the searches looked, for the rationale ("the 14
-    publishers the searches reached")."""
+    publishers the searches reached"). ``linked`` are passages a model says state it too: each counts
+    when it holds mechanically (``holds_link``)."""
     claim = claim_of(snippet, companies)
     carriers = [Carrier(cited, claim)] if claim else []
     if claim is not None:
-        carriers += _carriers(claim, cited, evidence, companies)
+        found = _carriers(claim, cited, evidence, companies)
+        known = {c.source.publisher_key for c in found} | {cited.source.publisher_key}
+        for item in linked:
+            stated = holds_link(claim, item, companies)
+            if stated is not None and item.source.publisher_key not in known:
+                known.add(item.source.publisher_key)
+                found.append(Carrier(item, stated))
+        carriers += found
     groups = _independent(carriers) if carriers else [[Carrier(cited, Claim(snippet, 0, 0, frozenset(), (), frozenset()))]]
     label, rationale = _consensus(groups, claim, reach)
     sources = list({c.source.url: c.source for group in groups for c in group}.values())
     return Corroboration(sources, len(groups), label, rationale)
+
+
+def holds_link(claim: Claim, item: Evidence, companies: list[str]) -> Claim | None:
+    """The sentence of ``item`` that states ``claim`` as a model said it does, if the link holds: it names
+    the claim's companies and states its figure in any written form (for a claim without figures, its
+    words); a looser test than the tool's own matching, since a reader proposed the link."""
+    fact = claim.principal
+    for theirs in read_claims(item.text, companies, item.source.title):
+        if not claim.companies & (theirs.companies | theirs.context):
+            continue
+        if fact is None and states_same(claim, theirs):
+            return theirs
+        if fact is not None and any(f.quantity.same_value(fact.quantity) for f in theirs.facts):
+            return theirs
+    return None
+
+
+def contradiction_in(claim: Claim, item: Evidence, companies: list[str]) -> tuple[str, str, Claim] | None:
+    """What ``item`` says against ``claim`` as a model said it does, if that holds: a sentence naming the
+    claim's companies that gives the same kind of figure of the same measure another value, or calls its
+    event by an opposing name. Returns what the claim says, what the passage says, and its sentence."""
+    fact = claim.principal
+    for theirs in read_claims(item.text, companies, item.source.title):
+        if not claim.companies & theirs.companies:
+            continue
+        for other in theirs.facts:
+            if fact is None:
+                break
+            same_measure = fact.quantity.unit == other.quantity.unit and (fact.measures & other.measures)
+            if same_measure and not fact.quantity.same_value(other.quantity):
+                return fact.text, other.text, theirs
+        names = opposed_accounts(claim, theirs)
+        if names is not None:
+            return names[0], names[1], theirs
+    return None
 
 
 def _carriers(claim: Claim, cited: Evidence, evidence: Iterable[Evidence], companies: list[str]) -> list[Carrier]:

@@ -129,7 +129,8 @@ def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], re
     update: dict = {"event_date": claim.event_date(request.as_of) if claim else None}
     cited = next((e for e in evidence if e.source.url == finding.sources[0].url and finding.snippet in e.text), None)
     if finding.verified and cited is not None:
-        carried = corroborate(finding.snippet, cited, evidence, companies, reach)
+        linked = [e for e in evidence if e.source.url in finding.linked]
+        carried = corroborate(finding.snippet, cited, evidence, companies, reach, linked)
         rationale = carried.rationale + _disputed(claim, conflicts)
         update |= {"sources": carried.sources, "consensus": carried.consensus.value, "consensus_rationale": rationale,
                    "corroboration": carried.publishers}

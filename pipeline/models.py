@@ -301,6 +301,10 @@ class Finding(Model):
     event_date: date | None = Field(
         default=None, exclude_if=_unset, description="the day the snippet dates its event to, where it says"
     )
+    linked: list[str] = Field(
+        default_factory=list, exclude_if=_unset,
+        description="URLs of passages a model said state this claim too; each counts only if checked to",
+    )
     verified: bool = Field(default=True, description="the snippet is verbatim from a cited source")
     status: str | None = Field(
         default=None, exclude_if=_unset, description="set by refresh: new, or its source no longer found"

@@ -170,7 +170,9 @@ def _second_round(
         read_in_full = {item.query for item in read.evidence}
         results = with_follow_up(results, read)
     targeted = {q.text for q in follow_up if q.angle == CORROBORATE} | read_in_full
+    proposed = assessment.conflicts  # an analyst's own, already checked against the evidence
     assessment, results, conflicts = judged(request, assessment, results, targeted)
+    conflicts += [gap for gap in proposed if gap.title not in {c.title for c in conflicts}]
     return _labelled(assessment).model_copy(update={"conflicts": conflicts}), results
 
 

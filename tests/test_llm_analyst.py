@@ -72,7 +72,7 @@ def _evidence(text: str, publisher: str, published: date | None = date(2026, 11,
 def _finding(evidence_id="E1", quote="Cerebras served Llama 4 Maverick at 2,522 tokens per second.", **extra) -> dict:
     return {
         "evidence_id": evidence_id, "quote": quote,
-        "impact": extra.pop("impact", "High"), "impact_rationale": "Benchmark against Blackwell.",
+        "impact": extra.pop("impact", "High"), "impact_rationale": "Benchmark against Blackwell.", **extra,
     }
 
 
@@ -120,6 +120,27 @@ def test_assess_verifies_quotes_and_links_corroborating_sources():
     assert verified.date_label == "November 1, 2026"
     assert not unverified.verified and unverified.snippet.startswith("Cerebras is ten times")
     assert [g.title for g in assessment.omissions] == ["Unusable assessments"]
+
+
+def test_the_model_proposes_links_and_only_those_that_hold_count():
+    """The model may say which passages state a finding's claim too, or contradict it. A link counts when
+    the passage names the claim's company and states its figure (in another written form here, which the
+    tool's own matching reads as a speed without the words "tokens per second"); a contradiction when it
+    gives the same measure another value. A link to a passage without the figure is refused."""
+    results = SearchResults(evidence=[
+        _evidence(PASSAGE, "Wire"),
+        _evidence("In the Artificial Analysis run Cerebras came in at 2522 per second on Maverick.", "Bench"),
+        _evidence("Cerebras is popular with developers.", "Blog"),
+        _evidence("Cerebras served Llama 4 Maverick at 1,900 tokens per second, a trade paper found.", "Trade Paper"),
+    ])
+    reply = json.dumps({"findings": [_finding(also_stated_in=["E2", "E3"], contradicted_by=["E4", "E3"])]})
+    assessment = LLMAnalyst(FakeChatModel({"assess": [reply]})).assess(make_request(), results)
+    (finding,) = assessment.findings
+    assert [s.publisher for s in finding.sources] == ["Wire", "Bench"] and finding.consensus == "Emerging"
+    assert finding.linked == ["https://bench.example/"]
+    (conflict,) = assessment.conflicts
+    assert conflict.kind.value == "contradiction" and "2,522 tokens per second" in conflict.text and "1,900" in conflict.text
+    assert "Trade Paper" in conflict.text and "Wire" in conflict.text
 
 
 def test_evidence_is_fenced_data_and_cannot_close_its_fence():

@@ -22,7 +22,7 @@ from pipeline.analysts.llm.responses import (
     SynthesisResponse,
 )
 from pipeline.baseline import distinct_claims
-from pipeline.corroboration import corroborate, reach_of
+from pipeline.corroboration import Conflict, Side, claim_of, contradiction_in, corroborate, reach_of
 from pipeline.entities import find_entities
 from pipeline.errors import GroundbriefError, ModelCallError, ModelOutputError
 from pipeline.models import (
@@ -203,6 +203,7 @@ class _Judged:
     def __init__(self, request: ResearchRequest, evidence: list[Evidence]):
         self.request, self.evidence = request, evidence
         self.findings: list[Finding] = []
+        self.conflicts: list[Gap] = []
         self.discarded = 0
         self.failed: list[Gap] = []
 
@@ -214,12 +215,15 @@ class _Judged:
                 self.discarded += 1
             else:
                 self.findings.append(finding)
+                self.conflicts += proposed_conflicts(assessed, by_id, finding, find_entities(self.request).all)
 
     def assessment(self, omitted: list[int], context: int) -> Assessment:
         findings = _merge_repeats(self.findings)
         findings.sort(key=lambda f: (_IMPACT_ORDER[f.impact], not f.verified))
         omissions = _omissions(self.evidence, omitted, self.discarded, context, findings[MAX_FINDINGS:])
-        return Assessment(findings=findings[:MAX_FINDINGS], omissions=self.failed + omissions, partial=bool(self.failed))
+        conflicts = list({gap.title + gap.text: gap for gap in self.conflicts}.values())
+        return Assessment(findings=findings[:MAX_FINDINGS], omissions=self.failed + omissions, conflicts=conflicts,
+                          partial=bool(self.failed))
 
 
 def _synthesis(reply: SynthesisResponse | AssessAndSynthesizeResponse) -> Synthesis:
@@ -300,8 +304,10 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
         return None
     verbatim = locate_quote(assessed.quote, cited.text)
     verified = verbatim is not None and cited.verified
+    linked: list[Evidence] = []
     if verbatim is not None and verified:
-        carried = corroborate(verbatim, cited, evidence, find_entities(request).all, reach_of(evidence, "retrieved"))
+        linked = [by_id[i] for i in assessed.also_stated_in if i in by_id and by_id[i] is not cited]
+        carried = corroborate(verbatim, cited, evidence, find_entities(request).all, reach_of(evidence, "retrieved"), linked)
         sources, consensus, consensus_rationale, publishers = carried.sources, carried.consensus, carried.rationale, carried.publishers
     else:
         label = cited.source.publisher or cited.source.domain
@@ -317,7 +323,28 @@ def _to_finding(assessed, by_id: dict[str, Evidence], request: ResearchRequest, 
         consensus_rationale=consensus_rationale,
         corroboration=publishers,
         verified=verified,
+        linked=list(dict.fromkeys(item.source.url for item in linked if item.source.url in {s.url for s in sources})),
     )
+
+
+def proposed_conflicts(assessed, by_id: dict[str, Evidence], finding: Finding, companies: list[str]) -> list[Gap]:
+    """The contradictions a model proposed for a finding, as gaps, each only if it holds mechanically:
+    the passage names the claim's companies and gives its figure another value, or its event another
+    name. The wording is the tool's (``pipeline.corroboration``)."""
+    cited = by_id.get(assessed.evidence_id)
+    claim = claim_of(finding.snippet, companies) if finding.verified else None
+    if cited is None or claim is None:
+        return []
+    gaps: list[Gap] = []
+    for item in (by_id[i] for i in assessed.contradicted_by if i in by_id):
+        said = contradiction_in(claim, item, companies)
+        if said is None or item.source.publisher_key == cited.source.publisher_key:
+            continue
+        mine, theirs, sentence = said
+        kind = "figures" if any(ch.isdigit() for ch in mine) else "characterization"
+        sides = (Side(mine, finding.snippet, (cited.source,)), Side(theirs, sentence.text, (item.source,)))
+        gaps.append(Conflict(kind, claim.companies, "one claim in two accounts", sides, (claim, sentence)).as_gap())
+    return gaps
 
 
 def _merge_repeats(findings: list[Finding]) -> list[Finding]:

@@ -46,6 +46,10 @@ class AssessedFinding(BaseModel):
     quote: Quote
     impact: Literal["High", "Medium", "Low"]
     impact_rationale: Reason
+    # Proposals only: a link counts when the passage is checked to name the claim's companies and its
+    # figure (``pipeline.analysts.llm.analyst``); the Consensus and conflict wording is the tool's.
+    also_stated_in: list[str] = Field(default_factory=list, max_length=20)
+    contradicted_by: list[str] = Field(default_factory=list, max_length=20)
 
 
 class AssessResponse(BaseModel):
