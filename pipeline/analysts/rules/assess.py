@@ -10,6 +10,8 @@ Consensus counts the independent publishers among the evidence that state the sa
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from pipeline.analysts.rules import signals
@@ -101,11 +103,13 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     snippet, source = candidate.snippet, candidate.evidence.source
     if candidate.figures:
         candidate.signals.append(f"quantified claim ({', '.join(f.text for f in candidate.figures[:3])})")
-    if entities.focus and entities.focus in candidate.entities:
-        compared = signals.comparison_words(snippet)
-        how = _figures_compared(candidate, entities.focus) or ", ".join(compared[:2])
+    if entities.focus and entities.focus in candidate.entities and len(candidate.entities) > 1:
+        measured = _figures_compared(candidate, entities.focus)
+        how = measured or ", ".join(signals.comparison_words(snippet)[:2])
         if how:
             candidate.signals.append(f"direct comparison with {entities.focus} ({how})")
+        if measured:  # a head-to-head measurement answers a "vs" question more directly than any word can
+            candidate.signals.append("like-for-like figures for both")
     commercial = signals.commercial_words(snippet)
     if commercial:
         candidate.signals.append(f"commercial traction ({', '.join(commercial[:3])})")
@@ -119,7 +123,7 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     if when and 0 <= (request.as_of - when).days <= RECENT_DAYS:
         dated = "" if source.published else "the event, as the text dates it: "
         candidate.signals.append(f"recent ({dated}{format_date(when)})")
-    if _is_primary(source, candidate.entities):
+    if _is_primary(source, candidate.entities, snippet):
         candidate.signals.append(f"primary source ({source.publisher or source.domain})")
     candidate.score = len(candidate.signals)
 
@@ -135,13 +139,16 @@ def _figures_compared(candidate: Candidate, focus: str) -> str:
     return ""
 
 
-def _is_primary(source: Source, entities: list[str]) -> bool:
-    """Company's own channel, a press wire or a regulatory filing, rather than commentary about it
-    (a summary of a filing "as cited" by the press is commentary)."""
+def _is_primary(source: Source, entities: list[str], snippet: str) -> bool:
+    """Company's own channel, a press wire, a regulatory filing, or a publisher stating what it measured
+    itself ("Artificial Analysis measured…" on its own page), rather than commentary about it (a summary
+    of a filing "as cited" by the press is commentary)."""
     publisher = (source.publisher or "").lower()
     if "as cited" in publisher:
         return False
     if publisher in signals.WIRE_SERVICES or source.domain in signals.PRIMARY_DOMAINS:
+        return True
+    if publisher and re.search(rf"(?i)^(?:\W*\w+\W+){{0,3}}{re.escape(publisher)}\b", snippet):
         return True
     names = [alias.lower() for e in entities for alias in aliases(e)]
     return any(name in publisher or source.domain.startswith(name.replace(" ", "") + ".") for name in names)
