@@ -6,15 +6,18 @@ Prints a markdown table of medians measured in this one run: the time to read an
 (``read_draft`` then ``check_draft``, what the command does after Python starts) at each size, the
 time per finding, and the ratio of each size's time to the smallest size's, beside the ratio of
 their sizes (linear growth keeps the two close; quadratic growth makes the first the square of the
-second). The drafts are synthetic, rendered by the real template and written with the ``.json``
-beside them: N findings of about 20 words, no two the same claim, most stating a figure, citing one
-or two of N/5 sources, so every lookup the check makes (recorded findings, sources by name,
-repeated claims) works over thousands of entries.
+second). The same is measured with Python's garbage collector paused: its full collections walk
+every live object, so they grow with the draft by themselves. The drafts are synthetic, rendered by the real template and written with the ``.json``
+beside them: N findings of about 20 words, most stating a figure, citing one or two of N/5 sources,
+so every lookup the check makes (recorded findings, sources by name, repeated claims) works over
+thousands of entries. Every hundredth finding repeats an earlier one, lightly edited: the errors
+column shows the check finding each of them (N/100).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -44,10 +47,12 @@ def synthetic_draft(findings: int, folder: Path, seed: int = 7) -> Path:
         figure = f" of {rng.randint(2, 900)} units in quarter {n}" if rng.random() < 0.8 else ""
         return f"Vendor {n} reported {' '.join(rng.choice(WORDS) for _ in range(12))}{figure}."
 
-    made = []
+    made: list[Finding] = []
     for n in range(findings):
         cited = rng.sample(sources, k=min(len(sources), rng.choice((1, 2))))
-        made.append(Finding(snippet=sentence(n), date_label="May 3, 2026", source_label=", ".join(s.publisher for s in cited),
+        # Every hundredth finding repeats one 37 earlier, lightly edited: the check must still find it.
+        snippet = made[n - 37].snippet.replace("reported", "said").upper() if n % 100 == 99 else sentence(n)
+        made.append(Finding(snippet=snippet, date_label="May 3, 2026", source_label=", ".join(s.publisher for s in cited),
                             sources=cited, impact=rng.choice(list(Impact)), impact_rationale="It bears on the comparison.",
                             consensus="Overlooked", consensus_rationale="One publisher carries it."))
     report = Report(
@@ -81,12 +86,17 @@ def main() -> None:
             check_seconds(draft)  # warm: imports and the figure reader's rules load once
             timed = [check_seconds(draft) for _ in range(args.runs)]
             median = statistics.median(seconds for seconds, _ in timed)
-            base = base or (size, median)
+            gc.disable()
+            paused = statistics.median(check_seconds(draft)[0] for _ in range(args.runs))
+            gc.enable()
+            base = base or (size, median, paused)
             rows.append(f"| {size:,} | {draft.stat().st_size / 1e6:.1f} MB | {timed[0][1]} | {median:.2f} s | "
-                        f"{median / size * 1000:.2f} ms | {median / base[1]:.1f} (sizes {size / base[0]:.1f}) |")
+                        f"{median / size * 1000:.2f} ms | {median / base[1]:.1f} | {paused:.2f} s | "
+                        f"{paused / base[2]:.1f} | {size / base[0]:.1f} |")
     print(f"`groundbrief check` on synthetic drafts, Python {sys.version.split()[0]}, median of {args.runs} runs\n")
-    print("| findings | draft | errors | median read + check | per finding | time ratio (size ratio) |")
-    print("|---|---|---|---|---|---|")
+    print("| findings | draft | errors | median read + check | per finding | time ratio | "
+          "median, garbage collector paused | its ratio | size ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

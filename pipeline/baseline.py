@@ -60,7 +60,7 @@ class ClaimIndex(Generic[T]):
     go unnoticed, but a different claim is never reported as a repeat.
     """
 
-    MAX_CANDIDATES = 64
+    MAX_CANDIDATES = 32
 
     def __init__(self) -> None:
         self._by_text: dict[str, tuple[int, T]] = {}

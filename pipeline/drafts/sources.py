@@ -73,6 +73,9 @@ class SourceIndex:
                 named = self._answering(name)
                 if named:
                     break
+            if not named and "," in name:  # parentheses paired across two names: "Acme (, ) Beta" is "Acme (" and ") Beta"
+                pieces[start:end] = [piece.strip() for piece in name.split(",") if piece.strip()]
+                continue
             found.append((name, named))
             start = end
         return found
