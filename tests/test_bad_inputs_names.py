@@ -59,11 +59,10 @@ def _bytes_in_topic(text: str) -> str:
     return json.dumps(data).replace("--", "-\\u002d")
 
 
-def _templates(body: str) -> dict[str, str | bytes]:
-    return {"tpl/report.md.j2": body}
-
-
-TEMPLATE = generate("Cerebras vs NVIDIA", "--templates", "{work}/tpl")
+def _template(name: str, message: str, body: str) -> Case:
+    """A report template of ``body``, whose run fails with ``message`` (its line and what went over)."""
+    return Case(f"template {name}", generate("Cerebras vs NVIDIA", "--templates", "{work}/tpl"), 1,
+                f"report.md.j2, {message}", files={"tpl/report.md.j2": body})
 
 CASES = [
     # Topics, hints and focus from the command line, with bytes that aren't UTF-8 or nothing visible.
@@ -100,25 +99,22 @@ CASES = [
          "the groundbrief metadata comment is damaged (Exceeds the limit (4300 digits)",
          setup=_draft_metadata(lambda text: '{"n": ' + "9" * 5000 + "}")),
     # Report templates and prompts that would run without end or build more than memory holds.
-    Case("template multiplying a string by 3 billion", TEMPLATE, 1, "report.md.j2, line 2: the template would build a string "
-         "of 3,000,000,000 characters", files=_templates("ok\n{{ 'x' * 3000000000 }}\n")),
-    Case("template with nested range loops", TEMPLATE, 1, "report.md.j2, line 2: the template takes more than 2,000,000 steps",
-         files=_templates("ok\n{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}\n")),
-    Case("template that includes itself", TEMPLATE, 1, "report.md.j2, line 2: it includes or calls itself without end",
-         files=_templates("ok\n{% include 'report.md.j2' %}\n")),
-    Case("template with a recursive macro", TEMPLATE, 1, "report.md.j2, line 1: it includes or calls itself without end",
-         files=_templates("{% macro again(n) %}{{ again(n) }}{% endmacro %}\n{{ again(1) }}\n")),
-    Case("template doubling a string in a loop", TEMPLATE, 1, "report.md.j2, line 2: the template would build a string",
-         files=_templates("{% set ns = namespace(text='x') %}\n{% for i in range(64) %}{% set ns.text = ns.text ~ ns.text %}"
-                          "{% endfor %}\n")),
-    Case("template raising 9 to a huge power", TEMPLATE, 1, "report.md.j2, line 1: the template would compute a number",
-         files=_templates("{{ 9 ** 99999999 }}\n")),
-    Case("template writing without end into a block", TEMPLATE, 1, "report.md.j2, line 1: the template writes more than",
-         files=_templates("{% set text %}{% for i in range(99999) %}{{ 'x' * 10000 }}{% endfor %}{% endset %}{{ text }}\n")),
-    Case("template printing a list that holds a list a thousand times", TEMPLATE, 1, "report.md.j2, line 2: the template would build",
-         files=_templates("{% set row = ['x' * 100000] * 1000 %}\n{{ [row] * 1000 }}\n")),
-    Case("template padding to a billion characters", TEMPLATE, 1, "report.md.j2, line 1: the template would build a string of "
-         "1,000,000,000 characters", files=_templates("{{ report.request.question | center(1000000000) }}\n")),
+    _template("multiplying a string by 3 billion", "line 2: the template would build a string of 3,000,000,000 characters",
+              "ok\n{{ 'x' * 3000000000 }}\n"),
+    _template("with nested range loops", "line 2: the template takes more than 2,000,000 steps",
+              "ok\n{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}\n"),
+    _template("that includes itself", "line 2: it includes or calls itself without end", "ok\n{% include 'report.md.j2' %}\n"),
+    _template("with a recursive macro", "line 1: it includes or calls itself without end",
+              "{% macro again(n) %}{{ again(n) }}{% endmacro %}\n{{ again(1) }}\n"),
+    _template("doubling a string in a loop", "line 2: the template would build a string",
+              "{% set ns = namespace(text='x') %}\n{% for i in range(64) %}{% set ns.text = ns.text ~ ns.text %}{% endfor %}\n"),
+    _template("raising 9 to a huge power", "line 1: the template would compute a number", "{{ 9 ** 99999999 }}\n"),
+    _template("writing without end into a block", "line 1: the template writes more than",
+              "{% set text %}{% for i in range(99999) %}{{ 'x' * 10000 }}{% endfor %}{% endset %}{{ text }}\n"),
+    _template("printing a list that holds a list a thousand times", "line 2: the template would build",
+              "{% set row = ['x' * 100000] * 1000 %}\n{{ [row] * 1000 }}\n"),
+    _template("padding to a billion characters", "line 1: the template would build a string of 1,000,000,000 characters",
+              "{{ report.request.question | center(1000000000) }}\n"),
     Case("prompt multiplying a string by 3 billion, on a dry run",
          generate("Cerebras vs NVIDIA", "--model", "gemini", "--dry-run", "--prompts", "{work}/p"), 1,
          "expand.md.j2, line 1: the template would build a string", files={"p/expand.md.j2": "{{ 'x' * 3000000000 }}\n"}),
