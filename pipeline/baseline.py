@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pipeline.controls import printable
 from pipeline.models import Baseline, Gap, Report
@@ -41,10 +41,66 @@ def finding_key(snippet: str) -> str:
 def same_claim(a: str, b: str) -> bool:
     """Whether two snippets state the same claim: equal, or one is a light edit of the other with the
     same figures (revenue of $136m and of $212m are two claims, however alike the sentences)."""
+    return _same_claim_text(claim_text(a), claim_text(b))
+
+
+def _same_claim_text(a: str, b: str) -> bool:
     from rapidfuzz import fuzz  # imported here: rendering imports this module and needs no fuzzy matching
 
-    a, b = claim_text(a), claim_text(b)
     return a == b or (_NUMBER.findall(a) == _NUMBER.findall(b) and fuzz.ratio(a, b) >= _SAME_CLAIM)
+
+
+class ClaimIndex(Generic[T]):
+    """The claims of a long list, so that finding the earlier claim a snippet repeats takes time that
+    doesn't grow with the list (``groundbrief check`` on a draft of thousands of findings).
+
+    A repeat is found by its key at once. A light edit (``same_claim``) is looked for among the
+    earlier claims that state the same figures and share a pair of neighbouring words with it, rarest
+    pairs first, comparing at most ``MAX_CANDIDATES``: among thousands of look-alikes a light edit may
+    go unnoticed, but a different claim is never reported as a repeat.
+    """
+
+    MAX_CANDIDATES = 32
+
+    def __init__(self) -> None:
+        self._by_text: dict[str, tuple[int, T]] = {}
+        self._by_anchor: dict[tuple[str, ...], list[tuple[int, str, T]]] = {}
+
+    def add(self, snippet: str, item: T) -> T | None:
+        """Record ``item`` under ``snippet``; return the first earlier item stating the same claim."""
+        text = claim_text(snippet)
+        anchors = _anchors(text)
+        earlier = self._earlier(text, anchors)
+        position = len(self._by_text)
+        self._by_text.setdefault(text, (position, item))
+        for anchor in anchors:
+            self._by_anchor.setdefault(anchor, []).append((position, text, item))
+        return earlier
+
+    def _earlier(self, text: str, anchors: set[tuple[str, ...]]) -> T | None:
+        from rapidfuzz import fuzz
+
+        if text in self._by_text:
+            return self._by_text[text][1]
+        postings = sorted((self._by_anchor[anchor] for anchor in anchors if anchor in self._by_anchor), key=len)
+        compared: set[int] = set()
+        matches = []
+        for position, other, item in (entry for posting in postings for entry in posting):
+            if len(compared) == self.MAX_CANDIDATES:
+                break
+            if position not in compared:
+                compared.add(position)
+                if fuzz.ratio(other, text, score_cutoff=_SAME_CLAIM):  # the anchor holds the figures: they are the same
+                    matches.append((position, item))
+        return min(matches, key=lambda match: match[0])[1] if matches else None
+
+
+def _anchors(text: str) -> set[tuple[str, ...]]:
+    """The figures a claim states (all of them, so two claims sharing an anchor state the same ones)
+    with each pair of its neighbouring words: a light edit keeps most pairs."""
+    figures = " ".join(_NUMBER.findall(text))
+    words = text.split()
+    return {(figures, *words[i : i + 2]) for i in range(max(1, len(words) - 1))}
 
 
 def distinct_claims(items: list[T], snippet_of: Callable[[T], str]) -> list[T]:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.controls import has_text, one_line, printable
+from pipeline.controls import escaped, has_text, has_undecodable, one_line, printable
 
 #: Bumped when the JSON or the hidden markdown metadata changes incompatibly.
 SCHEMA_VERSION = 1
@@ -100,6 +100,14 @@ class EarningsEvent(Model):
     report_date: date
 
 
+def _decodable(value: str, what: str) -> str:
+    """``value`` if it is text: bytes that aren't UTF-8 (from the command line or a draft's metadata)
+    are refused, not guessed at, naming the value with those bytes shown as ``\\xff``."""
+    if has_undecodable(value):
+        raise ValueError(f"the {what} '{escaped(value)}' is not UTF-8 text: check the encoding of the terminal or file it came from")
+    return value
+
+
 class ResearchRequest(Model):
     """What the analyst asked for; the example's title line is one such request."""
 
@@ -119,7 +127,7 @@ class ResearchRequest(Model):
     @field_validator("question")
     @classmethod
     def _question_is_usable(cls, value: str) -> str:
-        value = one_line(value)
+        value = one_line(_decodable(value, "topic"))
         if not value:
             raise ValueError("the topic is empty: give a question, e.g. \"Cerebras vs NVIDIA\"")
         if not any(char.isalpha() for char in value):
@@ -131,12 +139,12 @@ class ResearchRequest(Model):
     @field_validator("focus")
     @classmethod
     def _blank_focus_is_none(cls, value: str | None) -> str | None:
-        return one_line(value) or None if value is not None else None
+        return one_line(_decodable(value, "focus")) or None if value is not None else None
 
     @field_validator("source_hints", "keywords")
     @classmethod
     def _shown_as_text(cls, values: list[str]) -> list[str]:
-        return [shown for shown in map(one_line, values) if shown]
+        return [shown for value in values if (shown := one_line(_decodable(value, "source hint or keyword")))]
 
     @model_validator(mode="after")
     def _fits(self) -> ResearchRequest:

@@ -45,6 +45,15 @@ def parse_window(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(str(error)) from None
 
 
+def named_in_report(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A folder the report records by name (the corpus, the templates): the name must be text."""
+    from pipeline.controls import escaped, has_undecodable
+
+    if value is not None and has_undecodable(str(value)):
+        raise click.BadParameter(f"'{escaped(value)}' is not UTF-8 text, and the report records this folder by name: rename it")
+    return value
+
+
 def _apply(command: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         command = option(command)
@@ -74,13 +83,13 @@ def research_options(*, defaults: bool = True, unset: str = "as the draft was ma
                      "filings; needs sec_user_agent in settings), a plugin's kind, or several at once: corpus,edgar.  "
                      "[default: web for a Gemini model without --corpus, else corpus]"),
             click.option(
-                "--corpus", type=click.Path(path_type=Path, readable=False), help="Folder of .md/.txt/.html documents to search.  "
+                "--corpus", type=click.Path(path_type=Path, readable=False), callback=named_in_report, help="Folder of .md/.txt/.html documents to search.  "
                 + ("[default: the sample corpus]" if defaults else unset.strip())),
             click.option(
                 "--prompts", type=click.Path(path_type=Path, file_okay=False),
                 help="Folder of prompt templates (expand.md.j2, search.md.j2, …) that replace the built-in ones."),
             click.option(
-                "--templates", type=click.Path(path_type=Path, file_okay=False),
+                "--templates", type=click.Path(path_type=Path, file_okay=False), callback=named_in_report,
                 help="Folder whose report.md.j2 replaces the built-in template." + ("" if defaults else unset)),
             click.option("--no-cache", is_flag=True, help="Recompute every stage instead of reusing cached results."),
         ])

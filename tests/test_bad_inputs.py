@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from pipeline.cli import groundbrief
 from tests.schedule.helpers import NVIDIA_WATCHLIST
@@ -197,6 +197,11 @@ EXISTING_REPORT = "# Research Query: Cerebras vs NVIDIA\n\nAn editor's draft tha
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_a_bad_input_is_one_error_line_and_changes_nothing(case: Case, work: Path, monkeypatch):
+    run_bad_input(case, work, monkeypatch)
+
+
+def run_bad_input(case: Case, work: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """Write the case's files, run it, and assert the promise: one error line, nothing changed."""
     for relative, content in case.files.items():
         path = work / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,6 +226,7 @@ def test_a_bad_input_is_one_error_line_and_changes_nothing(case: Case, work: Pat
         rest = [line for line in result.stderr.splitlines() if line != errors[0] and not line.startswith("warning:")]
         assert all(line.startswith("  line ") for line in rest), result.stderr
     assert snapshot(work) == before
+    return result
 
 
 def test_there_are_at_least_forty_cases():

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pipeline.baseline import baseline_of, finding_key, fold
 from pipeline.drafts.model import ParsedDraft, RequestOrigin
-from pipeline.drafts.sources import named_sources
+from pipeline.drafts.sources import SourceIndex
 from pipeline.models import (
     SAMPLE_CORPUS_LINK,
     Baseline,
@@ -72,12 +72,13 @@ class _Builder:
     def build(self) -> ParsedDraft:
         request, origin = self._request()
         sources = [source for entry in self.draft.sources if (source := self._source(entry))]
+        listed = SourceIndex(sources)
         parts: dict[str, Any] = dict(
             queries=[self._text(e) for e in self.draft.queries],
             sources=sources,
             analysis=[self._text(e) for e in self.draft.analysis],
             offered_analysis=[self._text(e) for e in self.draft.offered_analysis],
-            findings=[self._finding(block, sources) for block in self.draft.findings],
+            findings=[self._finding(block, listed) for block in self.draft.findings],
             gaps=[gap for entry in self.draft.gaps if (gap := self._gap(entry))],
             metadata=self._metadata(),
             baseline=self._baseline(),
@@ -248,9 +249,14 @@ class _Builder:
         return bool(self.hidden and url in self.hidden.publishers) or self._recorded_source(url) is not None
 
     def _recorded_source(self, url: str) -> Source | None:
-        return next((s for s in self.companion.sources if s.url == url), None) if self.companion else None
+        return self._recorded_sources.get(url)
 
-    def _finding(self, block: FindingBlock, sources: list[Source]) -> Finding | None:
+    @cached_property
+    def _recorded_sources(self) -> dict[str, Source]:
+        """The companion's sources by link (the first, if one is listed twice)."""
+        return {source.url: source for source in reversed(self.companion.sources)} if self.companion else {}
+
+    def _finding(self, block: FindingBlock, listed: SourceIndex) -> Finding | None:
         fields = block.fields
         impact = self._impact(block)
         if impact is None:
@@ -263,7 +269,7 @@ class _Builder:
             snippet=snippet,
             date_label=self._text(fields["Date"]) if "Date" in fields else "",
             source_label=source_label,
-            sources=recorded.sources if recorded else named_sources(source_label, sources),
+            sources=recorded.sources if recorded else listed.named(source_label),
             impact=impact[0],
             impact_rationale=impact[1],
             consensus=consensus,
@@ -274,10 +280,12 @@ class _Builder:
         )
 
     def _recorded_finding(self, snippet: str) -> Finding | None:
-        if self.companion is None:
-            return None
-        key = finding_key(snippet)
-        return next((f for f in self.companion.findings if finding_key(f.snippet) == key), None)
+        return self._recorded_findings.get(finding_key(snippet))
+
+    @cached_property
+    def _recorded_findings(self) -> dict[str, Finding]:
+        """The companion's findings by key (the first, if two share one), computed once for the draft."""
+        return {finding_key(f.snippet): f for f in reversed(self.companion.findings)} if self.companion else {}
 
     def _snippet(self, entry: Entry) -> tuple[str, bool]:
         raw = entry.text

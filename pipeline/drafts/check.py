@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 
 from pipeline.audit import Support, audit
-from pipeline.baseline import analysis_digest, same_claim
+from pipeline.baseline import ClaimIndex, analysis_digest
 from pipeline.drafts.model import ParsedDraft
-from pipeline.drafts.sources import unmatched_names
+from pipeline.drafts.sources import SourceIndex
 from pipeline.models import SAMPLE_CORPUS_LINK, ProseSection, is_safe_link
 from pipeline.report.labels import SECTIONS
-from pipeline.report.structure import Issue
+from pipeline.report.structure import FindingBlock, Issue
 
 REQUIRED_FIELDS = ("Snippet", "Date", "Source", "Impact", "Consensus Check")
 SECTION_ORDER = list(SECTIONS.values())
@@ -127,12 +127,13 @@ def _unlisted_sources(parsed: ParsedDraft) -> list[Issue]:
     sources' publishers (hidden metadata or the .json beside it); without them, links shown by domain
     or file name can't be told apart from publishers (``SEC filing (as cited)``), so only a warning."""
     known = parsed.request_origin != "inferred"
+    listed = SourceIndex(parsed.sources)
     issues = []
     for block, finding in zip(parsed.draft.findings, parsed.findings):
         entry = block.fields.get("Source")
         if finding is None or entry is None:
             continue
-        for name in unmatched_names(finding.source_label, parsed.sources):
+        for name in listed.unmatched(finding.source_label):
             message = f"source {name!r} is not listed under {SECTIONS['sources referenced']}"
             if known:
                 issues.append(_error(entry.line, "unlisted-source", message))
@@ -144,10 +145,9 @@ def _unlisted_sources(parsed: ParsedDraft) -> list[Issue]:
 
 def _duplicates(parsed: ParsedDraft) -> list[Issue]:
     issues = []
-    readable = [(block, finding) for block, finding in zip(parsed.draft.findings, parsed.findings) if finding]
-    for index, (block, finding) in enumerate(readable):
-        earlier = next((b for b, f in readable[:index] if same_claim(f.snippet, finding.snippet)), None)
-        if earlier is not None:
+    claims: ClaimIndex[FindingBlock] = ClaimIndex()
+    for block, finding in zip(parsed.draft.findings, parsed.findings):
+        if finding is not None and (earlier := claims.add(finding.snippet, block)) is not None:
             issues.append(_error(block.line, "duplicate-finding", f"this finding repeats the one on line {earlier.line}"))
     return issues
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -11,10 +10,14 @@ from pipeline.drafts.assemble import build
 from pipeline.drafts.check import structural_errors
 from pipeline.drafts.model import ParsedDraft
 from pipeline.errors import UsageError
-from pipeline.inputs import read_text_file
+from pipeline.inputs import MAX_INPUT_BYTES, load_json, read_text_file
 from pipeline.models import SCHEMA_VERSION, Report
 from pipeline.report.parse import parse_markdown
 from pipeline.report.structure import DraftError, Issue
+
+#: The largest ``.json`` read beside a draft: it holds every source and finding in full, about twice
+#: the size of the markdown (whose limit is ``MAX_INPUT_BYTES``).
+MAX_COMPANION_BYTES = 4 * MAX_INPUT_BYTES
 
 
 def parse_text(text: str, companion: Report | None = None) -> ParsedDraft:
@@ -74,9 +77,11 @@ def _companion(path: Path) -> tuple[Report | None, Issue | None]:
     if not path.is_file():
         return None, None
     try:
-        data = json.loads(read_text_file(path, "report JSON"))
-    except (UsageError, ValueError) as error:
+        data = load_json(read_text_file(path, "report JSON", max_bytes=MAX_COMPANION_BYTES), max_chars=MAX_COMPANION_BYTES)
+    except UsageError as error:
         return None, Issue(None, "warning", "companion", f"ignored {path.name}: {error}")
+    except ValueError as error:
+        return None, Issue(None, "warning", "companion", f"ignored {path.name}: it is damaged ({error})")
     version = data.get("metadata", {}).get("schema_version") if isinstance(data, dict) else None
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise UsageError(

@@ -39,36 +39,56 @@ def source_names(label: str) -> list[str]:
     return [name.strip() for name in names if name.strip()]
 
 
-def names(name: str, source: Source) -> bool:
-    return bool(_variants(name) & _source_variants(source))
+class SourceIndex:
+    """The listed sources by every name they answer to, built once for a draft, so that matching each
+    finding's Source line takes time that doesn't grow with how many sources are listed."""
 
+    #: Neighbouring pieces of a Source line tried as one name (``Smith, Jones & Co`` is three).
+    MAX_PIECES = 6
 
-def unmatched_names(label: str, sources: list[Source]) -> list[str]:
-    """The names in ``label`` that no source in ``sources`` answers to."""
-    return [name for name, named in _named(label, sources) if not named]
+    def __init__(self, sources: list[Source]):
+        self._by_name: dict[str, list[tuple[int, Source]]] = {}
+        for position, source in enumerate(sources):
+            for variant in _source_variants(source):
+                self._by_name.setdefault(variant, []).append((position, source))
+
+    def unmatched(self, label: str) -> list[str]:
+        """The names in ``label`` that no listed source answers to."""
+        return [name for name, named in self._named(label) if not named]
+
+    def named(self, label: str) -> list[Source]:
+        """The listed sources that the names in ``label`` refer to, in the order they are named."""
+        found = [source for _, named in self._named(label) for source in named]
+        return list({source.url: source for source in reversed(found)}.values())[::-1]
+
+    def _named(self, label: str) -> list[tuple[str, list[Source]]]:
+        """Each name in ``label`` with the sources it answers to. Neighbouring pieces that together
+        answer to a source are one name: a publisher may have a comma in it (``Smith, Jones & Co``)."""
+        pieces = source_names(label)
+        found: list[tuple[str, list[Source]]] = []
+        start = 0
+        while start < len(pieces):
+            for end in range(min(len(pieces), start + self.MAX_PIECES), start, -1):
+                name = ", ".join(pieces[start:end])
+                named = self._answering(name)
+                if named:
+                    break
+            if not named and "," in name:  # parentheses paired across two names: "Acme (, ) Beta" is "Acme (" and ") Beta"
+                pieces[start:end] = [piece.strip() for piece in name.split(",") if piece.strip()]
+                continue
+            found.append((name, named))
+            start = end
+        return found
+
+    def _answering(self, name: str) -> list[Source]:
+        """The sources ``name`` answers to, in the order they are listed."""
+        hits = {position: source for variant in _variants(name) for position, source in self._by_name.get(variant, [])}
+        return [hits[position] for position in sorted(hits)]
 
 
 def named_sources(label: str, sources: list[Source]) -> list[Source]:
     """The sources in ``sources`` that the names in ``label`` refer to, in the order they are named."""
-    found = [source for _, named in _named(label, sources) for source in named]
-    return list({source.url: source for source in reversed(found)}.values())[::-1]
-
-
-def _named(label: str, sources: list[Source]) -> list[tuple[str, list[Source]]]:
-    """Each name in ``label`` with the sources it answers to. Neighbouring pieces that together
-    answer to a source are one name: a publisher may have a comma in it (``Smith, Jones & Co``)."""
-    pieces = source_names(label)
-    found: list[tuple[str, list[Source]]] = []
-    start = 0
-    while start < len(pieces):
-        for end in range(len(pieces), start, -1):
-            name = ", ".join(pieces[start:end])
-            named = [source for source in sources if names(name, source)]
-            if named:
-                break
-        found.append((name, named))
-        start = end
-    return found
+    return SourceIndex(sources).named(label)
 
 
 def _key(text: str) -> str:

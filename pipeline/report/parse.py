@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+from pipeline.inputs import load_json
 from pipeline.models import SCHEMA_VERSION
 from pipeline.report.formatting import unescape_inline
 from pipeline.report.labels import (
@@ -129,9 +130,10 @@ class _Reader:
             self._issue(number, "the groundbrief metadata comment is cut off: the file looks truncated", "truncated")
             return
         try:
-            data = json.loads(body[:-3])
-        except json.JSONDecodeError as error:
-            self._issue(number, f"the groundbrief metadata comment is damaged ({error.msg}); restore it from the .json beside the draft")
+            data = load_json(body[:-3])
+        except ValueError as error:
+            reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            self._issue(number, f"the groundbrief metadata comment is damaged ({reason}); restore it from the .json beside the draft")
             return
         if isinstance(data, dict):
             self.draft.metadata = data

@@ -68,7 +68,7 @@ class Holder:
 @contextmanager
 def run_lock(directory: Path, subject: Path, limit: timedelta) -> Iterator[None]:
     """Hold the run lock for ``subject`` (a watchlist or CSV) in ``directory`` for a run of at most ``limit``."""
-    digest = hashlib.sha256(str(subject.resolve()).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(os.fsencode(subject.resolve())).hexdigest()[:12]
     path = directory / f"run-{subject.stem}-{digest}.lock"
     try:
         directory.mkdir(parents=True, exist_ok=True)

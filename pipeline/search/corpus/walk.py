@@ -4,7 +4,10 @@ A corpus is a user's folder, so it holds what real folders hold: aliases to dele
 into other folders, named pipes and sockets. Only regular files are yielded (opening a named pipe
 waits for a writer forever), and a link is followed only to a file or folder inside the corpus
 unless the user allows links out of it: a link to a system file must never reach the index.
-Everything left out is named in a warning; nothing here raises for one odd entry.
+A name that isn't UTF-8 (a file copied from an old archive) can't be indexed, cited or written into
+a report, so that file or folder is left out too, and named with its odd bytes escaped. Everything
+left out is named in a warning; nothing here raises for one odd entry, and no depth of folders
+exhausts the stack.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.controls import escaped, has_undecodable
+
 ALLOW_LINKS_HINT = "set follow_corpus_links = true in config.toml to read it"
+#: How many levels of folders below the corpus are walked; deeper ones are named in a warning.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -35,43 +42,73 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"skipped {self.key}: {self.reason}"
+        return f"skipped {escaped(self.key)}: {self.reason}"
 
 
 def walk_corpus(root: Path, suffixes: tuple[str, ...], *, follow_links: bool = False) -> Iterator[CorpusFile | Skipped]:
     """Every document under ``root`` (resolved) named with one of ``suffixes``, in a stable order.
 
-    Hidden files and folders are ignored; a folder reached twice (a link loop) is walked once.
+    Hidden files and folders are ignored; a folder reached twice (a link loop) is walked once. The
+    walk keeps its own stack of folders, so no depth of nesting can exhaust Python's; folders more
+    than ``MAX_DEPTH`` levels down are left out, each named in a warning.
     """
-    root = root.resolve()
-    yield from _walk(root, root, suffixes, follow_links, visited={_identity(os.stat(root))})
+    walk = _Walk(root.resolve(), suffixes, follow_links)
+    stack = [walk.listing(walk.root, 0)]
+    while stack:
+        found = next(stack[-1], None)
+        if found is None:
+            stack.pop()
+        elif isinstance(found, _Folder):
+            stack.append(walk.listing(found.path, found.depth))
+        else:
+            yield found
 
 
-def _walk(
-    root: Path, folder: Path, suffixes: tuple[str, ...], follow_links: bool, visited: set[tuple[int, int]]
-) -> Iterator[CorpusFile | Skipped]:
-    try:
-        with os.scandir(folder) as entries:
-            names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
-    except OSError as error:
-        yield Skipped(_key(root, folder), f"folder can't be listed ({error.strerror or error})")
-        return
-    for name in names:
-        path = folder / name
-        is_document = name.lower().endswith(suffixes)
-        found, refused = _follow(root, path, follow_links)
-        if refused:
-            if is_document or (found is not None and stat.S_ISDIR(found.st_mode)):
-                yield Skipped(_key(root, path), refused)
-            continue
-        assert found is not None
-        if stat.S_ISDIR(found.st_mode):
-            if _identity(found) not in visited:
-                visited.add(_identity(found))
-                yield from _walk(root, path, suffixes, follow_links, visited)
-        elif is_document:
-            kind = _special_kind(found.st_mode)
-            yield Skipped(_key(root, path), f"{kind}, not a regular file") if kind else CorpusFile(path, _key(root, path), found)
+@dataclass(frozen=True)
+class _Folder:
+    """A folder to walk next, ``depth`` levels below the corpus."""
+
+    path: Path
+    depth: int
+
+
+class _Walk:
+    def __init__(self, root: Path, suffixes: tuple[str, ...], follow_links: bool):
+        self.root, self.suffixes, self.follow_links = root, suffixes, follow_links
+        self.visited = {_identity(os.stat(root))}
+
+    def listing(self, folder: Path, depth: int) -> Iterator[CorpusFile | Skipped | _Folder]:
+        """What ``folder`` holds, by name: its documents, what is skipped, and the folders to walk."""
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+        except OSError as error:
+            yield Skipped(self.key(folder), f"folder can't be listed ({error.strerror or error})")
+            return
+        for name in names:
+            path = folder / name
+            is_document = name.lower().endswith(self.suffixes)
+            found, refused = _follow(self.root, path, self.follow_links)
+            is_folder = found is not None and stat.S_ISDIR(found.st_mode)
+            if refused is None and has_undecodable(name):
+                refused = "its name is not UTF-8 text; rename it to read it"
+            elif refused is None and is_folder and depth >= MAX_DEPTH:
+                refused = f"folders more than {MAX_DEPTH} levels below the corpus are not read"
+            if refused:
+                if is_document or is_folder:
+                    yield Skipped(self.key(path), refused)
+            elif is_folder:
+                assert found is not None
+                if _identity(found) not in self.visited:
+                    self.visited.add(_identity(found))
+                    yield _Folder(path, depth + 1)
+            elif is_document:
+                assert found is not None
+                kind = _special_kind(found.st_mode)
+                yield Skipped(self.key(path), f"{kind}, not a regular file") if kind else CorpusFile(path, self.key(path), found)
+
+    def key(self, path: Path) -> str:
+        return str(path.relative_to(self.root)) if path != self.root else "."
 
 
 def _follow(root: Path, path: Path, follow_links: bool) -> tuple[os.stat_result | None, str | None]:
@@ -108,7 +145,3 @@ def _special_kind(mode: int) -> str | None:
 
 def _identity(status: os.stat_result) -> tuple[int, int]:
     return status.st_dev, status.st_ino
-
-
-def _key(root: Path, path: Path) -> str:
-    return str(path.relative_to(root)) if path != root else "."
