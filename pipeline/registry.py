@@ -204,7 +204,7 @@ def _corpus_searcher(options: BackendOptions) -> Searcher:
     from pipeline.resources import sample_corpus_dir
     from pipeline.search.corpus import CorpusSearcher
 
-    return CorpusSearcher(options.corpus or sample_corpus_dir(), options.cache_root, options.warn)
+    return CorpusSearcher(options.corpus or sample_corpus_dir(), options.cache_root, options.warn, progress=options.progress)
 
 
 def _web_searcher(options: BackendOptions) -> Searcher:

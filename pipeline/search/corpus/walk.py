@@ -111,4 +111,8 @@ def _identity(status: os.stat_result) -> tuple[int, int]:
 
 
 def _key(root: Path, path: Path) -> str:
-    return str(path.relative_to(root)) if path != root else "."
+    """``path`` relative to ``root``, by cutting the string: ``Path.relative_to`` costs seconds a million files."""
+    if path == root:
+        return "."
+    prefix = str(root)
+    return str(path)[len(prefix) + (not prefix.endswith(os.sep)) :]
