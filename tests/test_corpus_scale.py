@@ -112,8 +112,9 @@ def test_document_frequencies_after_changes_equal_a_fresh_build_and_fts5s_own(tm
     assert frequencies(index) == frequencies(fresh)
     index._db.execute("CREATE VIRTUAL TABLE temp.rows USING fts5vocab(main, passages, row)")
     assert frequencies(index)[0] == dict(index._db.execute("SELECT term, doc FROM temp.rows"))
-    terms, totals = frequencies(index)
+    totals = frequencies(index)[1]
     assert totals["passages"] == index._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    assert totals["tokens"] == index._db.execute("SELECT sum(cnt) FROM temp.rows").fetchone()[0]
 
 
 def test_an_index_of_an_older_format_is_rebuilt(tmp_path):

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pipeline.models import DateSource
@@ -36,9 +36,9 @@ _TOKENIZER = "porter unicode61"
 
 # A query ranks at most this many of the newest matching passages of each part of the window
 # (dated, undated) in a first round, and as many again that hold its distinctive words.
-CANDIDATES = 400
+CANDIDATES = 200
 # Out-of-window documents are counted up to this many per query; past it the report says "at least".
-OUT_OF_WINDOW_LIMIT = 1000
+OUT_OF_WINDOW_LIMIT = 200
 _COMMIT_EVERY = 2000  # files indexed per transaction: an interrupted build keeps what it finished
 _REMEMBER_CHANGES = 20_000  # changed files kept from the first walk; a bigger change walks the folder again
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants
@@ -365,7 +365,7 @@ class CorpusIndex:
         return [self._tokens[text] for text in texts]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Query:
     """A query's FTS5 expression and what bm25 needs of it: one entry per phrase, in FTS5's order."""
 
@@ -376,12 +376,18 @@ class _Query:
     idf: list[float]
     average_length: float
 
-    def score(self, spans: list[tuple[str, ...]], length: int) -> float:
-        """FTS5's bm25 (k1 = 1.2, b = 0.75) of a passage of ``length`` tokens whose matches
-        ``highlight()`` marked as ``spans``; positive, higher is better."""
+    @cached_property
+    def where(self) -> dict[tuple[str, ...], list[int]]:
+        """Which phrases each token sequence is (a word can be both required and optional)."""
         where: dict[tuple[str, ...], list[int]] = {}
         for number, phrase in enumerate(self.phrases):
             where.setdefault(phrase, []).append(number)
+        return where
+
+    def score(self, spans: list[tuple[str, ...]], length: int) -> float:
+        """FTS5's bm25 (k1 = 1.2, b = 0.75) of a passage of ``length`` tokens whose matches
+        ``highlight()`` marked as ``spans``; positive, higher is better."""
+        where = self.where
         frequency = [0] * len(self.phrases)
         for span in spans:
             for number in where.get(span) or [n for token in span for n in where.get((token,), ())]:

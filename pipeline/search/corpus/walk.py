@@ -112,7 +112,7 @@ def _identity(status: os.stat_result) -> tuple[int, int]:
 
 def _key(root: Path, path: Path) -> str:
     """``path`` relative to ``root``, by cutting the string: ``Path.relative_to`` costs seconds a million files."""
-    if path == root:
+    text, prefix = str(path), str(root)
+    if text == prefix:
         return "."
-    prefix = str(root)
-    return str(path)[len(prefix) + (not prefix.endswith(os.sep)) :]
+    return text[len(prefix) + (not prefix.endswith(os.sep)) :]
