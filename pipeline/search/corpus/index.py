@@ -181,15 +181,15 @@ class CorpusIndex:
         removed = [key for key in known if key not in seen]
         walked = len(seen)
         del known, seen
-        indexed = 0
+        indexed = current = 0
         if to_index or removed:
             files = changed if changed is not None else self._documents()
-            indexed, failed = self._update(files, to_index, removed, split, progress)
+            indexed, current, failed = self._update(files, to_index, removed, split, progress)
             unreadable += failed
         return SyncReport(
             indexed=indexed,
             removed=len(removed),
-            unchanged=walked - to_index,
+            unchanged=walked - to_index + current,
             warnings=unreadable + self.warnings(),
             fingerprint=fingerprint.hexdigest()[:16],
         )
@@ -200,13 +200,14 @@ class CorpusIndex:
     def _update(
         self, files: Iterable[CorpusFile], total: int, removed: list[str],
         split: Callable[[str], list[str]] | None, progress: Progress | None,
-    ) -> tuple[int, list[str]]:
-        """Index the changed ``files`` and forget the ``removed`` ones, a batch per transaction.
+    ) -> tuple[int, int, list[str]]:
+        """Index the changed ``files`` and forget the ``removed`` ones, a batch per transaction;
+        return how many were indexed, how many were already current, and the warnings.
 
         Each file is checked against the database again under the write lock, so the work of a
         process that synced the same folder meanwhile is kept, not repeated.
         """
-        indexed = done = 0
+        indexed = done = current = 0
         failed: list[str] = []
         batch = _Batch(self._db)
         reported = time.monotonic()
@@ -219,12 +220,14 @@ class CorpusIndex:
             for file in files:
                 if not self._db.in_transaction:
                     batch.begin()
-                current = self._db.execute(
+                stored = self._db.execute(
                     "SELECT mtime_ns, size FROM documents WHERE path = ?1 UNION ALL SELECT mtime_ns, size FROM skipped WHERE path = ?1",
                     (file.key,),
                 ).fetchone()
                 done += 1
-                if current != (file.stat.st_mtime_ns, file.stat.st_size):
+                if stored == (file.stat.st_mtime_ns, file.stat.st_size):
+                    current += 1
+                else:
                     split = split or passage_splitter()
                     outcome = batch.add(file, split)
                     if isinstance(outcome, str):
@@ -242,7 +245,7 @@ class CorpusIndex:
             raise
         if progress:
             progress(total, total)
-        return indexed, failed
+        return indexed, current, failed
 
     def warnings(self) -> list[str]:
         """Skipped files and metadata problems, re-stated on every run until the file is fixed."""
