@@ -26,11 +26,11 @@ EVER = (date(1900, 1, 1), date(2100, 1, 1))
 
 def fts5_ranking(index: CorpusIndex, terms: list[str], required: list[str], since: date, until: date, limit: int):
     """The ranking the index used to return: FTS5's own bm25() over every match (the reference),
-    ties broken as the index breaks them: newest first."""
+    ties broken as the index breaks them: older first."""
     rows = index._db.execute(
         "SELECT p.text, -bm25(passages) AS score FROM passages p JOIN documents d ON d.id = p.document_id"
         " WHERE passages MATCH ? AND (d.published IS NULL OR d.published BETWEEN ? AND ?)"
-        " ORDER BY bm25(passages), p.rowid DESC LIMIT ?",
+        " ORDER BY bm25(passages), p.rowid LIMIT ?",
         (match_expression(terms, required), since.isoformat(), until.isoformat(), limit),
     )
     return [(text, pytest.approx(score, rel=1e-12)) for text, score in rows]

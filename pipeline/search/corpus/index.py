@@ -290,7 +290,8 @@ class CorpusIndex:
                 scored = self._rank(query, f"{query.expression} AND {_quoted([words[0]])[0]}", low, high)
                 budget -= len(scored)
                 ranked.update(scored)
-        best = sorted(ranked.items(), key=lambda item: (-item[1], -item[0]))[:limit]  # ties: newest first
+        # Ties go to the older passage, as FTS5's scan in rowid order broke them before.
+        best = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [self._passage(rowid, score) for rowid, score in best]
 
     def count_out_of_window(self, terms: list[str], required: list[str], since: date, until: date) -> OutOfWindow:
