@@ -76,7 +76,8 @@ def evidence_gaps(request: ResearchRequest, results: SearchResults, findings: li
         many = results.out_of_window > 1
         gaps.append(Gap(
             title="Outside the time window",
-            text=f"{results.out_of_window} matching document{'s were' if many else ' was'} dated before "
+            text=f"{'At least ' if results.out_of_window_at_least else ''}{results.out_of_window} matching "
+            f"document{'s were' if many else ' was'} dated before "
             f"{format_date(request.window_start)} or after {format_date(request.as_of)} and excluded by the "
             f"{request.window.phrase} window.",
             kind=GapKind.WINDOW,

@@ -362,6 +362,9 @@ class SearchResults(Model):
     executed_queries: list[str] = Field(default_factory=list, description="queries the backend actually ran")
     failures: list[QueryFailure] = Field(default_factory=list)
     out_of_window: int = Field(default=0, description="documents that matched but were dated outside the window")
+    out_of_window_at_least: bool = Field(
+        default=False, description="the searcher stopped counting them at a limit: at least that many"
+    )
     warnings: list[str] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list, description="what the searcher knows is missing, e.g. a company with no filings")
 

@@ -229,7 +229,7 @@ def _corpus_searcher(options: BackendOptions) -> Searcher:
     from pipeline.resources import sample_corpus_dir
     from pipeline.search.corpus import CorpusSearcher
 
-    return CorpusSearcher(options.corpus or sample_corpus_dir(), options.cache_root, options.warn)
+    return CorpusSearcher(options.corpus or sample_corpus_dir(), options.cache_root, options.warn, progress=options.progress)
 
 
 def _edgar_searcher(options: BackendOptions) -> Searcher:

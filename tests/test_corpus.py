@@ -216,6 +216,7 @@ def test_concurrent_cold_syncs_of_one_index_do_not_collide(tmp_path):
         thread.join()
     assert errors == []
     assert sorted(r.indexed for r in reports) == [0, 0, 40]  # one did the work; the others waited and found it done
+    assert sorted(r.unchanged for r in reports) == [0, 40, 40]  # and count those files as there
 
 
 @pytest.mark.parametrize(

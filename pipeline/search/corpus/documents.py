@@ -23,6 +23,8 @@ from pipeline.models import DateSource, is_safe_link
 SUFFIXES = (".md", ".txt", ".html", ".htm")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FIELD_CHARS = {"title": 300, "publisher": 200, "url": 2048, "date": 40}
+# libyaml's parser when PyYAML has it: ten times faster, which a million files notice.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m")
 
 
@@ -108,7 +110,7 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str, list[str]]:
         return {}, text, [f"{path.name}: front matter has no closing '---'; indexed as plain text"]
     raw, body = text[4 : 4 + end.start()], text[4 + end.end() :]
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = yaml.load(raw, Loader=_YAML_LOADER) or {}
     except Exception as error:  # YAML syntax, impossible dates (2026-02-30), runaway nesting
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""

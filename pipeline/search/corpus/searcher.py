@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,9 +39,11 @@ class CorpusSearcher:
     thread_bound = True  # its SQLite index belongs to the thread that opened it: a combined search runs it there
 
     def __init__(
-        self, corpus: Path, cache_root: Path, warn: Callable[[str], None], *, follow_links: bool | None = None
+        self, corpus: Path, cache_root: Path, warn: Callable[[str], None], *, follow_links: bool | None = None,
+        progress: Callable[[str], None] = lambda text: None,
     ):
-        """``follow_links`` allows links out of the folder; default: the ``follow_corpus_links`` setting."""
+        """``follow_links`` allows links out of the folder; default: the ``follow_corpus_links`` setting.
+        ``progress`` hears a one-line progress bar while files are being indexed."""
         self.corpus = _checked_corpus(corpus)
         if follow_links is None:
             follow_links = load_settings().follow_corpus_links
@@ -51,7 +54,7 @@ class CorpusSearcher:
             warn(f"corpus index at {database} is unusable ({error}); indexing in memory for this run. "
                  f"To keep an index again, delete {database} (it is rebuilt from the corpus) or make its folder writable")
             self.index = CorpusIndex(self.corpus, Path(":memory:"), follow_links=follow_links)
-        sync = self.index.sync()
+        sync = self.index.sync(progress=_indexing_bar(progress))
         self.warnings = sync.warnings
         for warning in sync.warnings:
             warn(warning)
@@ -73,7 +76,8 @@ class CorpusSearcher:
     def search(self, request: ResearchRequest, queries: list[SearchQuery]) -> SearchResults:
         since, until = request.window_start, request.as_of
         evidence: list[Evidence] = []
-        out_of_window: set[str] = set()
+        out_of_window: set[int] = set()
+        complete = True
         for query in queries:
             required = [aliases(query.entity)] if query.entity else []  # "Eli Lilly" or "Lilly"
             if query.anchors:  # a targeted search: the claim's figure in any form, or the words of its measure
@@ -81,11 +85,14 @@ class CorpusSearcher:
             terms = [w for w in re.findall(r"\w+", query.text.lower()) if w not in _STOPWORDS and not w.isdigit()]
             limit = PASSAGES_PER_TARGETED_QUERY if query.anchors else PASSAGES_PER_QUERY
             evidence += [_evidence(passage, query.text) for passage in self.index.search(terms, required, since, until, limit)]
-            out_of_window |= self.index.count_out_of_window(terms, required, since, until)
+            excluded = self.index.count_out_of_window(terms, required, since, until)
+            out_of_window |= excluded.documents
+            complete &= excluded.complete
         return SearchResults(
             evidence=evidence,
             executed_queries=[q.text for q in queries],
             out_of_window=len(out_of_window),
+            out_of_window_at_least=not complete,
             warnings=self.warnings,
         )
 
@@ -93,7 +100,6 @@ class CorpusSearcher:
         """Every passage of documents already found, so the second round weighs what they say in full."""
         passages = self.index.passages_of([(s.url, s.title) for s in sources], DOCUMENT_PASSAGES_READ)
         return SearchResults(evidence=[_evidence(p, READ_IN_FULL) for p in passages])
-
 
 
 def _evidence(passage, query: str) -> Evidence:
@@ -108,6 +114,30 @@ def _forms(anchor: str) -> list[str]:
     """Every way a document may write ``anchor``: a figure ("$20B", "$20 billion", "20bn"…), or a word as it is."""
     found = quantities(anchor)
     return written_forms(found[0]) if found else [anchor]
+
+
+def _indexing_bar(show: Callable[[str], None]) -> Callable[[int, int], None]:
+    """Index progress as one line for the status display: a bar, the count and the time left.
+
+    Only a build of more than a few hundred files is shown: a small change is indexed at once.
+    """
+    started = time.monotonic()
+
+    def update(done: int, total: int) -> None:
+        if total < 500:
+            return
+        fraction = done / total
+        filled = int(fraction * 30)
+        bar = "━" * filled + ("╸" if filled < 30 else "") + " " * max(0, 29 - filled)
+        elapsed = time.monotonic() - started
+        left = f", about {_duration(elapsed / fraction - elapsed)} left" if 0.01 <= fraction < 1 else ""
+        show(f"indexing the corpus {bar} {fraction:4.0%} ({done:,} of {total:,} files{left})")
+
+    return update
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _checked_corpus(corpus: Path) -> Path:

@@ -108,7 +108,11 @@ class _Walk:
                 yield Skipped(self.key(path), f"{kind}, not a regular file") if kind else CorpusFile(path, self.key(path), found)
 
     def key(self, path: Path) -> str:
-        return str(path.relative_to(self.root)) if path != self.root else "."
+        """``path`` relative to the root, by cutting the string: ``Path.relative_to`` costs seconds a million files."""
+        text, prefix = str(path), str(self.root)
+        if text == prefix:
+            return "."
+        return text[len(prefix) + (not prefix.endswith(os.sep)) :]
 
 
 def _follow(root: Path, path: Path, follow_links: bool) -> tuple[os.stat_result | None, str | None]:
