@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysts.rules.expand import expand_queries
+from pipeline.entities import aliases
+from pipeline.figures import quantities, written_forms
 from pipeline.gaps import evidence_gaps
 from pipeline.models import SearchQuery
 from pipeline.resources import sample_corpus_dir
 from pipeline.search.corpus import CorpusSearcher
 from pipeline.search.corpus import index as index_module
-from pipeline.entities import aliases
-from pipeline.figures import quantities, written_forms
 from pipeline.search.corpus.index import CorpusIndex, match_expression
 from pipeline.search.corpus.searcher import _STOPWORDS, _indexing_bar
 from tests.conftest import make_request, write_doc

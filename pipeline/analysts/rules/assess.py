@@ -11,7 +11,6 @@ Consensus counts the independent publishers among the evidence that state the sa
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 from pipeline.analysts.rules import signals
