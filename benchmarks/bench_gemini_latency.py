@@ -7,8 +7,9 @@ The real SDK, searcher, page fetcher, analyst and orchestrator run against a loo
 sleeping a fixed latency L. It also serves the cited pages, with no latency, because pages are not
 model calls. The report is generated at L = 0 and at L. The target is
 wall(L) − wall(0) ≤ 1.3 × (serial model rounds) × L, with one round for each stage that calls the
-model: expand, search, assess and synthesize (one call, or two with ``stages = separate``), and the
-prose audit's revise call when the analysis states a figure no evidence has (the "revises" rows).
+model: expand, search, assess and synthesize (one call, or two with ``stages = separate``), the second
+round's grounded check of the findings' claims (``check``; not with ``--rounds 1``), and the prose
+audit's revise call when the analysis states a figure no evidence has (the "revises" rows).
 The server also counts the rounds it actually saw: for each stage, the calls divided by the most that
 were in flight at once, rounded up. Nothing is cached.
 The server's ``usageMetadata`` counts a quarter of each text's characters as tokens: this measures
@@ -39,6 +40,7 @@ _EVIDENCE_ID = re.compile(r"<<<EVIDENCE (E\d+) ")
 _SENTENCE_ID = re.compile(r"<<<SENTENCE (S\d+), ")
 _COUNT = re.compile(r"Write exactly (\d+) search queries")
 _FACT = "{site} reported that Cerebras served {n},{n:03d} tokens per second in test {n}."
+_STATED = re.compile(r"site\d+-\d+\.example reported that Cerebras served [\d,]+ tokens per second in test \d+\.")
 PAGES_PER_ANSWER = 3
 
 
@@ -117,8 +119,8 @@ ANALYSES = {"passes": "Cerebras is fast.", "revises": "Cerebras served 9,999,999
 
 
 def _stage(body: dict) -> str:
-    if body.get("tools"):
-        return "search"
+    if body.get("tools"):  # a grounded call: one of the searches, or the second round's check of the claims
+        return "check" if "<<<CLAIMS " in body["contents"][0]["parts"][0]["text"] else "search"
     return STAGES.get(body.get("generationConfig", {}).get("responseSchema", {}).get("title", ""), "other")
 
 
@@ -143,6 +145,17 @@ def _reply(stage: str, prompt: str, base_url: str, analysis: str) -> dict:
                 for page, fact in enumerate(facts)
             ],
         }
+    elif stage == "check":  # each checked claim found again on its own page
+        facts = list(dict.fromkeys(_STATED.findall(prompt)))[:4]
+        pages = [re.match(r"site(\d+-\d+)", fact).group(1) for fact in facts]
+        text = " ".join(facts) or "The sources say nothing more on these claims."
+        grounding = {
+            "webSearchQueries": ["Cerebras tokens per second"],
+            "groundingChunks": [{"web": {"uri": f"{base_url}/page/{page}", "title": f"site{page}.example"}} for page in pages],
+            "groundingSupports": [
+                {"segment": {"text": fact}, "groundingChunkIndices": [n], "confidenceScores": [0.8]} for n, fact in enumerate(facts)
+            ],
+        }
     elif stage == "revise":
         text = json.dumps({"sentences": [{"id": sentence_id, "text": "Cerebras is fast."} for sentence_id in _SENTENCE_ID.findall(prompt)]})
     else:
@@ -157,7 +170,7 @@ def _reply(stage: str, prompt: str, base_url: str, analysis: str) -> dict:
     return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-3.8-flash"}
 
 
-def measure(latency: float, queries: int, settings: str, analysis: str, folder: Path) -> dict:
+def measure(latency: float, queries: int, settings: str, analysis: str, folder: Path, rounds: int = 2) -> dict:
     """One uncached report against a fresh loopback server; wall time and what the server saw."""
     from pipeline.generate import research
     from pipeline.models import ResearchRequest, TimeWindow
@@ -169,7 +182,8 @@ def measure(latency: float, queries: int, settings: str, analysis: str, folder: 
     config.write_text(settings)
     os.environ.update(GOOGLE_GEMINI_BASE_URL=server.base_url, GROUNDBRIEF_CONFIG=str(config))
     load_settings.cache_clear()
-    request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow.parse("3m"), query_count=queries)
+    request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow.parse("3m"), query_count=queries,
+                              rounds=rounds)
     try:
         started = time.perf_counter()
         report = research(request, model="gemini-3.8-flash", use_cache=False)
@@ -198,10 +212,12 @@ def main() -> None:
     from pipeline.settings import Settings
 
     runs = [
-        ("defaults", "", "passes"),
-        ("defaults", "", "revises"),
-        ("stages = separate", '[stages]\ngemini = "separate"\n', "passes"),
-        ("concurrency 6", "concurrency = 6\n", "passes"),
+        ("defaults", "", "passes", 2),
+        ("defaults", "", "revises", 2),
+        ("`--rounds 1`", "", "passes", 1),
+        ("`--rounds 1`", "", "revises", 1),
+        ("stages = separate", '[stages]\ngemini = "separate"\n', "passes", 2),
+        ("concurrency 6", "concurrency = 6\n", "passes", 2),
     ]
     print(
         f"Gemini web path, real google-genai SDK against a loopback server; model latency L = {options.latency:g} s, "
@@ -210,11 +226,11 @@ def main() -> None:
     )
     print("| settings | audit | wall(0) | wall(L) | wall(L) − wall(0) | serial model rounds | 1.3 × rounds × L | met | model calls | API path |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for label, settings, audit in runs:
+    for label, settings, audit, rounds in runs:
         analysis = ANALYSES[audit]
-        measure(0.0, options.queries, settings, analysis, folder)  # warm-up: imports, tokenizer
-        fast = [measure(0.0, options.queries, settings, analysis, folder) for _ in range(options.repeats)]
-        slow = [measure(options.latency, options.queries, settings, analysis, folder) for _ in range(options.repeats)]
+        measure(0.0, options.queries, settings, analysis, folder, rounds)  # warm-up: imports, tokenizer
+        fast = [measure(0.0, options.queries, settings, analysis, folder, rounds) for _ in range(options.repeats)]
+        slow = [measure(options.latency, options.queries, settings, analysis, folder, rounds) for _ in range(options.repeats)]
         wall_0 = statistics.median(row["wall"] for row in fast)
         wall_l = statistics.median(row["wall"] for row in slow)
         rounds = slow[-1]["rounds"]

@@ -19,6 +19,7 @@ matched; the report says what Consensus counts so a reader can weigh that.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ MEASURES: dict[str, str] = {
     "cash": r"cash flow|cash burn|burned|cash",
     "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
     "margin": r"margins?",
-    "funding": r"rais(?:e|ed|es|ing)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?|stakes?",
+    "funding": r"(?<!pay )(?:rais(?:ed|ing)|raises(?! of)|(?<=to )raise)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?|stakes?",
     "offering": r"ipo|initial public offering|offering|listing",
     "price": r"prices?|priced|pricing|costs?|fees?",
     "capacity": r"capacity|gigawatts?|megawatts?",
@@ -53,7 +54,8 @@ MEASURES: dict[str, str] = {
     "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
     "deliveries": r"deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
-    "stock": r"shares (?:rose|fell|jumped|dropped|climbed|slid|gained|lost)|stock|share price",
+    "stock": r"shares (?:\w+ )?(?:rose|fell|jumped|dropped|climbed|slid|gained|lost|surged?|soared|sank|tumbled|rallied|"
+             r"plunged|slumped|closed|opened|traded|were (?:up|down))|stock|share price",
 }
 #: What a bare number counts ("766 aircraft", "33,000 machinists"): a measure only when the clause names
 #: no other, so 826 orders *for aircraft* and 766 aircraft *delivered* are not one measure.
@@ -144,12 +146,17 @@ class Fact:
     per: str = ""  # what it is per: "share" in "a loss per share of $5.46" as in "$5.46 per share"
     bound: str = ""  # "over" ("more than 130"), "under" ("less than 5%"), "about" ("approximately 8,700")
     change: bool = False  # a difference ("180 fewer", "up 14%"), not a level
+    # "The company delivered 348 planes, against Airbus's 766": a clause naming its subject by a
+    # phrase in a sentence that names another company; whose figure it is can't be told
+    referred: bool = False
 
     def subject(self, claim: Claim) -> frozenset[str] | None:
         """Whose figure it is: its owner, both parties of a deal, or the one company its sentence names;
         none when its sentence names several and its clause none."""
         if "deal" in self.measures and len(claim.companies) > 1:
             return claim.companies
+        if self.referred:
+            return None
         if self.owner:
             return frozenset({self.owner})
         return claim.companies if len(claim.companies) == 1 else None
@@ -233,6 +240,9 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         at = quantity.start - start, quantity.end - start
         named = [(_distance(m, at), -len(m.group()), name) for name, words in _MEASURE_WORDS.items()
                  for m in words.finditer(clause) if m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR]
+        label = _LABEL.search(sentence[: start + 2])  # a clause starts at its break: ": $40.5 billion"
+        if not named and label:  # "Full-Year 2024 Revenue: $40.5 billion": the label names the measure
+            named = [(0, -len(m.group()), name) for name, words in _MEASURE_WORDS.items() for m in words.finditer(label.group(1))]
         near = {name for _, _, name in named}
         primary = min(((d, length, name) for d, length, name in named if name not in COUNTED), default=None)
         if quantity.unit in _UNIT_MEASURES:
@@ -253,20 +263,34 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
+        measured = next((f for f in reversed(facts) if f.measure), None)
+        if not measure and change and measured is not None and not measured.change:
+            # "Revenue: $40.5 billion, up 25%": a change in a clause naming no measure is the change of
+            # the level stated before it
+            near, measure, per = set(measured.measures), measured.measure, per or measured.per
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
-        facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance, names, measure, per, bound, change))
+        referred = owner is None and bool(_REFERS.search(clause[: at[0]])) and any(
+            mention_pattern(c).search(sentence) for c in companies)
+        facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance, names, measure, per, bound,
+                          change, referred))
     return tuple(facts)
 
 
+# A short label before a colon that a figure follows: "Revenue: $40.5 billion", "* Net profit (DKK):".
+_LABEL = re.compile(r"(?:^|[.;]\s)\W*((?:[\w()&'’/-]+\s?){1,6}):\s*$")
+# A clause naming its subject without its name: "The company delivered…", "It sold…".
+_REFERS = re.compile(r"(?i)\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b|"
+                     r"^\W*(?:it|its|they|their)\b")
 _PER_SHARE = re.compile(r"(?i)\bper[- ]share\b|\ba share\b|\bEPS\b")
 # A figure set against the one before it, which measures what that one does.
 _SET_AGAINST = re.compile(r"(?i)\b(?:below|above|short of|ahead of|than|against|versus|vs\.?|compared (?:with|to)|"
-                          r"of|from|to)\b[^\d$€£]{0,40}$")
+                          r"of|from|to|topping|beating|exceeding|surpassing|missing|trailing)\b[^\d$€£]{0,40}$")
 _OVER = re.compile(r"(?i)(?<!handed )(?<!took )(?<!turned )(?<!taken )\b(?:over|more than|above|exceeding|exceeds?|"
                    r"at least|upwards of|in excess of)\s+$")
 _ROUGHLY = re.compile(r"(?i)\b(?:approximately|about|around|roughly|nearly|almost|some|circa|an estimated)\s+$|~\s*$")
 _UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
-_CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline)\b")
+_CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline|"
+                           r"growth|jump|surge|fall|rally|slide)\b")
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
                             r"decreased|declined|advanced|plunged|soared|sank|tumbled|gap of|difference of|lead of|margin of)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
@@ -323,7 +347,7 @@ def _scope(clause: str, measures: set[str]) -> str:
 
 _NOT_NAMES = frozenset(
     "a an the in on of for by at with from to its their it this that these those and or but as after before while "
-    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy".split()
+    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom".split()
 )
 
 
@@ -343,7 +367,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     product, a segment, a region): a figure for "Mounjaro" sales is not one for all sales; "Maxes" and
     "MAX" are one name."""
     clause = sentence[start:end]
-    near = range(max(0, at[0] - 40), at[1] + 40)
+    near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
     words = {m.group() for m in re.finditer(r"\b[A-Z][\w-]+", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and not _WHERE.search(clause[: m.start()])}
@@ -491,7 +515,7 @@ def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tupl
     both titles."""
     if not fact.quantity.unit and not fact.quantity.distinctive:
         return False
-    if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact):
+    if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact) or _close_bounds(fact, other):
         return False
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
@@ -529,12 +553,23 @@ def opposed_accounts(claim: Claim, other: Claim) -> tuple[str, str] | None:
 def _overlap(a: Quantity, b: Quantity) -> bool:
     """The same value within the precision of the rougher one ($3.8 billion against $3,861 million), or a
     value inside the other's range ($120 within $115-$125); two different ranges are two statements."""
+    if _separator_variant(a, b) or _separator_variant(b, a):
+        return True
     step = max(a.step, b.step)
     near = step * 1.0001  # floating point: 3.08 - 3.07 is a hair over 0.01
-    if a.same_value(b) or (a.unit == b.unit and abs(a.low - b.low) <= near and abs(a.high - b.high) <= near and a.low >= 10 * step):
+    truncated = a.step != b.step  # "$3.8 billion" for $3,861 million; 25% is not 26%
+    if a.same_value(b) or (truncated and a.unit == b.unit and abs(a.low - b.low) <= near and abs(a.high - b.high) <= near
+                           and a.low >= 10 * step):
         return True
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high
+
+
+def _separator_variant(a: Quantity, b: Quantity) -> bool:
+    """``a`` is ``b`` written with a point between its thousands, as much of Europe writes it: "8.658
+    aircraft" is 8,658. Only a bare count with exactly three digits after its point reads so."""
+    return (not a.unit and not b.unit and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", a.text.strip()) is not None
+            and math.isclose(a.low * 1000 ** a.text.count("."), b.low, rel_tol=1e-9))
 
 
 def _within(bound: Fact, value: Fact) -> bool:
@@ -545,6 +580,18 @@ def _within(bound: Fact, value: Fact) -> bool:
     if not bound.bound or value.bound:
         return False
     return value.quantity.low >= bound.quantity.low if bound.bound == "over" else value.quantity.high <= bound.quantity.high
+
+
+def _close_bounds(fact: Fact, other: Fact) -> bool:
+    """Two bounds the same way and near each other ("more than 32,000" and "more than 33,000 workers")
+    can both hold; "over $10 billion" against "more than $20 billion" says two sizes."""
+    if not fact.bound or fact.bound != other.bound or fact.bound == "about":
+        return False
+    low, high = sorted((fact.quantity.low, other.quantity.low))
+    return low > 0 and high / low < _FAR_APART
+
+
+_FAR_APART = 1.5  # bounds this far apart state different sizes
 
 
 def _states_value(claim: Claim, quantity: Quantity) -> bool:

@@ -58,7 +58,15 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": 
                "kroner": "DKK", "danish kroner": "DKK", "sek": "SEK", "swedish kronor": "SEK", "nok": "NOK",
                "norwegian kroner": "NOK", "chf": "CHF", "swiss francs": "CHF", "francs": "CHF", "cny": "CNY", "yuan": "CNY",
                "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD"}
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Thousands with commas (2,522), a decimal comma as much of Europe writes it (€16,7 billion), plain.
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
+def _value(number: str) -> float:
+    """A number as written: "2,522" is 2522, "16,7" (a decimal comma) 16.7."""
+    if re.fullmatch(r"\d+,\d{1,2}", number):
+        return float(number.replace(",", "."))
+    return float(number.replace(",", ""))
+
+
 _PREFIX = r"(?:US\$|[$€£¥]|(?:USD|EUR|GBP|DKK|SEK|NOK|CHF|JPY|CNY|INR|CAD|AUD|HKD)\s)"
 # Units a measured quantity is stated in, written out or abbreviated, attached or spaced: the claim
 # reader compares like with like (tokens/s with tokens/s), and a span of days is a horizon, not a measure.
@@ -246,6 +254,11 @@ def _names_a_model(text: str, quantity: Quantity) -> bool:
     after = re.match(r"\s([A-Z][a-z]*)\b", text[quantity.end :])
     if re.search(r"\d\s$", text[: quantity.start]):
         return True  # "delivering 33 737 jets": a count, then the model counted
+    if re.match(r"\([a-z]\)", text[quantity.end :]):
+        return True  # "401(k)"
+    if (re.search(r"(?i)\bthe\s$", text[: quantity.start]) and len(quantity.text) >= 3 and quantity.text.isdigit()
+            and re.match(r"(?:\s(?:with|and|or|was|is|were|are|had|has)\b|[,.;:)])", text[quantity.end :])):
+        return True  # "the 777 with 14 deliveries": the product, counting nothing
     if before and before.group(1) not in _NOT_MODEL_NAMES and before.group(1).rstrip(".") not in _MONTHS_TITLE:
         return True
     if "," in quantity.text or "." in quantity.text:
@@ -334,7 +347,7 @@ def _figures(match: re.Match) -> list[Figure]:
     if not (cur or cur2 or magnitude or money or tail):  # plain numbers or years ("2023-2025"): most figures
         ends = [(number, start)] + ([(second, match.start("num2"))] if second else [])
         return [
-            Figure(text, "year", float(n), start=at) if _YEAR.match(n) else Figure(text, "number", float(n.replace(",", "")), start=at)
+            Figure(text, "year", float(n), start=at) if _YEAR.match(n) else Figure(text, "number", _value(n), start=at)
             for n, at in ends
         ]
     tail = (tail or "").strip().lower()
@@ -344,7 +357,7 @@ def _figures(match: re.Match) -> list[Figure]:
     if currency and kind == "number":
         kind = "money"
     numbers = [(number, start)] + ([(second, match.start("num2"))] if second else [])
-    return [Figure(text, kind, float(n.replace(",", "")) * scale, currency, start=at) for n, at in numbers]
+    return [Figure(text, kind, _value(n) * scale, currency, start=at) for n, at in numbers]
 
 
 def _same_date(a: Figure, b: Figure) -> bool:
