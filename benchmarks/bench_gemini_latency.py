@@ -119,7 +119,7 @@ ANALYSES = {"passes": "Cerebras is fast.", "revises": "Cerebras served 9,999,999
 
 
 def _stage(body: dict) -> str:
-    if body.get("tools"):  # a grounded call: one of the searches, or the second round's check of the claims
+    if body.get("tools"):  # a grounded call: a search (first round, or a second-round coverage search) or the check
         return "check" if "<<<CLAIMS " in body["contents"][0]["parts"][0]["text"] else "search"
     return STAGES.get(body.get("generationConfig", {}).get("responseSchema", {}).get("title", ""), "other")
 
@@ -131,7 +131,8 @@ def _reply(stage: str, prompt: str, base_url: str, analysis: str) -> dict:
         text = json.dumps({"queries": [{"text": f"Cerebras angle {n} last 3 months", "entity": "Cerebras"} for n in range(count)]})
     elif stage == "search":
         query = _QUERY.search(prompt).group(1)
-        number = int(re.search(r"angle (\d+)", query).group(1))
+        angle = re.search(r"angle (\d+)", query)
+        number = int(angle.group(1)) if angle else 99  # a second-round coverage search, in its own words
         facts = [_FACT.format(site=f"site{number}-{page}.example", n=number * 10 + page) for page in range(PAGES_PER_ANSWER)]
         text = " ".join(facts)
         grounding = {
@@ -159,8 +160,10 @@ def _reply(stage: str, prompt: str, base_url: str, analysis: str) -> dict:
     elif stage == "revise":
         text = json.dumps({"sentences": [{"id": sentence_id, "text": "Cerebras is fast."} for sentence_id in _SENTENCE_ID.findall(prompt)]})
     else:
-        findings = [{"evidence_id": evidence_id, "quote": "Cerebras served", "impact": "Medium", "impact_rationale": "A figure."}
-                    for evidence_id in _EVIDENCE_ID.findall(prompt)[:8]]
+        passages = re.findall(r"<<<EVIDENCE (E\d+) .*?>>>\n(.*?)\n<<<END EVIDENCE", prompt, re.DOTALL)
+        findings = [{"evidence_id": evidence_id, "quote": stated[0] if stated else "Cerebras served", "impact": "Medium",
+                     "impact_rationale": "A figure."}
+                    for evidence_id, text in passages[:8] for stated in [_STATED.findall(text)]]
         synthesis = {"analysis": [analysis], "gaps": [{"title": "Prices", "text": "No prices were found."}]}
         text = json.dumps({"assess": {"findings": findings}, "synthesize": synthesis, "assess+synthesize": {"findings": findings, **synthesis}}[stage])
     candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
@@ -179,7 +182,7 @@ def measure(latency: float, queries: int, settings: str, analysis: str, folder: 
     server = LoopbackGemini(latency, analysis)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = folder / "config.toml"
-    config.write_text(settings)
+    config.write_text("allow_private_network = true\n" + settings)  # the cited pages are on loopback
     os.environ.update(GOOGLE_GEMINI_BASE_URL=server.base_url, GROUNDBRIEF_CONFIG=str(config))
     load_settings.cache_clear()
     request = ResearchRequest(question="Cerebras vs NVIDIA", as_of=date(2026, 11, 24), window=TimeWindow.parse("3m"), query_count=queries,
