@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from pipeline.claims import Claim, measure_words
 from pipeline.corroboration import Conflict, claim_of, conflicting, corroborate, find_conflicts, reach_of
 from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
 from pipeline.models import CORROBORATE, Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
 
+#: The modules whose code decides a judgement: a cached one is reused only while they are unchanged.
+JUDGEMENT_CODE = tuple(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "claims", "figures", "entities"))
 COVER = "cover"
 MAX_COVER_SEARCHES = 2
 _QUERY_WORDS = 10

@@ -19,10 +19,11 @@ from pipeline.audit import audited_report
 from pipeline.baseline import distinct_claims
 from pipeline.cache import StageCache
 from pipeline.gaps import evidence_gaps, labelled
-from pipeline.judgement import CORROBORATE, COVER, follow_up_queries, judged, with_follow_up
+from pipeline.judgement import CORROBORATE, COVER, JUDGEMENT_CODE, follow_up_queries, judged, with_follow_up
 from pipeline.models import (
     Assessment,
     AuditedSentence,
+    Gap,
     Report,
     ResearchRequest,
     RunMetadata,
@@ -32,6 +33,7 @@ from pipeline.models import (
     Synthesis,
     TokenUsage,
 )
+from pipeline.resources import code_digest
 from pipeline.stages import Analyst, Backends, CombinedAnalyst, DocumentReader, Reassessor, Reviser, Searcher
 from pipeline.version import __version__
 
@@ -171,7 +173,11 @@ def _second_round(
         results = with_follow_up(results, read)
     targeted = {q.text for q in follow_up if q.angle == CORROBORATE} | read_in_full
     proposed = assessment.conflicts  # an analyst's own, already checked against the evidence
-    assessment, results, conflicts = judged(request, assessment, results, targeted)
+    judgement_inputs = [request_json, assessment.model_dump(mode="json"), results.model_dump(mode="json"), sorted(targeted)]
+    assessment, results, conflicts = stage(
+        "judge", f"judgement@{code_digest(*JUDGEMENT_CODE)}", judgement_inputs, tuple[Assessment, SearchResults, list[Gap]],
+        lambda: judged(request, assessment, results, targeted),
+    )
     conflicts += [gap for gap in proposed if gap.title not in {c.title for c in conflicts}]
     return _labelled(assessment).model_copy(update={"conflicts": conflicts}), results
 

@@ -23,12 +23,13 @@ def resource_dir(name: str) -> Path:
     raise FileNotFoundError(f"groundbrief's {name} folder is missing from this installation; reinstall groundbrief")
 
 
-def code_digest(package_dir: Path) -> str:
-    """A digest of a package's source files: cache keys include it, so results computed by older
-    code (rules, search settings) are not reused after an upgrade or an edit."""
+def code_digest(*sources: Path) -> str:
+    """A digest of source files (a folder stands for its ``*.py``): cache keys include it, so results
+    computed by older code (rules, search settings, the judgement) are not reused after an upgrade or an edit."""
     digest = hashlib.sha256()
-    for path in sorted(package_dir.glob("*.py")):
-        digest.update(path.read_bytes())
+    for source in sources:
+        for path in sorted(source.glob("*.py")) if source.is_dir() else [source]:
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 

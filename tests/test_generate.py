@@ -66,8 +66,8 @@ def test_every_listed_source_was_retrieved_and_every_cited_source_is_listed(tmp_
 def test_second_run_hits_the_cache_for_every_stage(tmp_path):
     first = generate_report(make_request(), out_dir=tmp_path).report
     second = generate_report(make_request(), out_dir=tmp_path).report
-    assert [s.cached for s in first.metadata.stages] == [False] * 6
-    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "follow-up", "read", "synthesize"]
+    assert [s.cached for s in first.metadata.stages] == [False] * 7
+    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "follow-up", "read", "judge", "synthesize"]
     assert all(s.cached for s in second.metadata.stages)
     assert second.findings == first.findings
     uncached = generate_report(make_request(), out_dir=tmp_path, use_cache=False).report
@@ -81,7 +81,7 @@ def test_changed_corpus_invalidates_search_cache(tmp_path):
     generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path)
     write_doc(corpus, "b.md", "Analysts said Groq revenue reached $90 million as customers grew.", title="b", publisher="Analyst")
     again = generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path).report
-    assert [s.cached for s in again.metadata.stages] == [True, False, False, False, False, False]
+    assert [s.cached for s in again.metadata.stages] == [True, False, False, False, False, False, False]
     assert "b" in {s.title for s in again.sources}
 
 
@@ -163,7 +163,7 @@ def test_json_is_the_whole_structured_report(tmp_path):
     assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata", "audit"}
     assert all(finding["verified"] for finding in data["findings"])
     assert data["audit"]["sentences"] and all(s["supported"] for s in data["audit"]["sentences"])
-    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "follow-up", "read", "synthesize"}
+    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "follow-up", "read", "judge", "synthesize"}
 
 
 def test_report_records_how_it_was_made_for_refresh(tmp_path):

@@ -61,8 +61,8 @@ def test_partial_search_results_are_not_cached(tmp_path):
     run_research(make_request(query_count=3), backends, cache)
     again = run_research(make_request(query_count=3), backends, cache)
     assert {s.stage: s.cached for s in again.metadata.stages} == {
-        "expand": True, "search": False, "assess": True, "follow-up": False, "synthesize": True
-    }  # the failed queries are retried (the second round's too); the unchanged evidence is then assessed from cache
+        "expand": True, "search": False, "assess": True, "follow-up": False, "judge": True, "synthesize": True
+    }  # the failed queries are retried (the second round's too); the unchanged evidence is then assessed and judged from cache
 
 
 def test_a_model_shared_by_analyst_and_searcher_is_counted_once():

@@ -15,6 +15,8 @@ from pipeline.resources import code_digest
 from pipeline.version import __version__
 
 MODEL_NAME = "offline-rules"
+#: The shared modules the rules read claims, figures and names with: an edit to them changes the rules' results too.
+_SHARED_CODE = tuple(Path(__file__).parents[2] / f"{name}.py" for name in ("claims", "corroboration", "figures", "entities"))
 
 
 class RuleAnalyst:
@@ -24,7 +26,7 @@ class RuleAnalyst:
     usage = TokenUsage()
 
     def __init__(self) -> None:
-        self.identity = f"{MODEL_NAME}@{code_digest(Path(__file__).parent)}"
+        self.identity = f"{MODEL_NAME}@{code_digest(Path(__file__).parent, *_SHARED_CODE)}"
 
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
         return expand_queries(request)
