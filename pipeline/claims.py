@@ -351,11 +351,16 @@ _NOT_NAMES = frozenset(
 )
 
 
+# A figure a result is measured against is what was expected of it: "exceeding the projected DKK 99.14 billion".
+_BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\w*|above|below|short of|than)\s+(?:the\s+)?"
+                            r"(?:projected|expected|forecast|anticipated|predicted)\s*$")
+
+
 def _stance(clause: str, start: int, end: int) -> str:
     """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
-    if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after):
+    if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
         return "proposal"

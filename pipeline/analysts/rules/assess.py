@@ -115,6 +115,9 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     financial = signals.financial_words(snippet)
     if financial:
         candidate.signals.append(f"financial result or outlook ({', '.join(financial[:3])})")
+    outlook = next((f for f in candidate.claim.facts if f.stance == "guidance" and f.measure), None)
+    if outlook is not None:  # what the company expects next moves the stock more than what it reported
+        candidate.signals.append(f"guidance ({outlook.measure}, {outlook.text})")
     large = [f for f in candidate.figures if f.kind == "money" and f.high >= LARGE_SUM]
     if large:
         candidate.signals.append(f"a sum of a billion or more ({large[0].text})")
