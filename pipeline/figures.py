@@ -58,6 +58,8 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": 
                "kroner": "DKK", "danish kroner": "DKK", "sek": "SEK", "swedish kronor": "SEK", "nok": "NOK",
                "norwegian kroner": "NOK", "chf": "CHF", "swiss francs": "CHF", "francs": "CHF", "cny": "CNY", "yuan": "CNY",
                "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD"}
+#: Currency codes ("DKK"): a figure's unit, never a name narrowing what it measures.
+CURRENCY_CODES = frozenset(_CURRENCIES.values())
 # Thousands with commas (2,522), a decimal comma as much of Europe writes it (€16,7 billion), plain.
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
 def _value(number: str) -> float:
@@ -100,6 +102,8 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _PER = re.compile(r"(?i)^\s?(?:(?:per|a)\s+|/\s?)((?:million|thousand|1m|1k)\s+)?([a-z]+)\b")
 _BETWEEN = re.compile(r"(?i)between\s+$")
 _AND = re.compile(r"(?i)^\s+and\s+$")
+_TO = re.compile(r"^\s+(?:to|[-–—])\s+$")  # "$58 billion to $61 billion": each end with its magnitude
+_FROM = re.compile(r"(?i)\bfrom\s+$")  # "rose from $58 billion to $61 billion": a change, not a range
 _SET_AGAINST = re.compile(r"(?i)^,?\s+(?:against|versus|vs\.?|compared (?:with|to))\s+(?:just\s+|only\s+)?$")
 
 
@@ -234,6 +238,9 @@ def quantities(text: str) -> list[Quantity]:
             continue  # "Boeing 737", "737 Max", "Llama 4 Maverick": a product's name, not a figure
         if found and _BETWEEN.search(text[: found[-1].start]) and _AND.match(text[found[-1].end : quantity.start]):
             quantity = _between(text, found.pop(), quantity)  # "between $2 and $3 billion": one range
+        elif (found and found[-1].unit and found[-1].unit == quantity.unit and found[-1].high < quantity.low
+              and _TO.match(text[found[-1].end : quantity.start]) and not _FROM.search(text[: found[-1].start])):
+            quantity = _between(text, found.pop(), quantity)  # "$58 billion to $61 billion": one range
         elif found and not quantity.unit and found[-1].unit and _SET_AGAINST.match(text[found[-1].end : quantity.start]):
             quantity = replace(quantity, unit=found[-1].unit, per=found[-1].per)  # "2,522 tokens/s against 1,038"
         found.append(quantity)
@@ -307,8 +314,8 @@ def _unit_of(match: re.Match, figure: Figure) -> str:
 
 
 def _between(text: str, low: Quantity, high: Quantity) -> Quantity:
-    """Two ends of "between A and B" as one range; the second end's unit and magnitude apply to the
-    first where it states none ("between $2 and $3 billion")."""
+    """Two ends of "between A and B" (or "A to B") as one range; the second end's unit and magnitude
+    apply to the first where it states none ("between $2 and $3 billion")."""
     low_value = low.low
     if low.unit == high.unit and low.high < high.low / 100:
         low_value = low.low * _magnitude_of(high.text)
