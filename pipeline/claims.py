@@ -27,7 +27,7 @@ from datetime import date
 from functools import lru_cache
 
 from pipeline.entities import mention_pattern
-from pipeline.figures import Quantity, extract, quantities
+from pipeline.figures import CURRENCY_CODES, Quantity, extract, quantities
 from pipeline.text import sentence_spans
 
 #: What a figure measures, by the words its clause uses; one figure may measure two ("a deal valued at").
@@ -380,7 +380,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
                                              "November December").split()}
     kept = {w for w in words if len(w) >= 3 and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
-            and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w)}
+            and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w) and w not in CURRENCY_CODES}
     return frozenset(re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
 
 
