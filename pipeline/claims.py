@@ -332,10 +332,19 @@ def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
 _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
 
+# Lowercase words naming a business segment right before a measure (capitalised ones, "U.S." or "Mounjaro", are names).
+_SEGMENT = re.compile(r"(?i)\b(data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|"
+                      r"subscription|defen[cs]e|commercial)\s+$")
+
+
 def _scope(clause: str, measures: set[str]) -> str:
-    """The qualifier right before a measure's name: "net" orders, "adjusted" earnings, "core" loss."""
+    """The qualifier right before a measure's name: "net" orders, "adjusted" earnings, "core" loss, or the
+    segment it is for: "data center" revenue."""
     for name in sorted(measures & _SCOPED):
         for found in _MEASURE_WORDS[name].finditer(clause):
+            segment = _SEGMENT.search(clause[: found.start()])
+            if segment:  # "data center revenue" is a segment's, not the company's
+                return re.sub(r"[\s-]+", " ", segment.group(1).lower()).replace("centre", "center")
             before = clause[: found.start()].split()[-4:]
             qualifiers = [w.lower().strip("(,") for w in before if w.lower().strip("(,") in _QUALIFIERS]
             if _NET_OF.search(clause):
