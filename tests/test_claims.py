@@ -1,0 +1,206 @@
+"""The claim reader (``pipeline.claims``): what each figure of a sentence measures, for whom, for when and
+stated by whom; what makes two figures one basis; and when two figures of one basis disagree."""
+
+from datetime import date
+
+from pipeline.claims import Claim, Fact, basis, describe, differ, opposed_accounts, read_claims, states_same
+
+ACME = ["Acme", "Zenith"]
+SAME_WEEK = ((date(2025, 2, 6), None), (date(2025, 2, 7), None))
+
+
+def claim(text: str, companies: list[str] = ACME) -> Claim:
+    claims = read_claims(text, companies)
+    assert len(claims) == 1, claims
+    return claims[0]
+
+
+def fact(text: str, figure: str, companies: list[str] = ACME) -> tuple[Fact, Claim]:
+    read = claim(text, companies)
+    return next(f for f in read.facts if f.text == figure), read
+
+
+def disagree(one: str, figure: str, other: str, their_figure: str) -> bool:
+    """Whether two publishers' sentences give one basis two values that disagree."""
+    mine, my_claim = fact(one, figure)
+    theirs, their_claim = fact(other, their_figure)
+    assert basis(mine, my_claim) is not None and basis(mine, my_claim) == basis(theirs, their_claim)
+    return differ(mine, my_claim, theirs, their_claim, SAME_WEEK)
+
+
+def test_a_sentence_reads_to_its_companies_measure_period_and_owner():
+    found, read = fact("Acme's revenue was $12.4 billion in Q3 2025.", "$12.4 billion")
+    assert read.companies == {"Acme"}
+    assert (found.measure, found.period, found.owner, found.stance) == ("revenue", ("Q3", "2025"), "Acme", "")
+    assert describe(found) == "revenue in Q3 2025"
+
+
+def test_a_sentence_naming_no_company_after_one_naming_none_is_not_a_claim():
+    assert read_claims("Rain fell all week. Prices of 12 goods rose.", ACME) == []
+
+
+def test_a_following_sentence_is_about_the_company_just_named():
+    claims = read_claims("Zenith posted results on Tuesday. Its revenue rose 12% to $4.1 billion.", ACME)
+    assert claims[1].companies == {"Zenith"}
+
+
+def test_analysts_expectation_is_an_estimate_and_the_companys_outlook_guidance():
+    estimate, _ = fact("Analysts expected Acme revenue of $5.2 billion in Q3 2025.", "$5.2 billion")
+    guidance, _ = fact("Acme expects revenue of $5.2 billion in Q3 2025.", "$5.2 billion")
+    reported, _ = fact("Acme posted revenue of $5.2 billion in Q3 2025.", "$5.2 billion")
+    assert (estimate.stance, guidance.stance, reported.stance) == ("estimate", "guidance", "")
+
+
+def test_a_figure_a_result_exceeds_is_what_was_projected():
+    projected, _ = fact("Acme posted revenue of DKK 100 billion, exceeding the projected DKK 99.14 billion.", "DKK 99.14 billion")
+    result, _ = fact("Acme posted revenue of DKK 100 billion, exceeding the projected DKK 99.14 billion.", "DKK 100 billion")
+    assert projected.stance == "estimate" and result.stance == ""
+
+
+def test_a_demanded_figure_is_a_proposal():
+    demanded, _ = fact("The union had demanded a 41% pay increase from Acme.", "41%")
+    agreed, _ = fact("Acme agreed a 38% pay increase with the union.", "38%")
+    assert demanded.stance == "proposal" and agreed.stance == ""
+
+
+def test_pay_raises_are_wages_and_money_raised_is_funding():
+    wages, _ = fact("Acme workers won pay raises of 38% over four years.", "38%")
+    funding, _ = fact("Acme raised $38 million in new funding.", "$38 million")
+    assert wages.measure == "wages" and "funding" not in wages.measures
+    assert funding.measure == "funding"
+
+
+def test_stock_moves_are_the_stock_measure_as_a_change():
+    surged, _ = fact("Acme shares surged 5.3% on Monday.", "5.3%")
+    closed, _ = fact("Acme stock closed down 6.6% after the call.", "6.6%")
+    assert (surged.measure, surged.change) == ("stock", True)
+    assert (closed.measure, closed.change) == ("stock", True)
+    revenue, _ = fact("Acme's revenue grew 5.3% in 2024.", "5.3%")
+    assert revenue.measure == "revenue"
+
+
+def test_a_label_before_a_colon_names_the_measure_and_the_change_after_it_inherits_it():
+    read = claim("Acme Full-Year 2024 Revenue: $40.5 billion, up 25% YoY.")
+    level, change = read.facts
+    assert (level.measure, level.period, level.change) == ("revenue", ("FY", "2024"), False)
+    assert (change.measure, change.change) == ("revenue", True)
+    assert basis(level, read) != basis(change, read)  # a level and a change are never compared
+
+
+def test_a_figure_without_a_measure_or_label_has_no_basis():
+    read = claim("Acme said 4,210 in its letter to holders.")
+    assert all(basis(f, read) is None for f in read.facts)
+
+
+def test_a_speed_has_a_basis_only_for_a_named_model():
+    for text, model in (("Acme ran Llama 4 at 2,522 tokens per second.", "llama 4"),
+                        ("Acme ran gpt-oss-120B at 3,000 tokens/s.", "gpt-oss-120b"),
+                        ("Acme ran Kimi K2.6 at 1,200 tokens per second.", "k2.6")):
+        read = claim(text)
+        assert model in read.facts[0].names and basis(read.facts[0], read) is not None, text
+    unnamed = claim("Acme ran its model at 2,522 tokens per second.")
+    assert basis(unnamed.facts[0], unnamed) is None
+
+
+def test_speeds_on_two_models_are_two_bases_and_on_one_model_one():
+    llama, llama_claim = fact("Acme ran Llama 4 at 2,522 tokens per second.", "2,522 tokens per second")
+    other, other_claim = fact("Acme ran gpt-oss-120B at 1,800 tokens per second.", "1,800 tokens per second")
+    assert basis(llama, llama_claim) != basis(other, other_claim)
+    assert disagree("Acme ran Llama 4 at 2,522 tokens per second.", "2,522 tokens per second",
+                    "Acme served Llama 4 at 1,800 tokens per second.", "1,800 tokens per second")
+
+
+def test_a_subject_named_by_a_phrase_beside_another_company_is_unknown():
+    compared, read = fact("The company delivered 348 planes compared to Zenith's 766.", "348")
+    assert compared.referred and compared.subject(read) is None and basis(compared, read) is None
+    named, named_claim = fact("Acme delivered 348 planes in 2024.", "348")
+    assert not named.referred and named.subject(named_claim) == {"Acme"}
+
+
+def test_a_deal_belongs_to_both_parties():
+    deal, read = fact("Acme signed a $20 billion deal with Zenith.", "$20 billion")
+    assert deal.subject(read) == {"Acme", "Zenith"}
+
+
+def test_a_count_with_a_thousands_point_equals_the_same_count_with_a_comma():
+    assert not disagree("Acme delivered 8.658 aircraft in 2024.", "8.658", "Acme delivered 8,658 aircraft in 2024.", "8,658")
+    assert disagree("Acme delivered 8.658 aircraft in 2024.", "8.658", "Acme delivered 8,700 aircraft in 2024.", "8,700")
+
+
+def test_rounding_is_tolerated_only_between_figures_of_different_precision():
+    assert not disagree("Acme's revenue was $3.8 billion in 2024.", "$3.8 billion",
+                        "Acme's revenue was $3,861 million in 2024.", "$3,861 million")
+    assert disagree("Acme's revenue was $3.7 billion in 2024.", "$3.7 billion",
+                    "Acme's revenue was $3,861 million in 2024.", "$3,861 million")
+    assert disagree("Acme's revenue grew 25% in 2024.", "25%", "Acme's revenue grew 26% in 2024.", "26%")
+
+
+def test_close_bounds_the_same_way_agree_and_far_ones_do_not():
+    assert not disagree("Acme has more than 32,000 employees.", "32,000", "Acme has more than 33,000 employees.", "33,000")
+    assert disagree("Acme has 32,000 employees.", "32,000", "Acme has 33,000 employees.", "33,000")
+    assert disagree("Acme signed a deal with Zenith worth over $10 billion.", "$10 billion",
+                    "Acme signed a deal with Zenith worth more than $20 billion.", "$20 billion")
+
+
+def test_a_value_a_bound_allows_is_no_disagreement():
+    assert not disagree("Acme delivered over 600 aircraft in 2024.", "600", "Acme delivered 602 aircraft in 2024.", "602")
+
+
+def test_a_figure_inside_a_guided_range_is_no_disagreement():
+    assert not disagree("Acme expects 2025 revenue of $58 billion to $61 billion.", "$58 billion to $61 billion",
+                        "Acme expects 2025 revenue of $59 billion.", "$59 billion")
+    assert disagree("Acme expects 2025 revenue of $58 billion to $61 billion.", "$58 billion to $61 billion",
+                    "Acme expects 2025 revenue of $64 billion.", "$64 billion")
+
+
+def test_a_currency_code_does_not_narrow_the_measure():
+    coded, coded_claim = fact("Acme's revenue was DKK 100 billion in 2024.", "DKK 100 billion")
+    worded, worded_claim = fact("Acme's revenue was 95 billion kroner in 2024.", "95 billion kroner")
+    assert basis(coded, coded_claim) == basis(worded, worded_claim)
+
+
+def test_periods_scopes_and_stances_make_different_bases():
+    def key(text: str, figure: str) -> tuple | None:
+        return basis(*fact(text, figure))
+
+    q3 = key("Acme's revenue was $5.2 billion in Q3 2025.", "$5.2 billion")
+    assert q3 != key("Acme's revenue was $5.6 billion in Q4 2025.", "$5.6 billion")
+    assert q3 != key("Analysts expected Acme revenue of $5.6 billion in Q3 2025.", "$5.6 billion")
+    assert key("Acme booked 900 gross orders in 2024.", "900") != key("Acme booked 850 net orders in 2024.", "850")
+
+
+def test_a_periodic_measure_without_a_period_is_compared_only_for_sources_published_together():
+    mine, my_claim = fact("Acme's revenue was $5.2 billion.", "$5.2 billion")
+    theirs, their_claim = fact("Acme's revenue was $5.6 billion.", "$5.6 billion")
+    assert differ(mine, my_claim, theirs, their_claim, SAME_WEEK)
+    months_apart = ((date(2025, 2, 6), None), (date(2025, 11, 6), None))
+    assert not differ(mine, my_claim, theirs, their_claim, months_apart)
+
+
+def test_states_same_needs_the_companies_and_an_equal_figure_of_the_measure():
+    stated = claim("Acme signed a $20 billion deal with Zenith.")
+    assert states_same(stated, claim("Zenith and Acme agreed a deal worth 20 billion dollars."))
+    assert not states_same(stated, claim("Zenith and Acme agreed a deal worth $25 billion."))
+    assert not states_same(stated, claim("Acme's revenue was $20 billion in 2024.", ["Acme"]))
+
+
+def test_a_claim_without_figures_is_stated_again_only_in_near_identical_words():
+    stated = claim("Acme has chosen Zenith as the supplier of its new data centres.")
+    assert states_same(stated, claim("Acme has chosen Zenith as supplier of its new data centres."))
+    assert not states_same(stated, claim("Zenith said Acme may consider other suppliers for its sites."))
+
+
+def test_acquired_and_licensed_for_one_deal_are_opposed_accounts():
+    acquired = claim("Acme acquired Zenith for $20 billion.")
+    licensed = claim("Acme signed a non-exclusive licensing agreement with Zenith for $20 billion.")
+    assert opposed_accounts(acquired, licensed) == ("acquisition", "licensing")
+    other_deal = claim("Acme signed a non-exclusive licensing agreement with Zenith for $3 billion.")
+    assert opposed_accounts(acquired, other_deal) is None  # not shown to be the same event
+    assert opposed_accounts(acquired, claim("Acme acquired Zenith for 20 billion dollars.")) is None
+
+
+def test_a_segments_figure_is_not_the_companys():
+    segment, _ = fact("Acme's data center revenue was $2.6 billion in Q3 2025.", "$2.6 billion")
+    whole, _ = fact("Acme's quarterly revenue was $4.1 billion in Q3 2025.", "$4.1 billion")
+    assert (segment.scope, whole.scope) == ("data center", "")
+    assert describe(segment) == "data center revenue in Q3 2025"
