@@ -154,6 +154,38 @@ def test_out_of_window_count_stops_at_its_limit_and_the_report_says_at_least(tmp
     assert window[0].text.startswith("At least 2 matching documents were dated before")
 
 
+def test_a_file_changed_in_place_after_an_unchanged_run_is_read_again(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", "Groq tokens one.", title="a")
+    write_doc(corpus, "b.md", "Groq tokens two.", title="b")
+    index = CorpusIndex(corpus, tmp_path / "i.sqlite3")
+    assert index.sync().indexed == 2
+    assert (index.sync().indexed, index.sync().unchanged) == (0, 2)  # the folder is as the index last matched it
+    path = corpus / "a.md"
+    path.write_text(path.read_text().replace("one", "six"))  # same size: only the time tells
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    report = index.sync()
+    assert (report.indexed, report.unchanged) == (1, 1)
+    assert "Groq tokens six." in index.search(["six"], [], *EVER, 5)[0].text
+
+
+def test_a_change_to_the_index_by_another_writer_makes_the_next_run_compare_again(tmp_path):
+    """An older version of the tool (or anything else) that changes the index's files forgets the
+    fingerprint it last matched, so a run never trusts a match the index no longer holds."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a.md", "Groq tokens.", title="a")
+    database = tmp_path / "i.sqlite3"
+    index = CorpusIndex(corpus, database)
+    index.sync()
+    other = sqlite3.connect(database)
+    with other:
+        other.execute("DELETE FROM documents WHERE path = 'a.md'")
+    other.close()
+    assert index.sync().indexed == 1
+
+
 def test_an_interrupted_build_keeps_the_batches_it_committed(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -18,7 +18,7 @@ import math
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pipeline.models import DateSource
 from pipeline.search.corpus.documents import SUFFIXES, SkipFile, load_document
-from pipeline.search.corpus.walk import CorpusFile, Skipped, walk_corpus
+from pipeline.search.corpus.walk import CorpusFile, Skipped, files_again, walk_corpus
 
 PASSAGE_TOKENS = 160
 #: A model whose tokenizer is cl100k, the encoding passages are measured in (compiled into the splitter).
@@ -43,7 +43,6 @@ OUT_OF_WINDOW_LIMIT = 200
 # A phrase ("20 billion") is counted in at most this many passages for its weight; past it, its rarest word's count stands in.
 PHRASE_COUNT_LIMIT = 5000
 _COMMIT_EVERY = 2000  # files indexed per transaction: an interrupted build keeps what it finished
-_REMEMBER_CHANGES = 20_000  # changed files kept from the first walk; a bigger change walks the folder again
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants
 _DAY = 1 << 32  # passage rowids: date ordinal << 32 | sequence; undated documents are day 0
 
@@ -62,6 +61,7 @@ CREATE TABLE IF NOT EXISTS documents (
     first_passage INTEGER NOT NULL,
     last_passage INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS documents_noted ON documents (warnings) WHERE warnings != '';
 CREATE TABLE IF NOT EXISTS skipped (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL,
@@ -73,8 +73,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
 );
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS totals (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS matched (fingerprint TEXT NOT NULL);
 """
-_TABLES = ("documents", "skipped", "passages", "terms", "totals")
+# The fingerprint in `matched` says the index holds exactly the files it was taken of; any change to
+# them, by this version or an older one, forgets it.
+_FORGET_MATCH = [
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()} AFTER {event} ON {table} BEGIN DELETE FROM matched; END"
+    for table in ("documents", "skipped") for event in ("INSERT", "UPDATE", "DELETE")
+]
+_TABLES = ("documents", "skipped", "passages", "terms", "totals", "matched")
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ class CorpusIndex:
             if version != _INDEX_FORMAT:
                 for table in _TABLES:
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in filter(str.strip, _SCHEMA.split(";")):
+            for statement in [*filter(str.strip, _SCHEMA.split(";")), *_FORGET_MATCH]:
                 self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {_INDEX_FORMAT}")
 
@@ -152,53 +159,63 @@ class CorpusIndex:
     def sync(self, split: Callable[[str], list[str]] | None = None, progress: Progress | None = None) -> SyncReport:
         """Bring the index up to date with the folder; return what changed and every skip warning.
 
-        The folder is walked once to find what changed (only file metadata is held), then the
-        changed files are read one at a time and committed every ``_COMMIT_EVERY`` files, so an
-        interrupted build keeps what it finished. ``progress`` hears (done, total) as files are
-        indexed. The fingerprint changes whenever a file is added, removed or modified: search
-        results are cached against it.
+        The folder is walked once; only each document's name, time and size are held. If they are
+        what the index last matched, nothing else is done. Otherwise they are compared with the
+        index, and the changed files are read one at a time and committed every ``_COMMIT_EVERY``
+        files, so an interrupted build keeps what it finished. ``progress`` hears (done, total) as
+        files are indexed. The fingerprint changes whenever a file is added, removed or modified:
+        search results are cached against it.
         """
-        known = {
-            path: (mtime, size)
-            for path, mtime, size in self._db.execute(
-                "SELECT path, mtime_ns, size FROM documents UNION ALL SELECT path, mtime_ns, size FROM skipped"
-            )
-        }
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        walked: list[str] = []  # each document as its signature: key, mtime_ns and size
         unreadable: list[str] = []
-        changed: list[CorpusFile] | None = []
-        fingerprint = hashlib.sha256()
-        seen: set[str] = set()
-        to_index = 0
-        for found in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links):
-            if isinstance(found, Skipped):  # not recorded: the entry has no file status to compare
-                unreadable.append(str(found))
-                continue
-            seen.add(found.key)
-            fingerprint.update(f"{found.key}\0{found.stat.st_mtime_ns}\0{found.stat.st_size}\n".encode())
-            if known.get(found.key) != (found.stat.st_mtime_ns, found.stat.st_size):
-                to_index += 1
-                if changed is not None:
-                    changed.append(found)
-                    if len(changed) > _REMEMBER_CHANGES:
-                        changed = None  # a bulk build: walk again rather than hold every path
-        removed = [key for key in known if key not in seen]
-        walked = len(seen)
-        del known, seen
+        for batch in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links):
+            walked += [f"{found.key}\0{found.mtime_ns}\0{found.size}" for found in batch if isinstance(found, CorpusFile)]
+            # A skipped entry is not recorded: it has no file status to compare.
+            unreadable += [str(found) for found in batch if isinstance(found, Skipped)]
+        fingerprint = _fingerprint(walked)
+        if self._db.execute("SELECT 1 FROM matched WHERE fingerprint = ?", (fingerprint,)).fetchone():
+            return SyncReport(0, 0, len(walked), unreadable + self.warnings(), fingerprint[:16])
+        known = self._signatures()
+        changed = [signature for signature in walked if signature not in known]
+        unchanged = len(walked) - len(changed)
+        known.difference_update(walked)
+        removed = sorted({_key(signature) for signature in known} - {_key(signature) for signature in changed})
+        del walked, known
         indexed = current = 0
-        if to_index or removed:
-            files = changed if changed is not None else self._documents()
-            indexed, current, failed = self._update(files, to_index, removed, split, progress)
-            unreadable += failed
+        failed: list[str] = []
+        if changed or removed:
+            files = files_again(self.corpus, map(_signed, changed))
+            indexed, current, failed = self._update(files, len(changed), removed, split, progress)
+        if not failed:
+            self._matched(fingerprint, version)
         return SyncReport(
             indexed=indexed,
             removed=len(removed),
-            unchanged=walked - to_index + current,
-            warnings=unreadable + self.warnings(),
-            fingerprint=fingerprint.hexdigest()[:16],
+            unchanged=unchanged + current,
+            warnings=unreadable + failed + self.warnings(),
+            fingerprint=fingerprint[:16],
         )
 
-    def _documents(self) -> Iterator[CorpusFile]:
-        return (f for f in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links) if isinstance(f, CorpusFile))
+    def _signatures(self) -> set[str]:
+        """The signature of each file the index holds, read or skipped, as ``sync`` writes a walked one's."""
+        return {
+            signature for (signature,) in self._db.execute(
+                "SELECT path || char(0) || mtime_ns || char(0) || size FROM documents"
+                " UNION ALL SELECT path || char(0) || mtime_ns || char(0) || size FROM skipped"
+            )
+        }
+
+    def _matched(self, fingerprint: str, version: int) -> None:
+        """Remember that the index holds exactly the files of ``fingerprint``, unless another process
+        wrote to it since this sync read its version (any later write forgets it: see ``_FORGET_MATCH``)."""
+        if self._db.execute("PRAGMA data_version").fetchone() != (version,):
+            return  # written meanwhile: don't wait for the write lock to find that out
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if self._db.execute("PRAGMA data_version").fetchone() == (version,):
+                self._db.execute("DELETE FROM matched")
+                self._db.execute("INSERT INTO matched VALUES (?)", (fingerprint,))
 
     def _update(
         self, files: Iterable[CorpusFile], total: int, removed: list[str],
@@ -228,7 +245,7 @@ class CorpusIndex:
                     (file.key,),
                 ).fetchone()
                 done += 1
-                if stored == (file.stat.st_mtime_ns, file.stat.st_size):
+                if stored == (file.mtime_ns, file.size):
                     current += 1
                 else:
                     split = split or passage_splitter()
@@ -485,12 +502,12 @@ class _Batch:
 
     def add(self, file: CorpusFile, split: Callable[[str], list[str]]) -> int | str:
         """Index one file: 1 if indexed, 0 if recorded as skipped, or the warning if it can't be read."""
-        key, stat = file.key, file.stat
+        key = file.key
         self.forget(key)
         try:
             document = load_document(file.path)
         except SkipFile as reason:
-            self._db.execute("INSERT INTO skipped VALUES (?, ?, ?, ?)", (key, stat.st_mtime_ns, stat.st_size, str(reason)))
+            self._db.execute("INSERT INTO skipped VALUES (?, ?, ?, ?)", (key, file.mtime_ns, file.size, str(reason)))
             return 0
         except OSError as error:  # not recorded: fixing permissions changes neither mtime nor size
             return f"skipped {key}: can't be read ({error.strerror or error})"
@@ -500,7 +517,7 @@ class _Batch:
             "INSERT INTO documents (path, mtime_ns, size, url, title, publisher, published, date_source, warnings,"
             " first_passage, last_passage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                key, stat.st_mtime_ns, stat.st_size, document.url, document.title, document.publisher,
+                key, file.mtime_ns, file.size, document.url, document.title, document.publisher,
                 document.published.isoformat() if document.published else None,
                 document.date_source.value if document.date_source else None, "\n".join(document.warnings),
                 first, first + len(passages) - 1,
@@ -592,6 +609,24 @@ def match_expression(terms: list[str], required: list[list[str]]) -> str:
     if any_of and len(parts) < 2:
         parts.append("(" + " OR ".join(any_of) + ")")
     return " AND ".join(parts)
+
+
+def _fingerprint(signatures: list[str]) -> str:
+    """A digest of the walked files' signatures, hashed a slice at a time, so no copy of them all is made."""
+    digest = hashlib.sha256()
+    for start in range(0, len(signatures), 10_000):
+        digest.update(("\n".join(signatures[start : start + 10_000]) + "\n").encode())
+    return digest.hexdigest()
+
+
+def _key(signature: str) -> str:
+    return signature.rsplit("\0", 2)[0]
+
+
+def _signed(signature: str) -> tuple[str, int, int]:
+    """The key, mtime_ns and size a signature was written from."""
+    key, mtime_ns, size = signature.rsplit("\0", 2)
+    return key, int(mtime_ns), int(size)
 
 
 def _window(since: date, until: date) -> tuple[int, int]:

@@ -8,30 +8,49 @@ A name that isn't UTF-8 (a file copied from an old archive) can't be indexed, ci
 a report, so that file or folder is left out too, and named with its odd bytes escaped. Everything
 left out is named in a warning; nothing here raises for one odd entry, and no depth of folders
 exhausts the stack.
+
+Every run of the tool walks the whole corpus to find what changed, so the walk is cheap per file:
+paths stay strings (a ``pathlib`` path per file cost most of a second at 100,000 files), the
+folder listing's own file types decide what needs a status, and a document costs one ``lstat``.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from stat import S_ISREG
+from typing import NamedTuple
 
 from pipeline.controls import escaped, has_undecodable
 
 ALLOW_LINKS_HINT = "set follow_corpus_links = true in config.toml to read it"
 #: How many levels of folders below the corpus are walked; deeper ones are named in a warning.
 MAX_DEPTH = 64
+_BATCH = 500  # names whose status is asked for at a time
 
 
-@dataclass(frozen=True)
-class CorpusFile:
-    """A regular file to index: ``key`` is its path relative to the corpus (a link keeps its own name)."""
+class CorpusFile(NamedTuple):
+    """A regular file to index: ``key`` is its path relative to the corpus (a link keeps its own name),
+    with the modification time and size it had when walked.
 
-    path: Path
+    A named tuple of strings and numbers, as the walk makes one for every document on every run."""
+
+    location: str
     key: str
-    stat: os.stat_result
+    mtime_ns: int
+    size: int
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
+
+
+# A CorpusFile made in C, without the named tuple's constructor in Python: the walk makes one a document.
+_corpus_file = partial(tuple.__new__, CorpusFile)
 
 
 @dataclass(frozen=True)
@@ -45,93 +64,181 @@ class Skipped:
         return f"skipped {escaped(self.key)}: {self.reason}"
 
 
-def walk_corpus(root: Path, suffixes: tuple[str, ...], *, follow_links: bool = False) -> Iterator[CorpusFile | Skipped]:
-    """Every document under ``root`` (resolved) named with one of ``suffixes``, in a stable order.
+def walk_corpus(root: Path, suffixes: tuple[str, ...], *, follow_links: bool = False) -> Iterator[list[CorpusFile | Skipped]]:
+    """Every document under ``root`` (resolved) named with one of ``suffixes``, in a stable order,
+    a batch at a time: a whole batch is taken in with a list comprehension, not one call a file.
 
     Hidden files and folders are ignored; a folder reached twice (a link loop) is walked once. The
     walk keeps its own stack of folders, so no depth of nesting can exhaust Python's; folders more
     than ``MAX_DEPTH`` levels down are left out, each named in a warning.
     """
-    walk = _Walk(root.resolve(), suffixes, follow_links)
-    stack = [walk.listing(walk.root, 0)]
+    walk = _Walk(str(root.resolve()), suffixes, follow_links)
+    stack = [walk.listing(_Folder(walk.root, "", 0))]
     while stack:
-        found = next(stack[-1], None)
-        if found is None:
-            stack.pop()
-        elif isinstance(found, _Folder):
-            stack.append(walk.listing(found.path, found.depth))
-        else:
+        for found in stack[-1]:
+            if isinstance(found, _Folder):
+                stack.append(walk.listing(found))
+                break
             yield found
+        else:
+            stack.pop()
+
+
+def files_again(root: Path, walked: Iterable[tuple[str, int, int]]) -> Iterator[CorpusFile]:
+    """The documents a walk of ``root`` yielded, from what was kept of each: its key, time and size."""
+    within = str(root.resolve()).rstrip(os.sep) + os.sep
+    return (CorpusFile(within + key, key, mtime_ns, size) for key, mtime_ns, size in walked)
 
 
 @dataclass(frozen=True)
 class _Folder:
-    """A folder to walk next, ``depth`` levels below the corpus."""
+    """A folder to walk next: where it is, its key with a trailing separator ("" for the corpus
+    itself), and how many levels below the corpus it is."""
 
-    path: Path
+    location: str
+    prefix: str
     depth: int
 
 
 class _Walk:
-    def __init__(self, root: Path, suffixes: tuple[str, ...], follow_links: bool):
+    def __init__(self, root: str, suffixes: tuple[str, ...], follow_links: bool):
         self.root, self.suffixes, self.follow_links = root, suffixes, follow_links
         self.visited = {_identity(os.stat(root))}
 
-    def listing(self, folder: Path, depth: int) -> Iterator[CorpusFile | Skipped | _Folder]:
-        """What ``folder`` holds, by name: its documents, what is skipped, and the folders to walk."""
+    def listing(self, folder: _Folder) -> Iterator[list[CorpusFile | Skipped] | _Folder]:
+        """What ``folder`` holds, by name: batches of its documents and of what is skipped, and the
+        folders to walk, each where it comes in the folder's order.
+
+        Only documents, folders and links get their status asked for (the listing's own file types
+        tell which), each of the open folder: one ``lstat`` of a name, not of a whole path. Names are
+        taken a batch at a time, and a batch of plain documents (the usual case) is made at once."""
         try:
-            with os.scandir(folder) as entries:
-                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+            handle = os.open(folder.location, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
-            yield Skipped(self.key(folder), f"folder can't be listed ({error.strerror or error})")
+            yield [self.unlisted(folder, error)]
             return
-        for name in names:
-            path = folder / name
-            is_document = name.lower().endswith(self.suffixes)
-            found, refused = _follow(self.root, path, self.follow_links)
-            is_folder = found is not None and stat.S_ISDIR(found.st_mode)
-            if refused is None and has_undecodable(name):
-                refused = "its name is not UTF-8 text; rename it to read it"
-            elif refused is None and is_folder and depth >= MAX_DEPTH:
-                refused = f"folders more than {MAX_DEPTH} levels below the corpus are not read"
-            if refused:
-                if is_document or is_folder:
-                    yield Skipped(self.key(path), refused)
-            elif is_folder:
-                assert found is not None
-                if _identity(found) not in self.visited:
-                    self.visited.add(_identity(found))
-                    yield _Folder(path, depth + 1)
-            elif is_document:
-                assert found is not None
-                kind = _special_kind(found.st_mode)
-                yield Skipped(self.key(path), f"{kind}, not a regular file") if kind else CorpusFile(path, self.key(path), found)
+        try:
+            try:
+                names, documents = self.entries(handle)
+            except OSError as error:
+                yield [self.unlisted(folder, error)]
+                return
+            within, prefix = folder.location.rstrip(os.sep) + os.sep, folder.prefix
+            status_of = partial(os.stat, dir_fd=handle, follow_symlinks=False)
+            for start in range(0, len(names), _BATCH):
+                batch, statuses = names[start : start + _BATCH], _statuses(status_of, names[start : start + _BATCH])
+                if all(documents[start : start + _BATCH]):
+                    plain: list[CorpusFile | Skipped] = [
+                        _corpus_file((within + name, prefix + name, status.st_mtime_ns, status.st_size))
+                        for name, status in zip(batch, statuses)
+                        if isinstance(status, os.stat_result) and S_ISREG(status.st_mode) and name.isascii()
+                    ]
+                    if len(plain) == len(batch):
+                        yield plain
+                        continue
+                found: list[CorpusFile | Skipped] = []
+                for name, is_document, status in zip(batch, documents[start : start + _BATCH], statuses):
+                    entry = self.entry(folder, within + name, name, is_document, status)
+                    if isinstance(entry, _Folder):
+                        if found:
+                            yield found
+                        yield entry
+                        found = []
+                    elif entry is not None:
+                        found.append(entry)
+                if found:
+                    yield found
+        finally:
+            os.close(handle)
 
-    def key(self, path: Path) -> str:
-        """``path`` relative to the root, by cutting the string: ``Path.relative_to`` costs seconds a million files."""
-        text, prefix = str(path), str(self.root)
-        if text == prefix:
-            return "."
-        return text[len(prefix) + (not prefix.endswith(os.sep)) :]
+    def entry(
+        self, folder: _Folder, location: str, name: str, is_document: bool, status: os.stat_result | OSError,
+    ) -> CorpusFile | Skipped | _Folder | None:
+        """What one name in ``folder`` is to the walk, given its status (``lstat``): a document, a
+        folder to walk, an entry left out and named, or nothing to read or to name."""
+        found: os.stat_result | None
+        refused: str | None
+        if isinstance(status, OSError):  # removed while the folder was being walked
+            found, refused = None, f"can't be read ({status.strerror or status})"
+        elif stat.S_ISLNK(status.st_mode):
+            found, refused = self.through_link(location)
+        else:
+            found, refused = status, None
+        is_folder = found is not None and stat.S_ISDIR(found.st_mode)
+        if refused is None and has_undecodable(name):
+            refused = "its name is not UTF-8 text; rename it to read it"
+        elif refused is None and is_folder and folder.depth >= MAX_DEPTH:
+            refused = f"folders more than {MAX_DEPTH} levels below the corpus are not read"
+        key = folder.prefix + name
+        if refused:
+            return Skipped(key, refused) if is_document or is_folder else None
+        if found is None:
+            return None
+        if is_folder:
+            if _identity(found) in self.visited:
+                return None
+            self.visited.add(_identity(found))
+            return _Folder(location, key + os.sep, folder.depth + 1)
+        if not is_document:
+            return None
+        kind = _special_kind(found.st_mode)
+        return Skipped(key, f"{kind}, not a regular file") if kind else CorpusFile(location, key, found.st_mtime_ns, found.st_size)
 
+    def entries(self, handle: int) -> tuple[list[str], list[bool]]:
+        """The names in the open folder worth a status, in order, and whether each names a document:
+        documents, and folders and links (which may lead to documents); hidden ones are left out.
 
-def _follow(root: Path, path: Path, follow_links: bool) -> tuple[os.stat_result | None, str | None]:
-    """The status of what ``path`` names (through a link if it is one), and why it is left out, if it is."""
-    try:
-        status = os.lstat(path)
-    except OSError as error:  # removed while the folder was being walked
-        return None, f"can't be read ({error.strerror or error})"
-    if not stat.S_ISLNK(status.st_mode):
+        The names are listed first; only a folder that holds other names than documents' is listed
+        again with file types, to tell its folders and links from its other files."""
+        suffixes = self.suffixes
+        names = sorted(name for name in os.listdir(handle) if not name.startswith("."))
+        documents = [name.lower().endswith(suffixes) for name in names]
+        if not all(documents):
+            with os.scandir(handle) as listed:
+                leads_on = {entry.name for entry in listed if _folder_or_link(entry)}
+            kept = [n for n, (name, is_document) in enumerate(zip(names, documents)) if is_document or name in leads_on]
+            names, documents = [names[n] for n in kept], [documents[n] for n in kept]
+        return names, documents
+
+    @staticmethod
+    def unlisted(folder: _Folder, error: OSError) -> Skipped:
+        return Skipped(folder.prefix[:-1] or ".", f"folder can't be listed ({error.strerror or error})")
+
+    def through_link(self, location: str) -> tuple[os.stat_result | None, str | None]:
+        """The status of what the link at ``location`` leads to, and why it is left out, if it is."""
+        try:
+            target = Path(location).resolve(strict=True)
+            status = os.stat(target)
+        except (OSError, RuntimeError):  # RuntimeError: a link loop on older Pythons
+            return None, "a broken link (its target does not exist or can't be reached)"
+        if not self.follow_links and not target.is_relative_to(self.root):
+            what = "folder" if stat.S_ISDIR(status.st_mode) else "file"
+            return status, f"a link to a {what} outside the corpus; {ALLOW_LINKS_HINT}"
         return status, None
+
+
+def _statuses(status_of: Callable[[str], os.stat_result], names: list[str]) -> list[os.stat_result | OSError]:
+    """The status of each name, or the error asking for it raised (say, it was removed meanwhile)."""
     try:
-        target = path.resolve(strict=True)
-        status = os.stat(target)
-    except (OSError, RuntimeError):  # RuntimeError: a link loop on older Pythons
-        return None, "a broken link (its target does not exist or can't be reached)"
-    if not follow_links and not target.is_relative_to(root):
-        what = "folder" if stat.S_ISDIR(status.st_mode) else "file"
-        return status, f"a link to a {what} outside the corpus; {ALLOW_LINKS_HINT}"
-    return status, None
+        return list(map(status_of, names))
+    except OSError:
+        return [_status_or_error(status_of, name) for name in names]
+
+
+def _status_or_error(status_of: Callable[[str], os.stat_result], name: str) -> os.stat_result | OSError:
+    try:
+        return status_of(name)
+    except OSError as error:
+        return error
+
+
+def _folder_or_link(entry: os.DirEntry[str]) -> bool:
+    """Whether the listing's own file type says ``entry`` is a folder or a link (where the file
+    system gives no type, this asks for its status); if that fails, its status says why."""
+    try:
+        return entry.is_symlink() or entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return True
 
 
 def _special_kind(mode: int) -> str | None:
