@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -70,7 +70,8 @@ _ESTIMATE = re.compile(
     r"(?i)\b(?:analysts?|consensus|estimat\w*|polled|wall street|factset|lseg|refinitiv|zacks|visible alpha|expected|expectations?)\b"
 )
 _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
-                             r"(?: had)? (?:expected|estimated|forecast|projected)|^\s*(?:expected|estimated|forecast) by")
+                             r"(?: had| had been| was| were)? (?:expected|expecting|estimated|forecast|projected|looking for)"
+                             r"|^\s*(?:expected|estimated|forecast) by|^\s*(?:expected|estimated|forecast)\W*$")
 # A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
 _PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
 _GUIDANCE = re.compile(
@@ -115,7 +116,7 @@ _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": 
 _RELATIVE_YEAR = re.compile(
     r"(?i)\b(?:(?P<PRIOR>last year|previous year|prior year|prior-year|a year earlier|year-ago|a year ago|"
     r"(?:previous|prior) corresponding period|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
-    r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years))\b"
+    r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years|since (?:19|20)\d\d|accumulated|cumulative))\b"
 )
 _RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL"})
 _MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+(January|February|March|April|May|June|July|August|September|October|"
@@ -214,20 +215,51 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
     implied = named_in_title if len(named_in_title) == 1 else frozenset()
     claims: list[Claim] = []
     previous: frozenset[str] = frozenset()
+    heading: tuple[str, str] = ("", "")  # the period a heading ("Full Year 2024") states for the lines under it
     for span in sentence_spans(text):
         sentence = text[span.start : span.end]
         named = frozenset(c for c in companies if mention_pattern(c).search(sentence))
         # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all
         about = named or previous or implied
         previous = named
+        facts = _facts(sentence, companies)
+        line = _whole_line(text, span.start, span.end)
+        under, heading = _under_heading(sentence, line, facts, heading)
         if not about and companies:
             continue
+        if any(under):
+            facts = tuple(replace(f, period=under) if not any(f.period) else f for f in facts)
         claims.append(Claim(
-            text=sentence, start=span.start, end=span.end, companies=about, facts=_facts(sentence, companies),
+            text=sentence, start=span.start, end=span.end, companies=about, facts=facts,
             actions=frozenset(name for name, words in _ACTION_WORDS.items() if words.search(sentence)),
             dates=_dates(sentence), context=named_in_passage,
         ))
     return tuple(claims)
+
+
+# A list item ("- Revenue: $13.53 billion", "• Delivered 348 airplanes") and a sentence's end.
+_LIST_ITEM = re.compile(r"^(?:[-*•–—]+|\d{1,2}[.)])\s")
+_TERMINATED = re.compile(r"[.!?][\"”')\]]?$")
+_HEADING_WORDS = 8
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """Whether the sentence at ``start:end`` is a line of its own."""
+    return not text[:start].rpartition("\n")[2].strip() and not text[end:].partition("\n")[0].strip()
+
+
+def _under_heading(sentence: str, line: bool, facts: tuple[Fact, ...], heading: tuple[str, str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The period a heading states for the sentence, and the one for the sentences after it.
+
+    A heading is a line of its own stating no figure: a short one without a full stop ("Full Year 2024")
+    or one introducing a list ("the following fourth-quarter metrics:"). Its period holds for the list
+    items and unpunctuated lines under it ("Delivered 348 airplanes and recorded 279 net orders"), until
+    the next heading or a line of prose."""
+    if line and not facts and (sentence.endswith(":") or (len(sentence.split()) <= _HEADING_WORDS and not _TERMINATED.search(sentence))):
+        return ("", ""), _period(sentence)
+    if _LIST_ITEM.match(sentence) or (line and not _TERMINATED.search(sentence)):
+        return heading, heading
+    return ("", ""), ("", "")
 
 
 def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
@@ -241,8 +273,10 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         named = [(_distance(m, at), -len(m.group()), name) for name, words in _MEASURE_WORDS.items()
                  for m in words.finditer(clause) if m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR]
         label = _LABEL.search(sentence[: start + 2])  # a clause starts at its break: ": $40.5 billion"
+        labelled = ""
         if not named and label:  # "Full-Year 2024 Revenue: $40.5 billion": the label names the measure
-            named = [(0, -len(m.group()), name) for name, words in _MEASURE_WORDS.items() for m in words.finditer(label.group(1))]
+            labelled = label.group(1)
+            named = [(0, -len(m.group()), name) for name, words in _MEASURE_WORDS.items() for m in words.finditer(labelled)]
         near = {name for _, _, name in named}
         primary = min(((d, length, name) for d, length, name in named if name not in COUNTED), default=None)
         if quantity.unit in _UNIT_MEASURES:
@@ -253,13 +287,18 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         stance = _stance(clause, *at)
         period = _period(clause, at[0]) if any(_period(clause)) else _period(sentence[:start])
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
-        per = quantity.per or ("share" if _PER_SHARE.search(clause) else "")
+        per = quantity.per or ("share" if _PER_SHARE.search(clause) or _PER_SHARE.search(labelled) else "")
         measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
         if measure == "valuation" and _DEAL_VALUED.search(clause):
             measure = "deal"  # "a partnership with OpenAI valued at more than $20 billion": the deal's value
-        if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures):
-            near, per = set(facts[-1].measures), per or facts[-1].per  # "$15.2 billion, below the expected $15.7 billion"
-            measure = facts[-1].measure
+        elif measure == "valuation" and (valued := _VALUED.search(clause)):
+            measure = _valued_thing(clause[: valued.start()]) or measure  # "the backlog, valued at €629 billion"
+        scope = _scope(clause, near, clause[at[1] :])
+        set_against = facts[-1] if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures) else None
+        if set_against is not None:
+            near, per = set(set_against.measures), per or set_against.per  # "$15.2 billion, below the expected $15.7 billion"
+            # "the adjusted loss was $5.90, worse than the $3.07 expected": the expected one is adjusted too
+            measure, scope = set_against.measure, scope or set_against.scope
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
@@ -269,9 +308,11 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             # the level stated before it
             near, measure, per = set(measured.measures), measured.measure, per or measured.per
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
+        if set_against is not None and not names:
+            names = set_against.names  # "US Zepbound revenue was $1.91 billion, compared with $175.8 million"
         referred = owner is None and bool(_REFERS.search(clause[: at[0]])) and any(
             mention_pattern(c).search(sentence) for c in companies)
-        facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance, names, measure, per, bound,
+        facts.append(Fact(quantity, frozenset(near), scope, period, owner, stance, names, measure, per, bound,
                           change, referred))
     return tuple(facts)
 
@@ -296,6 +337,15 @@ _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
+_VALUED = re.compile(r"(?i)\bvalued\b")
+
+
+def _valued_thing(before: str) -> str:
+    """The measure named last before "valued": a backlog valued at €629 billion is the backlog's value,
+    not the company's valuation."""
+    named = [(m.end(), name) for name, words in _MEASURE_WORDS.items() if name not in COUNTED and name != "valuation"
+             for m in words.finditer(before[-_NEAR:])]
+    return max(named)[1] if named else ""
 #: Measures that depend on what was run: 2,522 tokens per second on Llama 4 is not a figure for gpt-oss-120B.
 _WORKLOAD_MEASURES = frozenset({"speed"})
 # A model's name carries a number: "Llama 4", "gpt-oss-120B", "Kimi K2.6", "Claude 3.5".
@@ -332,16 +382,24 @@ def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
 _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
 
+# A participle after a measure or its figure that makes it another measure: "earnings adjusted for items".
+_QUALIFIED_AFTER = re.compile(r"(?i)^\s*\(?(adjusted|diluted|unadjusted)\b")
 # Lowercase words naming a business segment right before a measure (capitalised ones, "U.S." or "Mounjaro", are names).
 _SEGMENT = re.compile(r"(?i)\b(data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|"
                       r"subscription|defen[cs]e|commercial)\s+$")
 
 
-def _scope(clause: str, measures: set[str]) -> str:
+def _scope(clause: str, measures: set[str], after: str = "") -> str:
     """The qualifier right before a measure's name: "net" orders, "adjusted" earnings, "core" loss, or the
-    segment it is for: "data center" revenue."""
-    for name in sorted(measures & _SCOPED):
+    segment it is for: "data center" revenue; or a participle right after the name or after the figure
+    (``after``, the clause past it): "earnings adjusted for one-time items", "$5.32 adjusted"."""
+    scoped = measures & _SCOPED
+    if scoped and (qualified := _QUALIFIED_AFTER.match(after)):
+        return qualified.group(1).lower()
+    for name in sorted(scoped):
         for found in _MEASURE_WORDS[name].finditer(clause):
+            if qualified := _QUALIFIED_AFTER.match(clause[found.end() :]):
+                return qualified.group(1).lower()
             segment = _SEGMENT.search(clause[: found.start()])
             if segment:  # "data center revenue" is a segment's, not the company's
                 return re.sub(r"[\s-]+", " ", segment.group(1).lower()).replace("centre", "center")
@@ -382,17 +440,19 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     "MAX" are one name."""
     clause = sentence[start:end]
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
-    words = {m.group() for m in re.finditer(r"\b[A-Z][\w-]+", clause)
+    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+|\bU\.S\.(?!\w)", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and not _WHERE.search(clause[: m.start()])}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
                                              "November December").split()}
-    kept = {w for w in words if len(w) >= 3 and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
+    kept = {w for w in words if (len(w) >= 3 or w in _REGIONS) and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
             and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w) and w not in CURRENCY_CODES}
-    return frozenset(re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
+    return frozenset(w.lower() if w in _REGIONS else re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
 
 
+# Regions written in two capitals: "US sales" are not worldwide sales.
+_REGIONS = frozenset({"US", "UK", "EU"})
 # A capitalised word that opens a sentence without naming anything ("However", "Revenue"); another one may
 # name a product ("Mounjaro generated $3.53 billion").
 _OPENER = re.compile(r"(?i)(?:however|overall|meanwhile|revenue|revenues|sales|net|shares|stock|analysts|despite|after|before|"
@@ -514,32 +574,69 @@ def basis(fact: Fact, claim: Claim) -> tuple | None:
     """What a figure is a figure of, in full: whose, which measure, narrowed how, for which period, stated
     by whom, per what, as a level or a change, in which unit. Two figures with one basis and different
     values disagree; a figure without a subject or a named measure has none."""
+    measured = measured_basis(fact, claim)
+    return None if measured is None else (*measured, fact.period)
+
+
+def measured_basis(fact: Fact, claim: Claim) -> tuple | None:
+    """The basis but for the period: figures that share it may disagree when their periods can be one
+    (:func:`differ` says when), so a period one text leaves unsaid does not keep them apart."""
     subject = fact.subject(claim)
     if not subject or not fact.measure or (fact.measure in _WORKLOAD_MEASURES and not fact.names):
         return None
-    return (subject, fact.measure, fact.scope, fact.names, fact.period, fact.stance, fact.per, fact.change, fact.quantity.unit)
+    return (subject, fact.measure, fact.scope, fact.names, fact.stance, fact.per, fact.change, fact.quantity.unit)
 
 
 def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tuple[Published, Published]) -> bool:
     """Whether two figures of one basis disagree: values that differ beyond rounding, neither allowed by
     the other's bound, stated by two texts that don't each state both values (a sentence naming both is
-    telling a change, not disagreeing). ``published`` says when each source was published and the year
-    its title is about: a figure that recurs every period (a quarter's revenue) is compared only for one
-    period, stated by both texts, implied by their publication within weeks of each other, or named by
-    both titles."""
+    telling a change, not disagreeing), for periods that can be one (:func:`_one_period`)."""
     if not fact.quantity.unit and not fact.quantity.distinctive:
         return False
     if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact) or _close_bounds(fact, other):
         return False
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
+    return _one_period(fact, other, published)
+
+
+def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published]) -> bool:
+    """Whether two figures are for one period. ``published`` says when each source was published and the
+    year its title is about. A year named relative to the text ("last year") is the year it names from
+    its publication date, and unknown without one. Two periods both texts state in full are one when
+    equal. A figure that recurs every period (a quarter's revenue) is compared where neither text states
+    its period only when the two were published within weeks of each other or their titles name one year,
+    and where only one text states it (or part of it) only when both were published within days, about
+    one event: a quarter's revenue is not another quarter's, nor December's orders the year's."""
     (first, first_year), (second, second_year) = published
-    if fact.period[1] in _RELATIVE:  # "this year" in January 2025 and in March 2026 are two years
-        return fact.period[1] != "SEVERAL" and bool(first and second and first.year == second.year)
-    if fact.measure not in _PERIODIC or any(fact.period):
+    mine, theirs = _dated(fact.period, first), _dated(other.period, second)
+    if mine is None or theirs is None:
+        return False
+    if mine == theirs and any(mine):
         return True
-    # a quarter's revenue is not another quarter's: same period, reported together, or named by both titles
-    return bool(first and second and abs((first - second).days) <= 45) or bool(first_year and first_year == second_year)
+    if (all(mine) and all(theirs)) or not _same_period(mine, theirs):
+        return False
+    if fact.measure not in _PERIODIC:
+        return True
+    if not any(mine) and not any(theirs):  # neither says: reported together, or both titles name one year
+        return bool(first and second and abs((first - second).days) <= _TOGETHER_DAYS) or bool(first_year and first_year == second_year)
+    # a period only one text states is the other's only when both report one event, within days of each other
+    return bool(first and second and abs((first - second).days) <= _SAME_EVENT_DAYS)
+
+
+_TOGETHER_DAYS = 45  # sources published this close report on one period
+_SAME_EVENT_DAYS = 7  # and this close, on one event (one results release)
+
+
+def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] | None:
+    """The period with a year named relative to the text resolved from its publication date: "last year"
+    in a text of January 2025 is 2024. None where it can't be: no publication date, or "the past six years"."""
+    part, year = period
+    if year not in _RELATIVE:
+        return period
+    if year == "SEVERAL" or published is None:
+        return None
+    return part or "FY", str(published.year - (year == "PRIOR"))  # "last year" alone is the full year
 
 
 def describe(fact: Fact) -> str:

@@ -21,9 +21,9 @@ from pipeline.claims import (
     Claim,
     Fact,
     Published,
-    basis,
     describe,
     differ,
+    measured_basis,
     opposed_accounts,
     published_as,
     read_claims,
@@ -247,14 +247,14 @@ def _sourced(sources: tuple[Source, ...], most: int = 4) -> str:
 
 def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Conflict]:
     """Every disagreement among the passages, most-sourced first: figures of one basis (see
-    ``pipeline.claims.basis``) that differ, and events called by opposing names."""
+    ``pipeline.claims.measured_basis``) that differ for one period, and events called by opposing names."""
     stated: dict[tuple, list[_Stated]] = defaultdict(list)
     accounts: dict[frozenset[str], list[_Stated]] = defaultdict(list)
     for item in evidence:
         when = published_as(item.source.published, item.source.title)
         for claim in read_claims(item.text, companies, item.source.title):
             for fact in claim.facts:
-                key = basis(fact, claim)
+                key = measured_basis(fact, claim)
                 if key is not None:
                     stated[key].append(_Stated(fact, claim, item.source, when))
             if claim.actions:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])")
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket, but not
+# at an abbreviation that never ends one: "$5.32 vs. $4.95", "Mr. Ortberg".
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bvs\.)(?<!\bVs\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bMrs\.)[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])"
+)
 
 
 @dataclass(frozen=True)

@@ -204,3 +204,80 @@ def test_a_segments_figure_is_not_the_companys():
     whole, _ = fact("Acme's quarterly revenue was $4.1 billion in Q3 2025.", "$4.1 billion")
     assert (segment.scope, whole.scope) == ("data center", "")
     assert describe(segment) == "data center revenue in Q3 2025"
+
+
+def test_a_figure_set_against_an_adjusted_one_is_of_the_adjusted_measure():
+    text = "Acme's adjusted loss per share was $2.10, wider than the $1.40 that analysts had expected."
+    expected, read = fact(text, "$1.40")
+    assert (expected.scope, expected.stance, expected.per) == ("adjusted", "estimate", "share")
+    unqualified = fact("Acme's loss per share was $2.50, wider than the $1.45 analysts expected.", "$1.45")
+    assert basis(expected, read) != basis(*unqualified)  # adjusted and unadjusted are two measures
+
+
+def test_a_qualifier_after_the_measure_or_the_figure_is_its_scope():
+    listed, _ = fact("- Acme earnings per share: $3.10 adjusted vs. $2.95 expected", "$3.10")
+    expected, _ = fact("- Acme earnings per share: $3.10 adjusted vs. $2.95 expected", "$2.95")
+    worded, _ = fact("Acme's earnings adjusted for one-off items came to $3.10 per share.", "$3.10")
+    assert (listed.scope, listed.per, expected.scope, expected.stance) == ("adjusted", "share", "adjusted", "estimate")
+    assert worded.scope == "adjusted"
+
+
+def test_reported_and_adjusted_guidance_are_different_measures():
+    reported = fact("Acme guided 2026 earnings of $12 to $13 per share.", "$12 to $13")
+    adjusted = fact("Acme guided 2026 adjusted earnings of $12.50 to $13.50 per share.", "$12.50 to $13.50")
+    assert basis(*reported) != basis(*adjusted)
+
+
+def test_a_heading_states_the_period_of_the_lines_under_it_until_prose():
+    text = ("Second Quarter 2025\n\nAcme recorded 120 net orders\n\nFull Year 2025\n\n- Acme delivered 410 vehicles and recorded 350 net orders\n\n"
+            "Acme opened a plant in Ohio.\n\nAcme recorded 90 net orders")
+    facts = {f.text: f.period for c in read_claims(text, ["Acme"]) for f in c.facts}
+    assert facts == {"120": ("Q2", "2025"), "410": ("FY", "2025"), "350": ("FY", "2025"), "90": ("", "")}
+
+
+def test_a_list_introduced_by_a_period_is_for_that_period():
+    text = "Acme reported the following third-quarter figures against estimates:\n- Revenue: $2.1 billion vs. $2.3 billion expected"
+    claims = read_claims(text, ["Acme"])
+    expected = next(f for c in claims for f in c.facts if f.text == "$2.3 billion")
+    assert (expected.period, expected.measure, expected.stance) == (("Q3", ""), "revenue", "estimate")
+
+
+def test_a_period_only_one_text_states_is_the_others_only_for_one_event():
+    mine, my_claim = fact("Wall Street expected a fourth-quarter loss of $1.20 per share at Acme.", "$1.20")
+    theirs, their_claim = fact("Acme's loss was worse than the $0.90 per share analysts expected.", "$0.90")
+    assert mine.period == ("Q4", "") and theirs.period == ("", "")
+    days_apart = ((date(2025, 1, 24), None), (date(2025, 1, 28), None))
+    weeks_apart = ((date(2025, 1, 6), None), (date(2025, 2, 3), None))
+    assert differ(mine, my_claim, theirs, their_claim, days_apart)
+    assert not differ(mine, my_claim, theirs, their_claim, weeks_apart)
+    assert not differ(mine, my_claim, theirs, their_claim, ((None, 2025), (None, 2025)))  # a title's year names no quarter
+
+
+def test_a_year_named_relative_to_the_text_is_read_from_its_publication():
+    last_year = fact("Acme's revenue last year was $8.1 billion.", "$8.1 billion")
+    in_2024 = fact("Acme's revenue was $7.4 billion in 2024.", "$7.4 billion")
+    published_2025 = ((date(2025, 3, 1), None), (date(2025, 6, 1), None))
+    published_2026 = ((date(2026, 3, 1), None), (date(2025, 6, 1), None))
+    assert differ(*last_year, *in_2024, published_2025)
+    assert not differ(*last_year, *in_2024, published_2026)
+    assert not differ(*last_year, *in_2024, ((None, None), (date(2025, 6, 1), None)))  # undated: which year is unknown
+
+
+def test_a_total_since_a_year_is_no_period_of_its_own():
+    since, read = fact("Acme has lost over $35 billion since 2019.", "$35 billion")
+    quarter = fact("Acme lost $4 billion in Q4 2024.", "$4 billion")
+    assert since.period == ("", "SEVERAL")
+    assert not differ(since, read, *quarter, SAME_WEEK)
+
+
+def test_a_region_narrows_the_measure_and_a_figure_set_against_keeps_it():
+    region, _ = fact("US Widgetine revenue was $1.9 billion, compared with $0.2 billion a year earlier at Acme.", "$1.9 billion")
+    earlier, _ = fact("US Widgetine revenue was $1.9 billion, compared with $0.2 billion a year earlier at Acme.", "$0.2 billion")
+    worldwide, _ = fact("Acme's Widgetine revenue was $4.9 billion.", "$4.9 billion")
+    assert region.names == earlier.names == {"us", "widgetine"} and worldwide.names == {"widgetine"}
+
+
+def test_a_thing_valued_at_a_figure_is_that_things_value():
+    backlog, _ = fact("Acme ended the year with its backlog valued at $600 billion.", "$600 billion")
+    company, _ = fact("Acme is valued at $90 billion.", "$90 billion")
+    assert (backlog.measure, company.measure) == ("backlog", "valuation")

@@ -152,3 +152,26 @@ def test_opposing_names_for_events_not_shown_to_be_one_are_no_conflict():
     evidence = [passage("Acme acquired Zenith on December 24, 2025.", "Wire One"),
                 passage("Acme and Zenith signed a non-exclusive licensing agreement on March 2, 2024.", "Paper Two")]
     assert find_conflicts(evidence, COMPANIES) == []
+
+
+def test_expectations_of_an_adjusted_and_an_unadjusted_measure_do_not_conflict():
+    evidence = [passage("Acme's adjusted loss per share was $2.10, wider than the $1.40 that analysts had expected.", "Wire One"),
+                passage("Acme's loss per share of $2.50 was wider than Wall Street's expectation of $1.45 per share.", "Paper Two")]
+    assert find_conflicts(evidence, COMPANIES) == []
+
+
+def test_two_expectations_of_one_measure_conflict_when_one_text_leaves_the_quarter_unsaid():
+    evidence = [passage("Acme's loss per share of $2.50 was wider than Wall Street's expectation of $1.45 per share.", "Wire One"),
+                passage("Wall Street had been expecting a fourth-quarter loss of $1.10 per share at Acme.", "Paper Two",
+                        published=date(2025, 2, 3))]
+    (conflict,) = find_conflicts(evidence, COMPANIES)
+    assert {side.says for side in conflict.sides} == {"$1.45", "$1.10"}
+    months_later = [evidence[0], passage(evidence[1].text, "Paper Two", published=date(2025, 5, 3))]
+    assert find_conflicts(months_later, COMPANIES) == []  # another quarter's expectation, maybe
+
+
+def test_a_heading_dates_a_release_line_that_conflicts_with_a_dated_statement():
+    release = passage("Full Year 2025\n\nAcme delivered 410 vehicles and recorded 350 net orders", "Acme Newsroom", published=date(2026, 1, 28))
+    press = passage("Acme's net orders were 395 in 2025, the magazine counted.", "Paper Two", published=None)
+    (conflict,) = find_conflicts([release, press], COMPANIES)
+    assert conflict.topic == "net orders in FY 2025" and {side.says for side in conflict.sides} == {"350", "395"}

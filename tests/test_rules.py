@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.analysts.rules import RuleAnalyst
+from pipeline.analysts.rules import RuleAnalyst, signals
 from pipeline.analysts.rules.expand import expand_queries, find_entities
 from pipeline.gaps import evidence_gaps, labelled
 from pipeline.models import Evidence, GapKind, SearchResults, Source
@@ -185,3 +185,25 @@ def test_a_search_answered_only_by_the_company_name_is_an_angle_without_evidence
     analyst = RuleAnalyst()
     gaps = {g.title: g.text for g in analyst.synthesize(request, results, analyst.assess(request, results)).gaps}
     assert "1 of 2 searches" in gaps["Angles without evidence"] and "arXiv Cerebras" in gaps["Angles without evidence"]
+
+
+def test_sentence_spans_do_not_end_at_an_abbreviation():
+    text = "EPS: $5.32 vs. $4.95 expected. Mr. Smith said so."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == ["EPS: $5.32 vs. $4.95 expected.", "Mr. Smith said so."]
+
+
+def test_praise_of_a_rival_that_names_the_company_is_not_a_favourable_view_of_it():
+    request = make_request("Cerebras vs NVIDIA", window="3m")
+    results = SearchResults(
+        evidence=[_evidence("NVIDIA beat Cerebras again, with a record quarter.", "Rival Watch"),
+                  _evidence("Cerebras overstated its reach, critics say.", "Skeptic Review")],
+        executed_queries=["Cerebras q"],
+    )
+    analyst = RuleAnalyst()
+    gaps = analyst.synthesize(request, results, analyst.assess(request, results)).gaps
+    assert "Conflicting views on Cerebras" not in {g.title for g in gaps}
+
+
+def test_a_narrowbody_plane_is_no_doubt():
+    assert signals.skeptic_words("Acme delivered 40 narrowbody and 12 narrow-body jets.") == []
+    assert signals.skeptic_words("Its chips serve a narrow set of models.") == ["narrow"]

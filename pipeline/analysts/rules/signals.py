@@ -49,7 +49,7 @@ _FINANCIAL = re.compile(
     r"guidance|forecast|outlook|deliver(?:ies|ed)|backlog|cash flow|cash burn|dividends?|buybacks?|layoffs|strike)\b"
 )
 _SKEPTIC = re.compile(
-    r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow\w*|skeptic\w*|"
+    r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow(?!-?bod)\w*|skeptic\w*|"
     r"caveat\w*|weak\w*|constrain\w*|limitation\w*|inflat\w*|mispric\w*|downside|uncertain\w*|"
     r"lock-in|switching costs?|moat)\b"
 )

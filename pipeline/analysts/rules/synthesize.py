@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 
 from pipeline.analysts.rules import signals
-from pipeline.entities import Entities, find_entities, mentions
+from pipeline.entities import Entities, find_entities, mention_pattern, mentions
 from pipeline.models import Consensus, Evidence, Finding, Gap, GapKind, Impact, ResearchRequest, SearchResults, Synthesis
 from pipeline.report.formatting import format_date
 from pipeline.text import join_names, sentence_spans
@@ -116,7 +116,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
             label = item.source.publisher or item.source.domain
             for span in sentence_spans(item.text):
                 sentence = item.text[span.start : span.end]
-                if not mentions(sentence, entity):
+                if _subject(sentence, entities.all) != entity:
                     continue
                 bullish[label].update(signals.bullish_words(sentence))
                 skeptic[label].update(signals.skeptic_words(sentence))
@@ -137,6 +137,13 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
                 )
             )
     return gaps
+
+
+def _subject(sentence: str, companies: list[str]) -> str | None:
+    """The company a sentence's praise or doubt is about: the one it names first, its subject ("Airbus
+    widened its lead over Boeing" praises Airbus, not Boeing); none when it names none."""
+    named = [(found.start(), company) for company in companies if (found := mention_pattern(company).search(sentence))]
+    return min(named)[1] if named else None
 
 
 def _gaps(request: ResearchRequest, results: SearchResults, findings: list[Finding], entities: Entities) -> list[Gap]:
