@@ -82,7 +82,7 @@ _GUIDANCE = re.compile(
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
 _PERIODIC = frozenset({"revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
-                       "deliveries", "backlog", "cash", "capacity"})
+                       "deliveries", "backlog", "cash", "capacity", "duration"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
     "acquisition": r"acquir(?:e|ed|es|ing)|acquisition|bought|buys|buyout|takeover|took over|purchased",
@@ -221,7 +221,8 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
         named = frozenset(c for c in companies if mention_pattern(c).search(sentence))
         # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all
         about = named or previous or implied
-        previous = named
+        # "the company was able to…" refers on to the company named before: the next sentence is about it too
+        previous = named or (previous if _REFERS_ON.search(sentence) else frozenset())
         facts = _facts(sentence, companies)
         line = _whole_line(text, span.start, span.end)
         under, heading = _under_heading(sentence, line, facts, heading)
@@ -314,11 +315,75 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             mention_pattern(c).search(sentence) for c in companies)
         facts.append(Fact(quantity, frozenset(near), scope, period, owner, stance, names, measure, per, bound,
                           change, referred))
+    return tuple(facts) + _event_facts(sentence, companies)
+
+
+# An event that lasts (a strike, a shutdown): how long it lasted and the day it began or ended are figures
+# of it, compared only with the same figure of the same kind of event.
+_EVENTS = {"strike": r"strikes?|walkouts?|(?:work )?stoppages?|lockouts?",
+           "shutdown": r"shutdowns?|outages?|closures?|groundings?|blockades?"}
+_EVENT_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in _EVENTS.items()}
+# "lasted 53 days", "a 54-day strike", "idled for 53 days": a count of days, weeks or months
+_DURATION = re.compile(r"(?i)(?<![\w.,$-])(\d{1,3})(?:-|\s)(day|week|month)s?\b")
+_ENDPOINT = re.compile(r"(?i)\b(began|started|ended|concluded|ends|begins|starts)\s+(?:only\s+|\w+ly\s+)?(?:on\s+)?$")
+_DATE_UNIT = "date"
+
+
+def _event_facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
+    """The durations and the start or end days of the events a sentence names: "the strike, which lasted
+    53 days and ended on Nov. 4" states a strike's duration (53 days) and its end date (November 4)."""
+    facts = []
+    for match in _DURATION.finditer(sentence):
+        start, end = _clause(sentence, _span(match.start(), match.end()))
+        event = _event(sentence[start:end]) or _event(sentence[: match.start()])  # "the strike, which lasted 53 days"
+        if event:
+            number, unit = int(match.group(1)), match.group(2).lower() + "s"
+            quantity = Quantity(match.group(), "number", number, number, unit, match.start(), match.end())
+            facts.append(_event_fact(sentence, companies, quantity, "duration", event, (start, end)))
+    for figure in extract(sentence):
+        endpoint = _ENDPOINT.search(sentence[: figure.start])
+        if figure.kind != "date" or figure.date is None or not endpoint:
+            continue
+        year, month, day = figure.date
+        start, end = _clause(sentence, _span(figure.start, figure.start + len(figure.text)))
+        event = _event(sentence[:end])
+        if event and day is not None:
+            try:
+                ordinal = float(date(2000, month, day).timetuple().tm_yday)  # the day of the year, for nearness
+            except ValueError:
+                continue
+            quantity = Quantity(figure.text, "date", ordinal, ordinal, _DATE_UNIT, figure.start, figure.start + len(figure.text))
+            verb = endpoint.group(1).lower()
+            measure = "start date" if verb.startswith(("beg", "start")) else "end date"
+            facts.append(replace(_event_fact(sentence, companies, quantity, measure, event, (start, end)),
+                                 period=("", str(year) if year else "")))
     return tuple(facts)
+
+
+def _span(start: int, end: int) -> Quantity:
+    return Quantity("", "number", 0, 0, "", start, end)
+
+
+def _event(text: str) -> str:
+    """The kind of event the text names last: "strike" for a walkout, "shutdown" for an outage."""
+    found = [(m.end(), name) for name, words in _EVENT_WORDS.items() for m in words.finditer(text)]
+    return max(found)[1] if found else ""
+
+
+def _event_fact(sentence: str, companies: tuple[str, ...], quantity: Quantity, measure: str, event: str,
+                clause: tuple[int, int]) -> Fact:
+    start, end = clause
+    period = _period(sentence[start:end], quantity.start - start) if measure == "duration" else ("", "")
+    lead = sentence[max(start, quantity.start - 25) : quantity.start]
+    bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
+    return Fact(quantity, frozenset({measure}), event, period, _owner(quantity.start - start, sentence[start:end], companies),
+                measure=measure, bound=bound)
 
 
 # A short label before a colon that a figure follows: "Revenue: $40.5 billion", "* Net profit (DKK):".
 _LABEL = re.compile(r"(?:^|[.;]\s)\W*((?:[\w()&'’/-]+\s?){1,6}):\s*$")
+# A sentence naming its subject without its name, so the one after it may do the same.
+_REFERS_ON = re.compile(r"(?i)\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b")
 # A clause naming its subject without its name: "The company delivered…", "It sold…".
 _REFERS = re.compile(r"(?i)\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b|"
                      r"^\W*(?:it|its|they|their)\b")
@@ -597,6 +662,8 @@ def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tupl
         return False
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
+    if fact.quantity.unit == _DATE_UNIT and abs(fact.quantity.low - other.quantity.low) > _ONE_EVENT_DAYS:
+        return False  # a strike that ended in March and one that ended in November are two strikes
     return _one_period(fact, other, published)
 
 
@@ -625,6 +692,7 @@ def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published])
 
 
 _TOGETHER_DAYS = 45  # sources published this close report on one period
+_ONE_EVENT_DAYS = 31  # two days an event began (or ended) this close date one event
 _SAME_EVENT_DAYS = 7  # and this close, on one event (one results release)
 
 

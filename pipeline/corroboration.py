@@ -35,7 +35,7 @@ from pipeline.text import join_names, sentence_spans
 
 _COPY = 95  # rapidfuzz ratio at which two sentences are one text republished
 _COPY_ALONE = 120  # a verbatim sentence this long is a copy even without a matching neighbour
-MAX_CONFLICTS = 8
+MAX_CONFLICTS = 12  # every disagreement found, most-sourced first, up to a dozen
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,8 @@ def _names_a_model(text: str, quantity: Quantity) -> bool:
     after = re.match(r"\s([A-Z][a-z]*)\b", text[quantity.end :])
     if re.search(r"\d\s$", text[: quantity.start]):
         return True  # "delivering 33 737 jets": a count, then the model counted
+    if quantity.text.isdigit() and re.search(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|a dozen)\s$", text[: quantity.start]):
+        return True  # "delivered one 787 to KLM": a count in words, then the model counted
     if re.match(r"\([a-z]\)", text[quantity.end :]):
         return True  # "401(k)"
     if (re.search(r"(?i)\bthe\s$", text[: quantity.start]) and len(quantity.text) >= 3 and quantity.text.isdigit()

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket, but not
-# at an abbreviation that never ends one: "$5.32 vs. $4.95", "Mr. Ortberg".
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?<!\bvs\.)(?<!\bVs\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bMrs\.)[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])"
-)
+# at an abbreviation that never ends one ("$5.32 vs. $4.95", "Mr. Ortberg") nor at a month's before its
+# day ("ended Nov. 4").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])")
+_NEVER_ENDS = re.compile(r"\b(?:vs|Vs|Mr|Mrs|Ms|Dr)\.$")
+_MONTH_BEFORE_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ def sentence_spans(text: str) -> list[Span]:
     for block in re.finditer(r"(?:[^\n]|(?<=,)\n(?=[^\n]))+", text):  # a line ending in a comma goes on
         start = block.start()
         for boundary in _SENTENCE_END.finditer(block.group()):
+            before, after = block.group()[: boundary.start()], block.group()[boundary.end() : boundary.end() + 1]
+            if _NEVER_ENDS.search(before) or (after.isdigit() and _MONTH_BEFORE_DAY.search(before)):
+                continue
             spans.append(Span(start, block.start() + boundary.start() + len(boundary.group().rstrip())))
             start = block.start() + boundary.end()
         spans.append(Span(start, block.end()))

@@ -281,3 +281,27 @@ def test_a_thing_valued_at_a_figure_is_that_things_value():
     backlog, _ = fact("Acme ended the year with its backlog valued at $600 billion.", "$600 billion")
     company, _ = fact("Acme is valued at $90 billion.", "$90 billion")
     assert (backlog.measure, company.measure) == ("backlog", "valuation")
+
+
+def test_how_long_an_event_lasted_is_a_figure_of_that_event():
+    worded, read = fact("Acme's dockworkers' strike lasted 41 days.", "41 days")
+    hyphened, other = fact("A 43-day strike shut Acme's plants.", "43-day")
+    assert (worded.measure, worded.scope, hyphened.quantity.unit) == ("duration", "strike", "days")
+    assert basis(worded, read) == basis(hyphened, other) and differ(worded, read, hyphened, other, SAME_WEEK)
+    in_weeks, week_claim = fact("Acme's strike lasted 6 weeks.", "6 weeks")
+    assert basis(in_weeks, week_claim) != basis(worded, read)  # six weeks is an approximation, not a day count
+    assert all(f.measure != "duration" for f in claim("Acme plans a 5-year program and a 90-day review.").facts)
+
+
+def test_the_day_an_event_ended_is_a_figure_of_that_event_and_days_far_apart_are_two_events():
+    ended, read = fact("Acme's strike ended on Oct. 3, the union said.", "Oct. 3")
+    other, their_claim = fact("The strike at Acme ended Oct. 4.", "Oct. 4")
+    months_later, later_claim = fact("The strike at Acme ended on March 9.", "March 9")
+    assert (ended.measure, ended.scope) == ("end date", "strike")
+    assert differ(ended, read, other, their_claim, SAME_WEEK)
+    assert not differ(ended, read, months_later, later_claim, SAME_WEEK)
+
+
+def test_a_sentence_referring_to_the_company_carries_it_to_the_next():
+    claims = read_claims("Acme had a hard year. The company sold 348 units. The main cause was a strike that ended Oct. 3.", ACME)
+    assert [c.companies for c in claims] == [{"Acme"}] * 3

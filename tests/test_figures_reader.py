@@ -30,6 +30,10 @@ def test_a_product_named_by_its_number_counts_nothing_but_the_count_beside_it_do
     assert read("The 777 with 14 deliveries led the month.") == [("14", 14.0, 14.0, "")]
 
 
+def test_a_product_counted_in_words_is_no_figure():
+    assert read("The lessor took one 350 from the line and 12 jets in all.") == [("12", 12.0, 12.0, "")]
+
+
 def test_a_count_before_a_name_is_still_a_figure():
     assert read("About 348 planes left the line, and 33,000 Boeing workers went on strike.") == [
         ("348", 348.0, 348.0, ""), ("33,000", 33000.0, 33000.0, "")]
