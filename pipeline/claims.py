@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from pipeline.entities import mention_pattern
@@ -308,6 +308,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             # "Revenue: $40.5 billion, up 25%": a change in a clause naming no measure is the change of
             # the level stated before it
             near, measure, per = set(measured.measures), measured.measure, per or measured.per
+        if measure == "stock":
+            period = _trading_day(sentence) or period
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
         if set_against is not None and not names:
             names = set_against.names  # "US Zepbound revenue was $1.91 billion, compared with $175.8 million"
@@ -316,6 +318,23 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         facts.append(Fact(quantity, frozenset(near), scope, period, owner, stance, names, measure, per, bound,
                           change, referred))
     return tuple(facts) + _event_facts(sentence, companies)
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b")
+_DAY_PART = re.compile(r"(\d\d)-(\d\d)")
+
+
+def _trading_day(sentence: str) -> tuple[str, str] | None:
+    """The day a share-price move is for, where the sentence says: a date ("on February 5, 2025") as
+    ("02-05", "2025"), or a weekday ("on Wednesday") as ("Wed", ""), which the publication date resolves.
+    A day's move is not another day's, nor a quarter's."""
+    days = set(_dates(sentence))
+    if len(days) == 1:
+        day = days.pop()
+        return f"{day.month:02d}-{day.day:02d}", str(day.year)
+    weekday = _WEEKDAY.search(sentence)
+    return (weekday.group(1)[:3], "") if weekday else None
 
 
 # An event that lasts (a strike, a shutdown): how long it lasted and the day it began or ended are figures
@@ -691,6 +710,7 @@ def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published])
     return bool(first and second and abs((first - second).days) <= _SAME_EVENT_DAYS)
 
 
+_WEEKDAY_PARTS = tuple(day[:3] for day in _WEEKDAYS)
 _TOGETHER_DAYS = 45  # sources published this close report on one period
 _ONE_EVENT_DAYS = 31  # two days an event began (or ended) this close date one event
 _SAME_EVENT_DAYS = 7  # and this close, on one event (one results release)
@@ -700,6 +720,11 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
     """The period with a year named relative to the text resolved from its publication date: "last year"
     in a text of January 2025 is 2024. None where it can't be: no publication date, or "the past six years"."""
     part, year = period
+    if part in _WEEKDAY_PARTS:  # "on Wednesday" in a text of Thursday, February 6, 2025: February 5
+        if published is None:
+            return None
+        day = published - timedelta(days=(published.weekday() - _WEEKDAY_PARTS.index(part)) % 7)
+        return f"{day.month:02d}-{day.day:02d}", str(day.year)
     if year not in _RELATIVE:
         return period
     if year == "SEVERAL" or published is None:
@@ -710,8 +735,13 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
 def describe(fact: Fact) -> str:
     """The basis in words, for a reader: "net orders in 2024", "MAX deliveries", "revenue in Q4 (analysts' estimates)"."""
     period = " ".join(part for part in fact.period if part and part not in _RELATIVE)
+    when = f" in {period}" if period else ""
+    if (day := _DAY_PART.fullmatch(fact.period[0])) and fact.period[1]:  # a trading day: "on February 5, 2025"
+        when = " on " + date(int(fact.period[1]), int(day.group(1)), int(day.group(2))).strftime("%B %-d, %Y")
+    elif fact.period[0] in _WEEKDAY_PARTS:
+        when = " on " + next(w for w in _WEEKDAYS if w.startswith(fact.period[0]))
     words = [*sorted(name.upper() if len(name) <= 4 else name.title() for name in fact.names), fact.scope, fact.measure]
-    text = " ".join(w for w in words if w) + (f" per {fact.per}" if fact.per else "") + (f" in {period}" if period else "")
+    text = " ".join(w for w in words if w) + (f" per {fact.per}" if fact.per else "") + when
     stance = {"estimate": " (analysts' estimates)", "guidance": " (guidance)"}.get(fact.stance, "")
     return text + (" (change)" if fact.change else "") + stance
 

@@ -305,3 +305,14 @@ def test_the_day_an_event_ended_is_a_figure_of_that_event_and_days_far_apart_are
 def test_a_sentence_referring_to_the_company_carries_it_to_the_next():
     claims = read_claims("Acme had a hard year. The company sold 348 units. The main cause was a strike that ended Oct. 3.", ACME)
     assert [c.companies for c in claims] == [{"Acme"}] * 3
+
+
+def test_a_share_move_is_for_its_trading_day_named_by_date_or_by_weekday():
+    dated, read = fact("Acme shares rose 4.1% on March 4, 2026, after its results.", "4.1%")
+    weekday, other = fact("On Wednesday, Acme's shares climbed 5.2% in Frankfurt trading.", "5.2%")
+    assert (dated.period, weekday.period) == (("03-04", "2026"), ("Wed", ""))
+    assert describe(dated) == "stock on March 4, 2026 (change)"
+    published_that_week = ((date(2026, 3, 4), None), (date(2026, 3, 5), None))  # Wednesday March 4, Thursday March 5
+    published_a_week_later = ((date(2026, 3, 4), None), (date(2026, 3, 12), None))
+    assert differ(dated, read, weekday, other, published_that_week)
+    assert not differ(dated, read, weekday, other, published_a_week_later)  # the Wednesday after: another day's move
