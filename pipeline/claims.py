@@ -249,7 +249,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             near.add(_UNIT_MEASURES[quantity.unit])
         if "market share" in near:
             near.discard("stock")
-        owner = _owner(quantity.start - start, clause, companies)
+        whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
+        owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
         period = _period(clause, at[0]) if any(_period(clause)) else _period(sentence[:start])
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
@@ -271,7 +272,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
         referred = owner is None and bool(_REFERS.search(clause[: at[0]])) and any(
             mention_pattern(c).search(sentence) for c in companies)
-        facts.append(Fact(quantity, frozenset(near), _scope(clause, near), period, owner, stance, names, measure, per, bound,
+        scope = f"part of {whole}'s" if whole else _scope(clause, near)
+        facts.append(Fact(quantity, frozenset(near), scope, period, owner, stance, names, measure, per, bound,
                           change, referred))
     return tuple(facts)
 
@@ -328,6 +330,20 @@ def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+_OF = re.compile(r"\s+of\s+(?:the\s+)?")
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
+
+
+def _whole_of(tail: str, companies: tuple[str, ...]) -> str | None:
+    """The company whose whole a percentage is a part of: in "Groq took 3% of NVIDIA's market share" the 3%
+    is Groq's part of NVIDIA's share, not NVIDIA's share, and is compared only with other parts of it."""
+    lead = _OF.match(tail)
+    if lead is None:
+        return None
+    rest = tail[lead.end() :]
+    return next((c for c in companies if (m := mention_pattern(c).match(rest)) and _POSSESSIVE.match(rest, m.end())), None)
+
+
 #: Measures a segment word narrows ("data center revenue", "U.S. sales"); other measures have no scope.
 _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
@@ -356,7 +372,8 @@ def _scope(clause: str, measures: set[str]) -> str:
 
 _NOT_NAMES = frozenset(
     "a an the in on of for by at with from to its their it this that these those and or but as after before while "
-    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom".split()
+    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom about around nearly roughly "
+    "almost approximately some over".split()
 )
 
 
