@@ -284,7 +284,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             near.add(_UNIT_MEASURES[quantity.unit])
         if "market share" in near:
             near.discard("stock")
-        owner = _owner(quantity.start - start, clause, companies)
+        whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
+        owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
         period = _period(clause, at[0]) if any(_period(clause)) else _period(sentence[:start])
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
@@ -294,7 +295,7 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             measure = "deal"  # "a partnership with OpenAI valued at more than $20 billion": the deal's value
         elif measure == "valuation" and (valued := _VALUED.search(clause)):
             measure = _valued_thing(clause[: valued.start()]) or measure  # "the backlog, valued at €629 billion"
-        scope = _scope(clause, near, clause[at[1] :])
+        scope = f"part of {whole}'s" if whole else _scope(clause, near, clause[at[1] :])
         set_against = facts[-1] if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures) else None
         if set_against is not None:
             near, per = set(set_against.measures), per or set_against.per  # "$15.2 billion, below the expected $15.7 billion"
@@ -462,6 +463,20 @@ def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+_OF = re.compile(r"\s+of\s+(?:the\s+)?")
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
+
+
+def _whole_of(tail: str, companies: tuple[str, ...]) -> str | None:
+    """The company whose whole a percentage is a part of: in "Groq took 3% of NVIDIA's market share" the 3%
+    is Groq's part of NVIDIA's share, not NVIDIA's share, and is compared only with other parts of it."""
+    lead = _OF.match(tail)
+    if lead is None:
+        return None
+    rest = tail[lead.end() :]
+    return next((c for c in companies if (m := mention_pattern(c).match(rest)) and _POSSESSIVE.match(rest, m.end())), None)
+
+
 #: Measures a segment word narrows ("data center revenue", "U.S. sales"); other measures have no scope.
 _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "users", "spending", "orders", "deliveries", "cash"})
 
@@ -498,7 +513,8 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
 
 _NOT_NAMES = frozenset(
     "a an the in on of for by at with from to its their it this that these those and or but as after before while "
-    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom".split()
+    "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom about around nearly roughly "
+    "almost approximately some over".split()
 )
 
 

@@ -81,3 +81,34 @@ def test_the_second_round_finds_the_publishers_the_first_round_missed(tmp_path):
     assert all(name in two.consensus_rationale for name in ("Paper Two", "Letter Three"))
     assert "reached by 13 searches" in two.consensus_rationale and "retrieved" in one.consensus_rationale
     assert {s.publisher for s in two.sources} == {"Wire One", "Paper Two", "Letter Three"}
+
+
+def test_a_part_of_another_companys_share_is_the_taker_s_figure_and_only_compared_with_parts_of_it():
+    from pipeline.claims import basis, read_claims
+
+    def bases(sentence: str) -> list[tuple | None]:
+        return [basis(fact, claim) for claim in read_claims(sentence, ["Acme", "Zenith", "Orbit"], "") for fact in claim.facts]
+
+    (taken,) = bases("Acme has taken 4% of Zenith's market share in servers.")
+    (held,) = bases("Zenith holds 70% of the server market.")
+    (revenue,) = bases("About 12% of Zenith’s revenue came from Orbit last quarter.")
+    assert taken is not None and taken[0] == frozenset({"Acme"}) and taken[2] == "part of Zenith's"
+    assert held is not None and held[0] == frozenset({"Zenith"}) and held[2] == ""
+    assert revenue is not None and revenue[0] == frozenset({"Orbit"}) and revenue[2] == "part of Zenith's"
+    assert revenue[3] == frozenset()  # "About" opening the sentence is not a name narrowing the measure
+
+
+def test_three_publishers_giving_three_shares_are_three_claims_in_conflict_not_one_widely_known(tmp_path):
+    """Issue 19's hostile case: "3%", "5%" and "8%" of one company's share, one publisher each."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for publisher, share in (("Alpha News", "3%"), ("Beta Wire", "5%"), ("Gamma Daily", "8%")):
+        write_doc(folder, f"{share[0]}.md", f"Acme has taken {share} of Zenith's market share in servers, the survey found. "
+                  "Buyers said they wanted a second supplier.", title="Acme gains on Zenith", publisher=publisher,
+                  date="2026-11-20", url=f"https://{publisher.split()[0].lower()}.example/acme")
+    report = generate_report(make_request("Acme vs Zenith"), corpus=folder, out_dir=tmp_path / "out").report
+    shares = [f for f in report.findings if "market share" in f.snippet]
+    assert len(shares) == 3 and {f.consensus for f in shares} == {"Overlooked"}
+    (conflict,) = [g for g in report.gaps if g.kind == "contradiction"]
+    assert "part of Zenith's market share" in conflict.title
+    assert all(text in conflict.text for text in ("3%", "5%", "8%", "Alpha News", "Beta Wire", "Gamma Daily"))
