@@ -25,7 +25,7 @@ from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
 from pipeline.models import CORROBORATE, Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
 
 #: The modules whose code decides a judgement: a cached one is reused only while they are unchanged.
-JUDGEMENT_CODE = tuple(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "claims", "figures", "entities"))
+JUDGEMENT_CODE = tuple(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "claims", "figures", "entities", "text"))
 COVER = "cover"
 MAX_COVER_SEARCHES = 2
 _QUERY_WORDS = 10

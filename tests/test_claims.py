@@ -316,3 +316,12 @@ def test_a_share_move_is_for_its_trading_day_named_by_date_or_by_weekday():
     published_a_week_later = ((date(2026, 3, 4), None), (date(2026, 3, 12), None))
     assert differ(dated, read, weekday, other, published_that_week)
     assert not differ(dated, read, weekday, other, published_a_week_later)  # the Wednesday after: another day's move
+
+
+def test_rates_over_different_periods_are_different_measures():
+    daily = fact("The shutdown cost Acme $50 million a day.", "$50 million")
+    monthly = fact("The shutdown cost Acme $1 billion a month.", "$1 billion")
+    other_daily = fact("The shutdown cost Acme $80 million a day.", "$80 million")
+    assert (daily[0].per, monthly[0].per) == ("day", "month")
+    assert basis(*daily) != basis(*monthly)  # $50 million a day is not $1 billion a month, nor against it
+    assert basis(*daily) == basis(*other_daily) and differ(*daily, *other_daily, SAME_WEEK)
