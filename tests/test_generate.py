@@ -84,6 +84,7 @@ def test_a_cached_rerun_imports_neither_the_rules_nor_the_claims_reader(tmp_path
     imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
     assert {"pipeline.orchestrator", "pipeline.judgement", "pipeline.analysts.rules"} <= imported
     assert not imported & {"pipeline.claims", "pipeline.corroboration", "pipeline.analysts.rules.assess", "yaml"}
+    assert "rich.console" not in imported  # quiet, and nothing went wrong: nothing to show on stderr
 
 
 def test_changed_corpus_invalidates_search_cache(tmp_path):
