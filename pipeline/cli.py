@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so ``--help`` and cached runs sta
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from datetime import date
@@ -89,7 +90,7 @@ def generate_report(
     from pipeline.models import ResearchRequest
     from pipeline.providers.secrets import check_api_keys
 
-    console = _stderr_console()
+    console = functools.cache(_stderr_console)  # made when there is something to show: a quiet run imports no rich
     fields = {"focus": focus, "as_of": as_of or date.today(), "window": window, "query_count": query_count, "rounds": rounds}
     if hints:
         fields["source_hints"] = [h.strip() for h in hints.split(";") if h.strip()]
@@ -113,9 +114,9 @@ def generate_report(
 
     def warn(message: str) -> None:
         if verbose is not False:
-            print_warning(console, message)
+            print_warning(console(), message)
 
-    status = console.status("Starting…") if verbose is not False and console.is_terminal else None
+    status = console().status("Starting…") if verbose is not False and console().is_terminal else None
     try:
         previous = _previous_briefing(since)
         if status:
@@ -141,25 +142,25 @@ def generate_report(
     report = result.report
     if verbose:
         for stage in report.metadata.stages:
-            console.print(f"{stage.stage:<11} {stage.seconds * 1000:8.1f} ms  {'cached' if stage.cached else 'computed'}")
-        console.print(f"{len(report.sources)} sources, {len(report.findings)} findings, {len(report.gaps)} gaps")
+            console().print(f"{stage.stage:<11} {stage.seconds * 1000:8.1f} ms  {'cached' if stage.cached else 'computed'}")
+        console().print(f"{len(report.sources)} sources, {len(report.findings)} findings, {len(report.gaps)} gaps")
         if report.audit:
-            console.print(f"{report.audit.figures_checked} figures checked, {report.audit.removed} unsupported removed")
+            console().print(f"{report.audit.figures_checked} figures checked, {report.audit.removed} unsupported removed")
         usage = report.metadata.usage
         if usage.calls:
             tokens = usage.prompt_tokens + usage.output_tokens + usage.thought_tokens + usage.tool_tokens
             searches = f", {usage.searches} searches billed" if usage.searches else ""
             priced = f" at the prices of {report.metadata.priced_on}" if report.metadata.priced_on else ""
-            console.print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}{priced}")
+            console().print(f"{usage.calls} model calls, {tokens:,} tokens{searches}, estimated ${usage.estimated_cost_usd:.4f}{priced}")
     if as_json:
         click.echo(report.model_dump_json(indent=2))
-        console.print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
+        console().print(str(result.markdown_path), highlight=False, markup=False, soft_wrap=True)
     else:
         click.echo(str(result.markdown_path))
     if verbose is not False:
-        console.print(_searched_line(report), highlight=False, markup=False, soft_wrap=True)
+        console().print(_searched_line(report), highlight=False, markup=False, soft_wrap=True)
     if report.metadata.partial:
-        console.print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
+        console().print(_partial_summary(report), highlight=False, markup=False, soft_wrap=True)
     if targets and _send_written(result, targets, templates):
         sys.exit(EXIT_UNDELIVERED)
     if report.metadata.partial:

@@ -31,6 +31,9 @@ _FORMAT = (
 _EMOJI = "\u00a9\u00ae\u203c\u2049\u2122\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2900-\u297f\u2b00-\u2bff\U0001f000-\U0001faff"
 _LONE_JOINER = f"(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}]|{_LONE_JOINER}")
+# The characters a match of _UNSAFE starts at: one plain scan for them tells most text apart, several
+# times faster than _UNSAFE's own scan, which tries the joiner's lookbehind at every character.
+_SUSPECT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}\u200d]")
 _UNSAFE_IN_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}]|{_LONE_JOINER}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -41,7 +44,7 @@ def printable(text: str) -> str:
     bidi controls and the other invisible format characters; a byte that wasn't UTF-8 shows as ``\xff``.
     Applied to every value written to a report or printed, and to text where it enters."""
     text = str(text)
-    if _UNSAFE.search(text) is None:  # escape sequences start with a character it finds
+    if _SUSPECT.search(text) is None:  # escape sequences start with a character it finds
         return text
     return _UNSAFE.sub(_drop, _ESCAPE_SEQUENCE.sub("", text))
 

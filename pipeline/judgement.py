@@ -11,6 +11,9 @@ After the first assessment, one more parallel round of searches (``--rounds 2``,
 Then, for every analyst alike, Consensus is counted again over all the evidence, conflicts between
 publishers are collected for Contradictions and Gaps, and each finding records the day its text dates
 the event to. With ``--rounds 1`` the same judgement runs over the first round's evidence alone.
+
+Both steps are cached stages (``plan`` and ``judge``, in ``pipeline.orchestrator``): the claims reader and
+the corroboration it drives are imported when one of them is computed, so a cached re-run starts without them.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.claims import Claim, measure_words
-from pipeline.corroboration import Conflict, claim_of, conflicting, corroborate, find_conflicts, reach_of
 from pipeline.entities import STOPWORDS, Entities, find_entities, mentions
 from pipeline.models import CORROBORATE, Assessment, Evidence, Finding, Gap, ResearchRequest, SearchQuery, SearchResults
+
+if TYPE_CHECKING:
+    from pipeline.claims import Claim
+    from pipeline.corroboration import Conflict
 
 #: The modules whose code decides a judgement: a cached one is reused only while they are unchanged.
 JUDGEMENT_CODE = tuple(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "claims", "figures", "entities", "text"))
@@ -51,6 +57,9 @@ def follow_up_queries(
 def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
     """A search for the finding's claim: its companies and its figure ("Groq NVIDIA $20 billion deal"),
     or, without a figure, its companies and its own words."""
+    from pipeline.claims import measure_words
+    from pipeline.corroboration import claim_of
+
     claim = claim_of(finding.snippet, entities.all)
     if claim is None or not claim.companies:
         return None
@@ -108,6 +117,8 @@ def judged(
     one round), so the rationale says how far the count looked. The evidence comes back without their
     passages that carry nothing the report uses, so Sources Referenced lists the sources it rests on.
     """
+    from pipeline.corroboration import find_conflicts, reach_of
+
     companies = find_entities(request).all
     evidence = _unique(results.evidence)
     searched = "retrieved" if not targeted else (
@@ -128,6 +139,8 @@ def judged(
 
 def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], reach: str, conflicts: list[Conflict],
             request: ResearchRequest) -> Finding:
+    from pipeline.corroboration import claim_of, corroborate
+
     claim = claim_of(finding.snippet, companies)
     update: dict = {"event_date": claim.event_date(request.as_of) if claim else None}
     cited = next((e for e in evidence if e.source.url == finding.sources[0].url and finding.snippet in e.text), None)
@@ -141,6 +154,8 @@ def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], re
 
 
 def _disputed(claim: Claim | None, conflicts: list[Conflict]) -> str:
+    from pipeline.corroboration import conflicting
+
     conflict = conflicting(claim, conflicts)
     return "" if conflict is None else " Other publishers give a different account: see Contradictions and Gaps."
 

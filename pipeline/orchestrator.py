@@ -146,9 +146,16 @@ def _second_round(
     parallel round of searches aimed at the findings' claims and at what the first round missed, and the
     documents found read in full where the searcher can; then Consensus counted again over everything,
     conflicts collected and events dated, for every analyst alike. An analyst whose assessment costs
-    nothing (the rules) assesses again with the coverage searches' evidence."""
+    nothing (the rules) assesses again with the coverage searches' evidence. Planning the searches
+    reads the findings' claims, so it is a stage of its own: a re-run with everything cached reads none."""
     request_json = request.model_dump(mode="json")
-    follow_up = follow_up_queries(request, queries, assessment.findings, results) if request.rounds > 1 else []
+    judgement = f"judgement@{code_digest(*JUDGEMENT_CODE)}"
+    follow_up: list[SearchQuery] = []
+    if request.rounds > 1:
+        plan_inputs = [request_json, [q.model_dump(mode="json") for q in queries], assessment.model_dump(mode="json"),
+                       results.model_dump(mode="json")]
+        follow_up = stage("plan", judgement, plan_inputs, list[SearchQuery],
+                          lambda: follow_up_queries(request, queries, assessment.findings, results))
     if follow_up:
         found = stage(
             "follow-up", searcher.identity, [request_json, [q.model_dump(mode="json") for q in follow_up]], SearchResults,
@@ -175,7 +182,7 @@ def _second_round(
     proposed = assessment.conflicts  # an analyst's own, already checked against the evidence
     judgement_inputs = [request_json, assessment.model_dump(mode="json"), results.model_dump(mode="json"), sorted(targeted)]
     assessment, results, conflicts = stage(
-        "judge", f"judgement@{code_digest(*JUDGEMENT_CODE)}", judgement_inputs, tuple[Assessment, SearchResults, list[Gap]],
+        "judge", judgement, judgement_inputs, tuple[Assessment, SearchResults, list[Gap]],
         lambda: judged(request, assessment, results, targeted),
     )
     conflicts += [gap for gap in proposed if gap.title not in {c.title for c in conflicts}]

@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import UsageError
-from pipeline.net import Policy
 from pipeline.prices import ModelPrice, default_prices, price_on
+
+if TYPE_CHECKING:
+    from pipeline.net import Policy  # imported where a policy is read: a run that fetches nothing loads no network code
 
 OutputMode = Literal["structured", "json", "text"]
 StageMode = Literal["combined", "separate"]
@@ -126,6 +128,8 @@ class Settings(BaseModel):
 
     def network_policy(self) -> Policy:
         """Which addresses outside the public internet fetches of pages and calendars may reach."""
+        from pipeline.net import Policy
+
         return Policy.parse(self.allow_private_network)
 
     def stages_for(self, model: str) -> StageMode:
@@ -138,6 +142,8 @@ class Settings(BaseModel):
     @field_validator("allow_private_network")
     @classmethod
     def _readable_policy(cls, value: bool | list[str]) -> bool | list[str]:
+        from pipeline.net import Policy
+
         Policy.parse(value)  # the ValueError names the entry
         return value
 

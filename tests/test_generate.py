@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,12 +68,23 @@ def test_every_listed_source_was_retrieved_and_every_cited_source_is_listed(tmp_
 def test_second_run_hits_the_cache_for_every_stage(tmp_path):
     first = generate_report(make_request(), out_dir=tmp_path).report
     second = generate_report(make_request(), out_dir=tmp_path).report
-    assert [s.cached for s in first.metadata.stages] == [False] * 7
-    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "follow-up", "read", "judge", "synthesize"]
+    assert [s.cached for s in first.metadata.stages] == [False] * 8
+    assert [s.stage for s in second.metadata.stages] == ["expand", "search", "assess", "plan", "follow-up", "read", "judge", "synthesize"]
     assert all(s.cached for s in second.metadata.stages)
     assert second.findings == first.findings
     uncached = generate_report(make_request(), out_dir=tmp_path, use_cache=False).report
     assert not any(s.cached for s in uncached.metadata.stages)
+
+
+def test_a_cached_rerun_imports_neither_the_rules_nor_the_claims_reader(tmp_path):
+    """With every stage cached, what only a computed stage needs is never imported: a re-run starts fast."""
+    command = [sys.executable, "-X", "importtime", "-m", "pipeline", "generate", "Cerebras vs NVIDIA", "--out", str(tmp_path), "-q"]
+    subprocess.run(command, check=True, capture_output=True)
+    again = subprocess.run(command, check=True, capture_output=True, text=True)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
+    assert {"pipeline.orchestrator", "pipeline.judgement", "pipeline.analysts.rules"} <= imported
+    assert not imported & {"pipeline.claims", "pipeline.corroboration", "pipeline.analysts.rules.assess", "yaml"}
+    assert "rich.console" not in imported  # quiet, and nothing went wrong: nothing to show on stderr
 
 
 def test_changed_corpus_invalidates_search_cache(tmp_path):
@@ -81,7 +94,7 @@ def test_changed_corpus_invalidates_search_cache(tmp_path):
     generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path)
     write_doc(corpus, "b.md", "Analysts said Groq revenue reached $90 million as customers grew.", title="b", publisher="Analyst")
     again = generate_report(make_request("Groq vs NVIDIA"), corpus=corpus, out_dir=tmp_path).report
-    assert [s.cached for s in again.metadata.stages] == [True, False, False, False, False, False, False]
+    assert [s.cached for s in again.metadata.stages] == [True, False, False, False, False, False, False, False]
     assert "b" in {s.title for s in again.sources}
 
 
@@ -163,7 +176,7 @@ def test_json_is_the_whole_structured_report(tmp_path):
     assert set(data) == {"request", "queries", "sources", "analysis", "findings", "gaps", "metadata", "audit"}
     assert all(finding["verified"] for finding in data["findings"])
     assert data["audit"]["sentences"] and all(s["supported"] for s in data["audit"]["sentences"])
-    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "follow-up", "read", "judge", "synthesize"}
+    assert {s["stage"] for s in data["metadata"]["stages"]} == {"expand", "search", "assess", "plan", "follow-up", "read", "judge", "synthesize"}
 
 
 def test_report_records_how_it_was_made_for_refresh(tmp_path):

@@ -65,7 +65,7 @@ def test_supported_prose_costs_no_repair_call():
     report, chat = run({"assess": [{"findings": [_finding()]}], "synthesize": [synthesis]})
     assert [stage for stage, _ in chat.prompts] == ["expand", "assess", "synthesize"]
     assert report.audit.flagged == [] and not report.audit.revised
-    assert {s.stage for s in report.metadata.stages} == {"expand", "search", "assess", "follow-up", "judge", "synthesize"}
+    assert {s.stage for s in report.metadata.stages} == {"expand", "search", "assess", "plan", "follow-up", "judge", "synthesize"}
 
 
 def test_a_failed_repair_call_removes_the_unsupported_sentences():
@@ -147,7 +147,7 @@ def test_assess_and_synthesize_is_one_call_and_one_cached_stage(tmp_path):
     chat = FakeChatModel({"expand": [EXPANSION], "assess+synthesize": [json.dumps(_combined([_finding()], synthesis))]})
     report = run_research(make_request(), Backends(LLMAnalyst(chat), FixedSearcher(results)), cache)
     assert [stage for stage, _ in chat.prompts] == ["expand", "assess+synthesize"]
-    assert [s.stage for s in report.metadata.stages] == ["expand", "search", "assess+synthesize", "follow-up", "judge"]
+    assert [s.stage for s in report.metadata.stages] == ["expand", "search", "assess+synthesize", "plan", "follow-up", "judge"]
     assert report.findings[0].verified and report.findings[0].consensus and report.analysis == synthesis["analysis"]
     assert [g.title for g in report.gaps if g.kind == GapKind.WRITTEN] == ["Prices"]
     assert report.metadata.model == "fake-model-001" and report.audit.flagged == []

@@ -61,7 +61,7 @@ def test_partial_search_results_are_not_cached(tmp_path):
     run_research(make_request(query_count=3), backends, cache)
     again = run_research(make_request(query_count=3), backends, cache)
     assert {s.stage: s.cached for s in again.metadata.stages} == {
-        "expand": True, "search": False, "assess": True, "follow-up": False, "judge": True, "synthesize": True
+        "expand": True, "search": False, "assess": True, "plan": True, "follow-up": False, "judge": True, "synthesize": True
     }  # the failed queries are retried (the second round's too); the unchanged evidence is then assessed and judged from cache
 
 

@@ -1,15 +1,13 @@
 """The embedded analyst: deterministic rules, no model, no key, no network.
 
-It is named honestly in every report's ``**Model:**`` line as ``offline-rules``.
+It is named honestly in every report's ``**Model:**`` line as ``offline-rules``. The rules (and the
+claims reader they use) load when a stage runs them, so a re-run whose stages are all cached skips them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.analysts.rules.assess import assess
-from pipeline.analysts.rules.expand import expand_queries
-from pipeline.analysts.rules.synthesize import synthesize
 from pipeline.models import Assessment, ResearchRequest, SearchQuery, SearchResults, Synthesis, TokenUsage
 from pipeline.resources import code_digest
 from pipeline.version import __version__
@@ -29,9 +27,13 @@ class RuleAnalyst:
         self.identity = f"{MODEL_NAME}@{code_digest(Path(__file__).parent, *_SHARED_CODE)}"
 
     def expand(self, request: ResearchRequest) -> list[SearchQuery]:
+        from pipeline.analysts.rules.expand import expand_queries
+
         return expand_queries(request)
 
     def assess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
+        from pipeline.analysts.rules.assess import assess
+
         return Assessment(findings=assess(request, results))
 
     def reassess(self, request: ResearchRequest, results: SearchResults) -> Assessment:
@@ -39,4 +41,6 @@ class RuleAnalyst:
         return self.assess(request, results)
 
     def synthesize(self, request: ResearchRequest, results: SearchResults, assessment: Assessment) -> Synthesis:
+        from pipeline.analysts.rules.synthesize import synthesize
+
         return synthesize(request, results, assessment.findings, assessment.conflicts)

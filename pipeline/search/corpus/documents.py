@@ -14,8 +14,6 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-import yaml
-
 from pipeline.controls import one_line, printable
 from pipeline.dates import dated
 from pipeline.models import DateSource, is_safe_link
@@ -23,8 +21,6 @@ from pipeline.models import DateSource, is_safe_link
 SUFFIXES = (".md", ".txt", ".html", ".htm")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FIELD_CHARS = {"title": 300, "publisher": 200, "url": 2048, "date": 40}
-# libyaml's parser when PyYAML has it: ten times faster, which a million files notice.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m")
 
 
@@ -108,9 +104,12 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str, list[str]]:
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
     if end is None:
         return {}, text, [f"{path.name}: front matter has no closing '---'; indexed as plain text"]
+    import yaml  # loaded when a document is read: a re-run over an unchanged corpus reads none
+
     raw, body = text[4 : 4 + end.start()], text[4 + end.end() :]
     try:
-        meta = yaml.load(raw, Loader=_YAML_LOADER) or {}
+        # libyaml's parser when PyYAML has it: ten times faster, which a million files notice.
+        meta = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except Exception as error:  # YAML syntax, impossible dates (2026-02-30), runaway nesting
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""
