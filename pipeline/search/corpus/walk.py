@@ -34,7 +34,7 @@ ALLOW_LINKS_HINT = "set follow_corpus_links = true in config.toml to read it"
 #: How many levels of folders below the corpus are walked; deeper ones are named in a warning.
 MAX_DEPTH = 64
 _BATCH = 500  # names whose status is asked for at a time
-_MTIME, _SIZE = attrgetter("st_mtime_ns"), attrgetter("st_size")
+_MODE, _MTIME, _SIZE = attrgetter("st_mode"), attrgetter("st_mtime_ns"), attrgetter("st_size")
 
 
 class CorpusFile(NamedTuple):
@@ -243,7 +243,7 @@ def _regular_statuses(status_of: Callable[[str], os.stat_result], names: list[st
         statuses = list(map(status_of, names))
     except OSError:
         return None
-    return statuses if {S_IFMT(status.st_mode) for status in statuses} == {S_IFREG} else None
+    return statuses if set(map(S_IFMT, map(_MODE, statuses))) == {S_IFREG} else None
 
 
 def _status_or_error(status_of: Callable[[str], os.stat_result], name: str) -> os.stat_result | OSError:
