@@ -106,6 +106,44 @@ def test_index_is_incremental(tmp_path):
     assert titles == {"doc 0", "doc 1 v2"}
 
 
+def test_a_document_rewritten_in_place_among_many_is_found_and_only_it(tmp_path):
+    """The folder's state is compared batch by batch: a file rewritten in place (the folder itself
+    unchanged), to the same size, in the middle of a folder larger than one batch, is re-read."""
+    corpus = tmp_path / "corpus"
+    (corpus / "bulk").mkdir(parents=True)
+    for n in range(1100):
+        write_doc(corpus / "bulk", f"d{n:04d}.md", f"Groq note {n:04d}.", title=f"note {n:04d}")
+    write_doc(corpus, "top.md", BODY, title="top")
+    index = CorpusIndex(corpus, tmp_path / "index.sqlite3")
+    assert index.sync().indexed == 1101
+    changed = write_doc(corpus / "bulk", "d0750.md", "Groq memo 0750.", title="memo 0750")
+    assert changed.stat().st_size == (corpus / "bulk" / "d0751.md").stat().st_size
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000_000))
+    report = index.sync()
+    assert (report.indexed, report.removed, report.unchanged) == (1, 0, 1100)
+    assert index.sync().indexed == 0
+    titles = {p.title for p in index.search(["memo"], [], date(2000, 1, 1), date(2100, 1, 1), 5)}
+    assert titles == {"memo 0750"}
+
+
+def test_documents_are_read_in_full_each_once_in_document_order(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    long_body = "\n\n".join(f"Groq paragraph {n}: " + "tokens per second " * 60 for n in range(4))
+    long = write_doc(corpus, "a.md", long_body, title="long", url="https://example.com/long", date="2026-01-02")
+    write_doc(corpus, "b.md", BODY, title="short", url="https://example.com/short", date="2026-01-01")
+    write_doc(corpus, "c.md", BODY, title="other", url="https://example.com/other")
+    index = CorpusIndex(corpus, tmp_path / "index.sqlite3")
+    index.sync()
+    wanted = [("https://example.com/long", "long"), ("https://example.com/short", "short"),
+              ("https://example.com/long", "long"), ("https://example.com/short", "not its title")]
+    passages = index.passages_of(wanted, 100)
+    long_passages = passage_splitter()(load_document(long).text)
+    assert len(long_passages) > 1
+    assert [(p.title, p.text) for p in passages] == [("short", BODY)] + [("long", text) for text in long_passages]
+    assert [p.text for p in index.passages_of(wanted, 2)] == [BODY, long_passages[0]]
+
+
 def test_index_persists_across_instances(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -18,6 +18,7 @@ import math
 import re
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from pipeline.models import DateSource
 from pipeline.search.corpus.documents import SUFFIXES, SkipFile, load_document
-from pipeline.search.corpus.walk import CorpusFile, Skipped, files_again, walk_corpus
+from pipeline.search.corpus.walk import CorpusFile, Documents, Skipped, files_again, walk_corpus
 
 PASSAGE_TOKENS = 160
 #: A model whose tokenizer is cl100k, the encoding passages are measured in (compiled into the splitter).
@@ -62,6 +63,7 @@ CREATE TABLE IF NOT EXISTS documents (
     last_passage INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_noted ON documents (warnings) WHERE warnings != '';
+CREATE INDEX IF NOT EXISTS documents_url ON documents (url);
 CREATE TABLE IF NOT EXISTS skipped (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER NOT NULL,
@@ -167,15 +169,23 @@ class CorpusIndex:
         search results are cached against it.
         """
         (version,) = self._db.execute("PRAGMA data_version").fetchone()
-        walked: list[str] = []  # each document as its signature: key, mtime_ns and size
-        unreadable: list[str] = []
+        found: list[Documents] = []
+        unreadable: list[str] = []  # a skipped entry is not recorded: it has no file status to compare
+        digest = hashlib.sha256()
         for batch in walk_corpus(self.corpus, SUFFIXES, follow_links=self.follow_links):
-            walked += [f"{found.key}\0{found.mtime_ns}\0{found.size}" for found in batch if isinstance(found, CorpusFile)]
-            # A skipped entry is not recorded: it has no file status to compare.
-            unreadable += [str(found) for found in batch if isinstance(found, Skipped)]
-        fingerprint = _fingerprint(walked)
+            if isinstance(batch, Skipped):
+                unreadable.append(str(batch))
+            else:
+                found.append(batch)
+                _add_to_fingerprint(digest, batch)
+        fingerprint = digest.hexdigest()
         if self._db.execute("SELECT 1 FROM matched WHERE fingerprint = ?", (fingerprint,)).fetchone():
-            return SyncReport(0, 0, len(walked), unreadable + self.warnings(), fingerprint[:16])
+            return SyncReport(0, 0, sum(len(batch.names) for batch in found), unreadable + self.warnings(), fingerprint[:16])
+        walked: list[str] = []  # each document as its signature: key, mtime_ns and size
+        found.reverse()
+        while found:  # each batch let go once its signatures are made
+            batch = found.pop()
+            walked += [f"{batch.prefix}{name}\0{mtime_ns}\0{size}" for name, mtime_ns, size in zip(batch.names, batch.mtimes, batch.sizes)]
         known = self._signatures()
         changed = [signature for signature in walked if signature not in known]
         unchanged = len(walked) - len(changed)
@@ -317,12 +327,13 @@ class CorpusIndex:
 
     def passages_of(self, documents: list[tuple[str, str]], limit: int) -> list[Passage]:
         """Every passage of the documents named by (url, title), up to ``limit`` in all, in document order."""
+        documents = list(dict.fromkeys(documents))  # each document once: the join below keeps repeats
         if not documents:
             return []
         marks = ",".join("(?, ?)" for _ in documents)
-        spans = self._db.execute(
-            f"SELECT first_passage, last_passage FROM documents WHERE (url, title) IN (VALUES {marks})"
-            " ORDER BY first_passage",
+        spans = self._db.execute(  # looked up by address (documents_url), not by reading every document
+            f"SELECT d.first_passage, d.last_passage FROM (VALUES {marks}) AS wanted"
+            " JOIN documents d ON d.url = wanted.column1 AND d.title = wanted.column2 ORDER BY d.first_passage",
             [v for pair in documents for v in pair],
         ).fetchall()
         rowids = [rowid for first, last in spans for rowid in range(first, last + 1)][:limit]
@@ -611,12 +622,15 @@ def match_expression(terms: list[str], required: list[list[str]]) -> str:
     return " AND ".join(parts)
 
 
-def _fingerprint(signatures: list[str]) -> str:
-    """A digest of the walked files' signatures, hashed a slice at a time, so no copy of them all is made."""
-    digest = hashlib.sha256()
-    for start in range(0, len(signatures), 10_000):
-        digest.update(("\n".join(signatures[start : start + 10_000]) + "\n").encode())
-    return digest.hexdigest()
+def _add_to_fingerprint(digest: hashlib._Hash, documents: Documents) -> None:
+    """Add a batch of walked documents to the digest of the folder's state: their keys, then their
+    times and sizes as 64-bit numbers, so no string is made for each file."""
+    digest.update(f"{documents.prefix}\0{len(documents.names)}\0{chr(0).join(documents.names)}\0".encode())
+    try:
+        digest.update(array("q", documents.mtimes))
+        digest.update(array("q", documents.sizes))
+    except OverflowError:  # a time past the year 2262 doesn't fit in 64 bits: written out instead
+        digest.update(repr((documents.mtimes, documents.sizes)).encode())
 
 
 def _key(signature: str) -> str:

@@ -11,7 +11,8 @@ exhausts the stack.
 
 Every run of the tool walks the whole corpus to find what changed, so the walk is cheap per file:
 paths stay strings (a ``pathlib`` path per file cost most of a second at 100,000 files), the
-folder listing's own file types decide what needs a status, and a document costs one ``lstat``.
+folder listing's own file types decide what needs a status, a document costs one ``lstat``, and
+documents come a batch at a time as lists of names, times and sizes, not as an object a file.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_IFMT, S_IFREG
 from typing import NamedTuple
 
 from pipeline.controls import escaped, has_undecodable
@@ -31,6 +34,7 @@ ALLOW_LINKS_HINT = "set follow_corpus_links = true in config.toml to read it"
 #: How many levels of folders below the corpus are walked; deeper ones are named in a warning.
 MAX_DEPTH = 64
 _BATCH = 500  # names whose status is asked for at a time
+_MODE, _MTIME, _SIZE = attrgetter("st_mode"), attrgetter("st_mtime_ns"), attrgetter("st_size")
 
 
 class CorpusFile(NamedTuple):
@@ -49,8 +53,16 @@ class CorpusFile(NamedTuple):
         return Path(self.location)
 
 
-# A CorpusFile made in C, without the named tuple's constructor in Python: the walk makes one a document.
-_corpus_file = partial(tuple.__new__, CorpusFile)
+class Documents(NamedTuple):
+    """Documents of one folder found together: the ``names`` in it (links keep their own), and each
+    one's modification time and size, in the same order. ``within`` is the folder's location and
+    ``prefix`` its key, each ending in a separator (the corpus itself has the key "")."""
+
+    within: str
+    prefix: str
+    names: list[str]
+    mtimes: list[int]
+    sizes: list[int]
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,10 @@ class Skipped:
         return f"skipped {escaped(self.key)}: {self.reason}"
 
 
-def walk_corpus(root: Path, suffixes: tuple[str, ...], *, follow_links: bool = False) -> Iterator[list[CorpusFile | Skipped]]:
-    """Every document under ``root`` (resolved) named with one of ``suffixes``, in a stable order,
-    a batch at a time: a whole batch is taken in with a list comprehension, not one call a file.
+def walk_corpus(root: Path, suffixes: tuple[str, ...], *, follow_links: bool = False) -> Iterator[Documents | Skipped]:
+    """Every document under ``root`` (resolved) named with one of ``suffixes``, in a stable order, a
+    batch at a time, and every entry left out: a batch of plain documents is taken in whole, with no
+    call in Python a file.
 
     Hidden files and folders are ignored; a folder reached twice (a link loop) is walked once. The
     walk keeps its own stack of folders, so no depth of nesting can exhaust Python's; folders more
@@ -105,48 +118,47 @@ class _Walk:
         self.root, self.suffixes, self.follow_links = root, suffixes, follow_links
         self.visited = {_identity(os.stat(root))}
 
-    def listing(self, folder: _Folder) -> Iterator[list[CorpusFile | Skipped] | _Folder]:
-        """What ``folder`` holds, by name: batches of its documents and of what is skipped, and the
-        folders to walk, each where it comes in the folder's order.
+    def listing(self, folder: _Folder) -> Iterator[Documents | Skipped | _Folder]:
+        """What ``folder`` holds, by name: batches of its documents, what is skipped, and the folders
+        to walk, each where it comes in the folder's order.
 
         Only documents, folders and links get their status asked for (the listing's own file types
         tell which), each of the open folder: one ``lstat`` of a name, not of a whole path. Names are
-        taken a batch at a time, and a batch of plain documents (the usual case) is made at once."""
+        taken a batch at a time; a batch of plain documents with plain names (the usual case) is
+        checked and kept whole, and any other batch is looked at one name at a time."""
         try:
             handle = os.open(folder.location, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
-            yield [self.unlisted(folder, error)]
+            yield self.unlisted(folder, error)
             return
         try:
             try:
                 names, documents = self.entries(handle)
             except OSError as error:
-                yield [self.unlisted(folder, error)]
+                yield self.unlisted(folder, error)
                 return
             within, prefix = folder.location.rstrip(os.sep) + os.sep, folder.prefix
             status_of = partial(os.stat, dir_fd=handle, follow_symlinks=False)
             for start in range(0, len(names), _BATCH):
-                batch, statuses = names[start : start + _BATCH], _statuses(status_of, names[start : start + _BATCH])
-                if all(documents[start : start + _BATCH]):
-                    plain: list[CorpusFile | Skipped] = [
-                        _corpus_file((within + name, prefix + name, status.st_mtime_ns, status.st_size))
-                        for name, status in zip(batch, statuses)
-                        if isinstance(status, os.stat_result) and S_ISREG(status.st_mode) and name.isascii()
-                    ]
-                    if len(plain) == len(batch):
-                        yield plain
+                batch, are_documents = names[start : start + _BATCH], documents[start : start + _BATCH]
+                if all(are_documents) and "".join(batch).isascii():
+                    statuses = _regular_statuses(status_of, batch)
+                    if statuses is not None:
+                        yield Documents(within, prefix, batch, list(map(_MTIME, statuses)), list(map(_SIZE, statuses)))
                         continue
-                found: list[CorpusFile | Skipped] = []
-                for name, is_document, status in zip(batch, documents[start : start + _BATCH], statuses):
+                found = Documents(within, prefix, [], [], [])
+                for name, is_document, status in zip(batch, are_documents, _statuses(status_of, batch)):
                     entry = self.entry(folder, within + name, name, is_document, status)
-                    if isinstance(entry, _Folder):
-                        if found:
-                            yield found
-                        yield entry
-                        found = []
+                    if isinstance(entry, CorpusFile):
+                        found.names.append(name)
+                        found.mtimes.append(entry.mtime_ns)
+                        found.sizes.append(entry.size)
                     elif entry is not None:
-                        found.append(entry)
-                if found:
+                        if isinstance(entry, _Folder) and found.names:
+                            yield found
+                            found = Documents(within, prefix, [], [], [])
+                        yield entry
+                if found.names:
                     yield found
         finally:
             os.close(handle)
@@ -191,8 +203,8 @@ class _Walk:
         The names are listed first; only a folder that holds other names than documents' is listed
         again with file types, to tell its folders and links from its other files."""
         suffixes = self.suffixes
-        names = sorted(name for name in os.listdir(handle) if not name.startswith("."))
-        documents = [name.lower().endswith(suffixes) for name in names]
+        names = [name for name in sorted(os.listdir(handle)) if not name.startswith(".")]
+        documents = list(map(str.endswith, map(str.lower, names), repeat(suffixes)))  # no call in Python a name
         if not all(documents):
             with os.scandir(handle) as listed:
                 leads_on = {entry.name for entry in listed if _folder_or_link(entry)}
@@ -223,6 +235,15 @@ def _statuses(status_of: Callable[[str], os.stat_result], names: list[str]) -> l
         return list(map(status_of, names))
     except OSError:
         return [_status_or_error(status_of, name) for name in names]
+
+
+def _regular_statuses(status_of: Callable[[str], os.stat_result], names: list[str]) -> list[os.stat_result] | None:
+    """The status of each name if every one is a regular file; ``None`` if one is not, or can't be had."""
+    try:
+        statuses = list(map(status_of, names))
+    except OSError:
+        return None
+    return statuses if set(map(S_IFMT, map(_MODE, statuses))) == {S_IFREG} else None
 
 
 def _status_or_error(status_of: Callable[[str], os.stat_result], name: str) -> os.stat_result | OSError:
