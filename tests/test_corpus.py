@@ -462,3 +462,15 @@ def test_every_command_gives_its_report_on_a_hostile_corpus_within_seconds(tmp_p
 def _squeeze(text: str) -> str:
     """Text without whitespace, to compare what passages hold with the document."""
     return "".join(text.split())
+
+
+def test_a_file_dated_past_2262_is_skipped_with_a_warning_and_the_rest_indexed(tmp_path):
+    """The index stores modification times in SQLite's 64-bit integers; `touch -d 2300-01-01` overflows them."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "good.md", BODY, title="good")
+    far = write_doc(corpus, "far.md", BODY, title="far")
+    os.utime(far, ns=(0, 2**63 + 10**18))  # about the year 2323
+    report = CorpusIndex(corpus, tmp_path / "i.sqlite3").sync()
+    assert report.indexed == 1
+    assert report.warnings == ["skipped far.md: its modification time is before 1677 or after 2262; set it with touch to read it"]

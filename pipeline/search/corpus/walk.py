@@ -35,6 +35,8 @@ ALLOW_LINKS_HINT = "set follow_corpus_links = true in config.toml to read it"
 MAX_DEPTH = 64
 _BATCH = 500  # names whose status is asked for at a time
 _MODE, _MTIME, _SIZE = attrgetter("st_mode"), attrgetter("st_mtime_ns"), attrgetter("st_size")
+#: The modification times the index can store (SQLite's 64-bit integers of nanoseconds: 1677 to 2262).
+_EARLIEST_NS, _LATEST_NS = -(2**63), 2**63 - 1
 
 
 class CorpusFile(NamedTuple):
@@ -194,7 +196,11 @@ class _Walk:
         if not is_document:
             return None
         kind = _special_kind(found.st_mode)
-        return Skipped(key, f"{kind}, not a regular file") if kind else CorpusFile(location, key, found.st_mtime_ns, found.st_size)
+        if kind:
+            return Skipped(key, f"{kind}, not a regular file")
+        if not _EARLIEST_NS <= found.st_mtime_ns <= _LATEST_NS:
+            return Skipped(key, "its modification time is before 1677 or after 2262; set it with touch to read it")
+        return CorpusFile(location, key, found.st_mtime_ns, found.st_size)
 
     def entries(self, handle: int) -> tuple[list[str], list[bool]]:
         """The names in the open folder worth a status, in order, and whether each names a document:
@@ -243,7 +249,10 @@ def _regular_statuses(status_of: Callable[[str], os.stat_result], names: list[st
         statuses = list(map(status_of, names))
     except OSError:
         return None
-    return statuses if set(map(S_IFMT, map(_MODE, statuses))) == {S_IFREG} else None
+    if set(map(S_IFMT, map(_MODE, statuses))) != {S_IFREG}:
+        return None
+    times = list(map(_MTIME, statuses))
+    return statuses if min(times) >= _EARLIEST_NS and max(times) <= _LATEST_NS else None
 
 
 def _status_or_error(status_of: Callable[[str], os.stat_result], name: str) -> os.stat_result | OSError:
