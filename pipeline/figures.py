@@ -88,7 +88,7 @@ CALENDAR_UNITS = frozenset({"days", "weeks", "months", "quarters", "years", "dec
 _UNIT_NAMES = [re.compile(pattern) for pattern in _UNITS.values()]
 _FIGURE = re.compile(
     rf"""(?ix)
-    (?=[\d$€£¥UEGDSNCJIAH])(?<![\w.\-/$€£¥])                    # not part of a name: H100, gpt-oss-120B, v2.1
+    (?=[\d$€£¥UEGDSNCJIAH])(?:(?<![\w.\-/$€£¥])|(?<=\w-)(?=[$€£¥])|(?<=%-)(?=\d))  # not part of a name: H100, gpt-oss-120B, v2.1 ($58bn-$61bn, 5%-10% are ranges)
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
     (?:\s?(?:-|–|—|\bto\b)\s?(?(cur)(?P<cur2>{_PREFIX})?)\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
@@ -102,7 +102,7 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _PER = re.compile(r"(?i)^\s?(?:(?:per|a)\s+|/\s?)((?:million|thousand|1m|1k)\s+)?([a-z]+)\b")
 _BETWEEN = re.compile(r"(?i)between\s+$")
 _AND = re.compile(r"(?i)^\s+and\s+$")
-_TO = re.compile(r"^\s+(?:to|[-–—])\s+$")  # "$58 billion to $61 billion": each end with its magnitude
+_TO = re.compile(r"^\s+to\s+$|^\s*[-–—]\s*$")  # "$58 billion to $61 billion", "$58bn-$61bn": each end with its magnitude
 _FROM = re.compile(r"(?i)\bfrom\s+$")  # "rose from $58 billion to $61 billion": a change, not a range
 _SET_AGAINST = re.compile(r"(?i)^,?\s+(?:against|versus|vs\.?|compared (?:with|to))\s+(?:just\s+|only\s+)?$")
 

@@ -44,6 +44,13 @@ def test_a_range_with_a_magnitude_on_each_end_is_one_quantity():
         ("$58 billion to $61 billion", 58e9, 61e9, "USD")]
 
 
+def test_a_range_joined_by_a_bare_dash_keeps_both_ends():
+    assert read("It guided to sales of $58bn-$61bn.") == [("$58bn-$61bn", 58e9, 61e9, "USD")]
+    assert read("It guided to sales of $58bn–$61bn.") == [("$58bn–$61bn", 58e9, 61e9, "USD")]
+    assert [(q.text, q.low, q.high) for q in quantities("Margins should widen 5%-10%.")] == [("5%-10%", 5.0, 10.0)]
+    assert quantities("gpt-oss-120B and the H100-80GB") == []  # a dash inside a name still starts no figure
+
+
 def test_a_change_from_one_figure_to_another_is_two_quantities():
     assert read("Sales rose from $58 billion to $61 billion.") == [
         ("$58 billion", 58e9, 58e9, "USD"), ("$61 billion", 61e9, 61e9, "USD")]
