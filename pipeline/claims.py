@@ -123,8 +123,9 @@ _MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+
                            r"November|December)\b(?!\s+\d{1,2}\b)")
 _NET_OF = re.compile(r"(?i)\bafter (?:cancellations|returns|conversions)\b|\bnet of\b")
 # Words that make a measure another measure: net orders are not gross orders.
+# ("reported" is not one: "Acme reported revenue of…" is the verb, and reported is what an unqualified figure is.)
 _QUALIFIERS = frozenset(
-    "gross net adjusted core operating underlying organic reported comparable diluted basic non-gaap gaap free "
+    "gross net adjusted core operating underlying organic comparable diluted basic non-gaap gaap free "
     "recurring pre-tax after-tax unadjusted".split()
 )
 _SIMILAR_STATEMENT = 85  # rapidfuzz token_sort_ratio at which two sentences without figures state the same thing

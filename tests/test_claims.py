@@ -325,3 +325,10 @@ def test_rates_over_different_periods_are_different_measures():
     assert (daily[0].per, monthly[0].per) == ("day", "month")
     assert basis(*daily) != basis(*monthly)  # $50 million a day is not $1 billion a month, nor against it
     assert basis(*daily) == basis(*other_daily) and differ(*daily, *other_daily, SAME_WEEK)
+
+
+def test_reported_before_a_measure_is_the_verb_not_a_qualifier():
+    said, _ = fact("Acme reported revenue of $5.2 billion in Q3 2025.", "$5.2 billion")
+    assert said.scope == ""
+    assert disagree("Acme reported revenue of $5.2 billion in Q3 2025.", "$5.2 billion",
+                    "Acme posted revenue of $5.5 billion in Q3 2025.", "$5.5 billion")
