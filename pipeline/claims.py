@@ -776,6 +776,9 @@ def opposed_accounts(claim: Claim, other: Claim) -> tuple[str, str] | None:
     return mine, next(iter(opposed - {mine}))
 
 
+_ROUNDED_STEP = 1000.0  # the precision of a figure written with a magnitude word: "$3.8 billion" (0.1 billion)
+
+
 def _overlap(a: Quantity, b: Quantity) -> bool:
     """The same value within the precision of the rougher one ($3.8 billion against $3,861 million), or a
     value inside the other's range ($120 within $115-$125); two different ranges are two statements."""
@@ -783,7 +786,9 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
         return True
     step = max(a.step, b.step)
     near = step * 1.0001  # floating point: 3.08 - 3.07 is a hair over 0.01
-    truncated = a.step != b.step  # "$3.8 billion" for $3,861 million; 25% is not 26%
+    # "$3.8 billion" for $3,861 million, or against "$3.9 billion" (a figure with a magnitude word is
+    # rounded by one writer and cut short by another); but 25% is not 26%, nor 766 deliveries 767
+    truncated = a.step != b.step or a.step >= _ROUNDED_STEP
     if a.same_value(b) or (truncated and a.unit == b.unit and abs(a.low - b.low) <= near and abs(a.high - b.high) <= near
                            and a.low >= 10 * step):
         return True

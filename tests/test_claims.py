@@ -332,3 +332,11 @@ def test_reported_before_a_measure_is_the_verb_not_a_qualifier():
     assert said.scope == ""
     assert disagree("Acme reported revenue of $5.2 billion in Q3 2025.", "$5.2 billion",
                     "Acme posted revenue of $5.5 billion in Q3 2025.", "$5.5 billion")
+
+
+def test_a_figure_with_a_magnitude_word_one_step_apart_is_rounding_not_a_conflict():
+    assert not disagree("Acme reported a fourth-quarter loss of $3.8 billion for 2024.", "$3.8 billion",
+                        "Acme posted a $3.9 billion fourth-quarter loss for 2024.", "$3.9 billion")
+    assert disagree("Acme reported a fourth-quarter loss of $3.8 billion for 2024.", "$3.8 billion",
+                    "Acme posted a $4.1 billion fourth-quarter loss for 2024.", "$4.1 billion")
+    assert disagree("Acme delivered 766 aircraft in 2024.", "766", "Acme delivered 767 aircraft in 2024.", "767")
