@@ -353,6 +353,8 @@ _DATE_UNIT = "date"
 def _event_facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
     """The durations and the start or end days of the events a sentence names: "the strike, which lasted
     53 days and ended on Nov. 4" states a strike's duration (53 days) and its end date (November 4)."""
+    if not any(words.search(sentence) for words in _EVENT_WORDS.values()):
+        return ()  # most sentences name no such event: no second scan for their figures
     facts = []
     for match in _DURATION.finditer(sentence):
         start, end = _clause(sentence, _span(match.start(), match.end()))
@@ -403,11 +405,11 @@ def _event_fact(sentence: str, companies: tuple[str, ...], quantity: Quantity, m
 
 # A short label before a colon that a figure follows: "Revenue: $40.5 billion", "* Net profit (DKK):".
 _LABEL = re.compile(r"(?:^|[.;]\s)\W*((?:[\w()&'’/-]+\s?){1,6}):\s*$")
+_THE_COMPANY = r"\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b"
 # A sentence naming its subject without its name, so the one after it may do the same.
-_REFERS_ON = re.compile(r"(?i)\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b")
+_REFERS_ON = re.compile(rf"(?i){_THE_COMPANY}")
 # A clause naming its subject without its name: "The company delivered…", "It sold…".
-_REFERS = re.compile(r"(?i)\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b|"
-                     r"^\W*(?:it|its|they|their)\b")
+_REFERS = re.compile(rf"(?i){_THE_COMPANY}|^\W*(?:it|its|they|their)\b")
 _PER_SHARE = re.compile(r"(?i)\bper[- ]share\b|\ba share\b|\bEPS\b")
 # A figure set against the one before it, which measures what that one does.
 _SET_AGAINST = re.compile(r"(?i)\b(?:below|above|short of|ahead of|than|against|versus|vs\.?|compared (?:with|to)|"

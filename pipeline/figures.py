@@ -62,6 +62,8 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": 
 CURRENCY_CODES = frozenset(_CURRENCIES.values())
 # Thousands with commas (2,522), a decimal comma as much of Europe writes it (€16,7 billion), plain.
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?"
+
+
 def _value(number: str) -> float:
     """A number as written: "2,522" is 2522, "16,7" (a decimal comma) 16.7."""
     if re.fullmatch(r"\d+,\d{1,2}", number):

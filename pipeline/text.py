@@ -11,6 +11,7 @@ from dataclasses import dataclass
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])")
 _NEVER_ENDS = re.compile(r"\b(?:vs|Vs|Mr|Mrs|Ms|Dr)\.$")
 _MONTH_BEFORE_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
+_LONGEST_ABBREVIATION = 6  # "Sept." with the character before it, for the word boundary
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,12 @@ def sentence_spans(text: str) -> list[Span]:
     """Sentence boundaries in ``text``; slicing ``text`` with them gives verbatim sentences."""
     spans: list[Span] = []
     for block in re.finditer(r"(?:[^\n]|(?<=,)\n(?=[^\n]))+", text):  # a line ending in a comma goes on
-        start = block.start()
-        for boundary in _SENTENCE_END.finditer(block.group()):
-            before, after = block.group()[: boundary.start()], block.group()[boundary.end() : boundary.end() + 1]
-            if _NEVER_ENDS.search(before) or (after.isdigit() and _MONTH_BEFORE_DAY.search(before)):
+        start, line = block.start(), block.group()
+        for boundary in _SENTENCE_END.finditer(line):
+            # the few characters before the boundary, not a copy of the line up to it at every boundary
+            before = max(0, boundary.start() - _LONGEST_ABBREVIATION)
+            if _NEVER_ENDS.search(line, before, boundary.start()) or (
+                    line[boundary.end() : boundary.end() + 1].isdigit() and _MONTH_BEFORE_DAY.search(line, before, boundary.start())):
                 continue
             spans.append(Span(start, block.start() + boundary.start() + len(boundary.group().rstrip())))
             start = block.start() + boundary.end()
