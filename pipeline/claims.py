@@ -45,7 +45,8 @@ MEASURES: dict[str, str] = {
     "cash": r"cash flow|cash burn|burned|cash",
     "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
     "margin": r"margins?",
-    "funding": r"(?<!pay )(?:rais(?:ed|ing)|raises(?! of)|(?<=to )raise)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?|stakes?",
+    "funding": r"(?<!pay )(?:rais(?:ed|ing)|raises(?! of)|(?<=to )raise)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?",
+    "stake": r"stakes?|holdings?",
     "offering": r"ipo|initial public offering|offering|listing",
     "price": r"prices?|priced|pricing|costs?|fees?",
     "capacity": r"capacity|gigawatts?|megawatts?",
@@ -53,7 +54,8 @@ MEASURES: dict[str, str] = {
     "users": r"users|customers|subscribers|patients|clients|prescriptions",
     "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
-    "deliveries": r"deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
+    "production": r"production|produced|producing|output|built|manufactured",
+    "deliveries": r"(?:EV|vehicle|car|unit|passenger[- ]vehicle|aircraft|jet|phone|smartphone|device)s? sales|deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
     "stock": r"shares (?:\w+ )?(?:rose|fell|jumped|dropped|climbed|slid|gained|lost|surged?|soared|sank|tumbled|rallied|"
              r"plunged|slumped|closed|opened|traded|were (?:up|down))|stock|share price",
 }
@@ -74,14 +76,16 @@ _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analys
                              r"|^\s*(?:expected|estimated|forecast) by|^\s*(?:expected|estimated|forecast)\W*$")
 # A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
 _PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
+# A figure a text says would have been needed, not one that happened: "would have needed to deliver at least 515,000".
+_CONDITION = re.compile(r"(?i)\b(?:would(?: have)?(?: needed)?|needed to|need to|had to|has to|have to|must|to achieve|to mark)\b")
 _GUIDANCE = re.compile(
     r"(?i)\b(?:guidance|guides?|guided|outlook|forecast\w*|targets?|targeting|expects?|projects?|projected|sees|anticipates?|"
-    r"predict\w*|goal|plans?|aims?|aiming)\b"
+    r"predict\w*|goal|plans?|aims?|aiming|pledged?|vow(?:s|ed)?|promised?|intends?)\b"
 )
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
-_PERIODIC = frozenset({"revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
+_PERIODIC = frozenset({"valuation", "funding", "stake", "production", "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
                        "deliveries", "backlog", "cash", "capacity", "duration"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
@@ -102,7 +106,10 @@ OPPOSED = (
     frozenset({"growth", "decline"}), frozenset({"approval", "rejection"}), frozenset({"beat", "miss"}),
 )
 # Separates the parts of a sentence that can be about different things (not the comma in 2,522).
-_CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\(|\)|\s(?:while|whereas|but|and|versus|vs\.?|against|compared (?:with|to))\s")
+# A figure in parentheses alone is an accountant's negative, "a loss per share of ($5.46)", not an aside
+# (one with its magnitude outside, "($4.1) billion", is left as it was: the figure reader misses the magnitude).
+_CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\((?![$€£]?\d[\d,.]*\)(?!\s?(?:[mb]illion|bn|mn)))|(?<![\d])\)|\s(?:while|whereas|but|and|versus|vs\.?|against|"
+                           r"compared (?:with|to))\s")
 # The period a figure is for: a quarter or half, and a (fiscal) year.
 _QUARTER = re.compile(
     r"(?i)\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final) quarter|H([12])|(first|second) half|(last three months of)"
@@ -110,17 +117,22 @@ _QUARTER = re.compile(
 )
 _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(?:19|20)?(\d{2}))|((?:19|20)\d\d))\b")
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
-_COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?$")
+_COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
+                            r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
 # A year named relative to when the text was written: its year is known only from the publication date.
 _RELATIVE_YEAR = re.compile(
     r"(?i)\b(?:(?P<PRIOR>last year|previous year|prior year|prior-year|a year earlier|year-ago|a year ago|"
     r"(?:previous|prior) corresponding period|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
-    r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years|since (?:19|20)\d\d|accumulated|cumulative))\b"
+    r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years|since (?:19|20)\d\d|accumulated|cumulative)"
+    r"|(?P<THEN>(?:the same|that|this) (?:period|quarter)(?! (?:of |a |last )?(?:the previous )?year| a year)))\b"
 )
-_RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL"})
+# A year named relative to the text; "THEN" is a period named by pointing back ("in the same period"): some
+# other sentence's, unknown here, so its figure is compared with none.
+_RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL", "THEN"})
 _MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+(January|February|March|April|May|June|July|August|September|October|"
                            r"November|December)\b(?!\s+\d{1,2}\b)")
+_MONTHS_SPAN = re.compile(r"(?i)\b(?:(last|previous|past) month|first (two|four|five|\d{1,2}) months)\b")
 _NET_OF = re.compile(r"(?i)\bafter (?:cancellations|returns|conversions)\b|\bnet of\b")
 # Words that make a measure another measure: net orders are not gross orders.
 # ("reported" is not one: "Acme reported revenue of…" is the verb, and reported is what an unqualified figure is.)
@@ -180,6 +192,9 @@ class Claim:
     actions: frozenset[str]
     dates: tuple[date, ...] = field(default=())  # the days it dates things to, as the text states them
     context: frozenset[str] = field(default=frozenset())  # companies the passage names around it
+    # where its companies come from when the sentence doesn't name them: "before" (a sentence before it
+    # named them) or "title" (the document's title names one); "" where it names them itself
+    subject_from: str = ""
 
     @property
     def principal(self) -> Fact | None:
@@ -222,6 +237,7 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
         named = frozenset(c for c in companies if mention_pattern(c).search(sentence))
         # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all
         about = named or previous or implied
+        from_title = not named and not previous
         # "the company was able to…" refers on to the company named before: the next sentence is about it too
         previous = named or (previous if _REFERS_ON.search(sentence) else frozenset())
         facts = _facts(sentence, companies)
@@ -235,6 +251,7 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
             text=sentence, start=span.start, end=span.end, companies=about, facts=facts,
             actions=frozenset(name for name, words in _ACTION_WORDS.items() if words.search(sentence)),
             dates=_dates(sentence), context=named_in_passage,
+            subject_from="" if named else "title" if from_title else "before",
         ))
     return tuple(claims)
 
@@ -272,7 +289,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         start, end = _clause(sentence, quantity)
         clause = sentence[start:end]
         at = quantity.start - start, quantity.end - start
-        named = [(_distance(m, at), -len(m.group()), name) for name, words in _MEASURE_WORDS.items()
+        named = [(0 if _ATTACHED.fullmatch(clause[at[1] : m.start()]) else _distance(m, at), -len(m.group()), name)
+                 for name, words in _MEASURE_WORDS.items()
                  for m in words.finditer(clause) if m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR]
         label = _LABEL.search(sentence[: start + 2])  # a clause starts at its break: ": $40.5 billion"
         labelled = ""
@@ -288,21 +306,36 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
         owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
-        period = _period(clause, at[0]) if any(_period(clause)) else _period(sentence[:start])
+        period = _period(clause, at[0]) if any(_period(clause)) else facts[0].period if facts else _period(sentence[:start], start)
+        # "Tesla delivered 495,570 in Q4, up from 484,507 in the same period last year, but below the 512,250
+        # expected": a clause stating no period is for the sentence's first figure's, not for the period of
+        # the figure just before it
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
         per = quantity.per or ("share" if _PER_SHARE.search(clause) or _PER_SHARE.search(labelled) else "")
         measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
-        if measure == "valuation" and _DEAL_VALUED.search(clause):
+        if measure == "cash" and "deal" in near:
+            measure = "deal"  # "agreed to pay $20 billion in cash": the deal's price, paid in cash, not a cash balance
+        if measure == "revenue" and quantity.kind == "number" and not quantity.unit and not quantity.per:
+            measure = "deliveries"  # "sales of 4.25 million": a count of what was sold, not money
+        if measure == "valuation" and _DEAL_VALUED.search(sentence[max(0, quantity.start - _NEAR - 20) : quantity.start]):
             measure = "deal"  # "a partnership with OpenAI valued at more than $20 billion": the deal's value
         elif measure == "valuation" and (valued := _VALUED.search(clause)):
             measure = _valued_thing(clause[: valued.start()]) or measure  # "the backlog, valued at €629 billion"
-        scope = f"part of {whole}'s" if whole else _scope(clause, near, clause[at[1] :])
+        if whole:
+            scope = f"part of {whole}'s"
+        elif _PART_OF.match(sentence[quantity.end :]):
+            scope = "part"  # "323,800 of them", "$2.8 billion of that profit": a part of a figure stated before
+        else:
+            scope = " ".join(_SAME_SCOPE.get(word, word) for word in _scope(clause, near, clause[at[1] :]).split())
+            if not scope and near & _SCOPED and (unit := _SEGMENT_UNIT.search(sentence[: quantity.start])) \
+                    and not _CREDITED.search(sentence[: unit.start()]):
+                scope = _segment(unit)
         set_against = facts[-1] if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures) else None
         if set_against is not None:
             near, per = set(set_against.measures), per or set_against.per  # "$15.2 billion, below the expected $15.7 billion"
             # "the adjusted loss was $5.90, worse than the $3.07 expected": the expected one is adjusted too
             measure, scope = set_against.measure, scope or set_against.scope
-        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 20]
+        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         measured = next((f for f in reversed(facts) if f.measure), None)
@@ -310,6 +343,9 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             # "Revenue: $40.5 billion, up 25%": a change in a clause naming no measure is the change of
             # the level stated before it
             near, measure, per = set(measured.measures), measured.measure, per or measured.per
+            scope = scope or measured.scope  # "gaming revenue was $2.9 billion, a 21 percent rise": gaming's rise
+        if change and _SEQUENTIAL.search(clause[at[1] :]):
+            scope = " ".join(filter(None, (scope, "sequential")))  # up 22% on the quarter before is not up 22% on the year
         if measure == "stock":
             period = _trading_day(sentence) or period
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
@@ -405,9 +441,20 @@ def _event_fact(sentence: str, companies: tuple[str, ...], quantity: Quantity, m
 
 # A short label before a colon that a figure follows: "Revenue: $40.5 billion", "* Net profit (DKK):".
 _LABEL = re.compile(r"(?:^|[.;]\s)\W*((?:[\w()&'’/-]+\s?){1,6}):\s*$")
-_THE_COMPANY = r"\bthe (?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker)\b"
+# A company called by what it is: "the company", "the Danish drugmaker", "the U.S. planemaker", "the
+# Indianapolis-based drug maker", "the chip giant".
+_THE_COMPANY = (r"\bthe (?:(?:(?-i:[A-Z][\w.]*)|[\w-]+-based|drug|chip|car|auto|aircraft|aerospace|pharmaceutical|pharma|tech|"
+                r"technology|software|semiconductor|EV|electric[- ]vehicle|jet|plane|weight-loss|obesity-drug)\s+){0,2}"
+                r"(?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker|giant|OEM|startup)\b")
 # A sentence naming its subject without its name, so the one after it may do the same.
 _REFERS_ON = re.compile(rf"(?i){_THE_COMPANY}")
+
+
+def describes_company(sentence: str) -> bool:
+    """Whether the sentence calls a company by what it is ("the drug maker posted…"), not by name."""
+    return _REFERS_ON.search(sentence) is not None
+
+
 # A clause naming its subject without its name: "The company delivered…", "It sold…".
 _REFERS = re.compile(rf"(?i){_THE_COMPANY}|^\W*(?:it|its|they|their)\b")
 _PER_SHARE = re.compile(r"(?i)\bper[- ]share\b|\ba share\b|\bEPS\b")
@@ -418,12 +465,17 @@ _OVER = re.compile(r"(?i)(?<!handed )(?<!took )(?<!turned )(?<!taken )\b(?:over|
                    r"at least|upwards of|in excess of)\s+$")
 _ROUGHLY = re.compile(r"(?i)\b(?:approximately|about|around|roughly|nearly|almost|some|circa|an estimated)\s+$|~\s*$")
 _UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
-_CHANGE_AFTER = re.compile(r"(?i)^\s*(?:\w+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline|"
+_CHANGE_AFTER = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline|"
                            r"growth|jump|surge|fall|rally|slide)\b")
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
                             r"decreased|declined|advanced|plunged|soared|sank|tumbled|gap of|difference of|lead of|margin of)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
+_SEQUENTIAL = re.compile(r"(?i)\b(?:from|over|on|than|versus) (?:the )?(?:prior|previous|preceding|last) quarter\b|\bsequential(?:ly)?\b|"
+                         r"\bquarter[- ](?:over|on)[- ]quarter\b|\bq(?:o|/)q\b")
+_SAME_SCOPE = {"non-gaap": "adjusted"}  # one measure by two names: non-GAAP earnings are adjusted earnings
+_PART_OF = re.compile(r"(?i)^\s*(?:[a-z-]+\s+)?of\s+(?:them|those|these|which|that|this|it)\b")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
+_ATTACHED = re.compile(r"(?i)\s+(?:in|of)\s+(?:the\s+|its\s+)?")  # "$2.3 billion in net income": the measure it is an amount of
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
 _VALUED = re.compile(r"(?i)\bvalued\b")
 
@@ -452,11 +504,17 @@ def _distance(match: re.Match, at: tuple[int, int]) -> int:
 
 
 def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
-    """Where the part of the sentence the quantity is stated in starts and ends."""
-    breaks = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence)]
+    """Where the part of the sentence the quantity is stated in starts and ends; a short aside without a
+    figure ("495,570 electric vehicles (EVs) during the fourth quarter") does not end it."""
+    asides = [m.span() for m in _ASIDE.finditer(sentence)]
+    breaks = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(sentence)
+                   if not any(start <= m.start() < end for start, end in asides)), len(sentence)]
     start = max(b for b in breaks if b <= quantity.start)
     end = min((b for b in breaks if b >= quantity.end), default=len(sentence))
     return start, end
+
+
+_ASIDE = re.compile(r"\([^()\d]{1,30}\)")
 
 
 def _owner(at: int, clause: str, companies: tuple[str, ...]) -> str | None:
@@ -486,9 +544,15 @@ _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "use
 
 # A participle after a measure or its figure that makes it another measure: "earnings adjusted for items".
 _QUALIFIED_AFTER = re.compile(r"(?i)^\s*\(?(adjusted|diluted|unadjusted)\b")
-# Lowercase words naming a business segment right before a measure (capitalised ones, "U.S." or "Mounjaro", are names).
-_SEGMENT = re.compile(r"(?i)\b(data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|"
-                      r"subscription|defen[cs]e|commercial)\s+$")
+# Lowercase words naming a business segment (capitalised ones, "U.S." or "Mounjaro", are names): right before
+# a measure, named after it ("revenue from gaming products") or as a unit of the company ("the data center
+# business … contributing $51.2 billion").
+_SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|subscription|defen[cs]e|"
+                  r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage")
+_SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+$")
+_SEGMENT_FROM = re.compile(rf"(?i)^\s+(?:from|in|of)\s+(?:the\s+|its\s+)?({_SEGMENT_WORDS})\b")
+_CREDITED = re.compile(r"(?i)\b(?:driven|led|fueled|fuelled|boosted|helped|powered|lifted) by\b|\bthanks to\b")  # not the subject
+_SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|unit|division|products)\b")
 
 
 def _scope(clause: str, measures: set[str], after: str = "") -> str:
@@ -502,9 +566,12 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
         for found in _MEASURE_WORDS[name].finditer(clause):
             if qualified := _QUALIFIED_AFTER.match(clause[found.end() :]):
                 return qualified.group(1).lower()
-            segment = _SEGMENT.search(clause[: found.start()])
+            named = found.group().lower().split()
+            if len(named) > 1 and named[0] in _QUALIFIERS:  # "net income", "operating income": one name, two measures
+                return named[0]
+            segment = _SEGMENT.search(clause[: found.start()]) or _SEGMENT_FROM.match(clause[found.end() :])
             if segment:  # "data center revenue" is a segment's, not the company's
-                return re.sub(r"[\s-]+", " ", segment.group(1).lower()).replace("centre", "center")
+                return _segment(segment)
             before = clause[: found.start()].split()[-4:]
             qualifiers = [w.lower().strip("(,") for w in before if w.lower().strip("(,") in _QUALIFIERS]
             if _NET_OF.search(clause):
@@ -514,11 +581,20 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
     return ""
 
 
+def _segment(found: re.Match) -> str:
+    return re.sub(r"[\s-]+", " ", found.group(1).lower()).replace("centre", "center")
+
+
 _NOT_NAMES = frozenset(
     "a an the in on of for by at with from to its their it this that these those and or but as after before while "
     "during since analysts wall street shares stock sales revenue q1 q2 q3 q4 fy yoy qoq mom about around nearly roughly "
-    "almost approximately some over".split()
+    "almost approximately some over analyst estimate estimates consensus expectations earnings income net profit loss "
+    "eps gaap non-gaap ebitda ceo cfo billion million trillion deal deals cash corp inc ltd plc total quarter quarterly "
+    "annual full-year record monday tuesday wednesday thursday friday saturday sunday bloomberg factset lseg refinitiv "
+    "zacks visible alpha reuters".split()
 )
+# A headline ("NVIDIA to Acquire AI Chip Designer Groq in $20 Billion Cash Deal") capitalises every word: none names a product.
+_TITLE_CASE = 0.6
 
 
 # A figure a result is measured against is what was expected of it: "exceeding the projected DKK 99.14 billion".
@@ -534,6 +610,8 @@ def _stance(clause: str, start: int, end: int) -> str:
         return "estimate"
     if _PROPOSED.search(before):
         return "proposal"
+    if _CONDITION.search(before):
+        return "condition"
     return "guidance" if _GUIDANCE.search(before) else ""
 
 
@@ -542,6 +620,8 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     product, a segment, a region): a figure for "Mounjaro" sales is not one for all sales; "Maxes" and
     "MAX" are one name."""
     clause = sentence[start:end]
+    if _title_case(sentence):
+        return frozenset()
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
     words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+|\bU\.S\.(?!\w)", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
@@ -549,11 +629,22 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
                                              "November December").split()}
+    rounds = {m.group().lower() for m in _ROUND.finditer(clause)}  # "Series G" funding is not "Series A"
+    words -= {"Series"} if rounds else set()
     kept = {w for w in words if (len(w) >= 3 or w in _REGIONS) and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
-            and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w) and w not in CURRENCY_CODES}
-    return frozenset(w.lower() if w in _REGIONS else re.sub(r"(?:es|s)$", "", w.lower()) for w in kept)
+            and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w) and w not in CURRENCY_CODES
+            and not w.lower().endswith("-based") and not _SEGMENT_NAME.fullmatch(w)}
+    return frozenset(w.lower() if w in _REGIONS else re.sub(r"(?:es|s)$", "", w.lower()) for w in kept) | rounds
 
 
+_ROUND = re.compile(r"\bSeries [A-H]\d?\b")
+_SEGMENT_NAME = re.compile(rf"(?i){_SEGMENT_WORDS}|data|center|centre")  # "Data Center" revenue is the segment's scope
+
+
+def _title_case(sentence: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 4 and sum(w[0].isupper() for w in long) >= _TITLE_CASE * len(long)
 # Regions written in two capitals: "US sales" are not worldwide sales.
 _REGIONS = frozenset({"US", "UK", "EU"})
 # A capitalised word that opens a sentence without naming anything ("However", "Revenue"); another one may
@@ -567,13 +658,20 @@ _DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chines
 _PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")
 
 
+_FULL_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? (?:19|20)\d\d\b")
+
+
 def _period(clause: str, at: int | None = None) -> tuple[str, str]:
     """The quarter (or half) and year a figure is for, in one notation: "third quarter of fiscal 2025",
     "Q3 FY25" and "3Q 2025" are all ("Q3", "2025"). Where the clause names several, the one nearest
     the figure at ``at``: "the fourth-quarter loss took the full-year loss to $11.8 billion"."""
+    clause = _FULL_DATE.sub(lambda m: " " * len(m.group()), clause)  # "(ended October 26, 2025)" names a day, not the period
     quarter = _nearest(_QUARTER, clause, at)
     month = _nearest(_MONTH_PERIOD, clause, at)
     part = month.group(1)[:3].upper() if month and not quarter else ""
+    months = _nearest(_MONTHS_SPAN, clause, at) if not part and not quarter else None
+    if months:  # "last month": the month before the text's; "the first two months": a span that is no quarter
+        part = "LAST-MONTH" if months.group(1) else f"M1-{months.group(2).lower()}"
     if quarter:
         q1, q2, q_word, h, h_word, last_three, whole = quarter.groups()
         if whole:
@@ -586,7 +684,7 @@ def _period(clause: str, at: int | None = None) -> tuple[str, str]:
             part = f"H{h or _ORDINALS[(h_word or '').lower()]}"
     named = _nearest(_YEAR_OF, clause, at, unless=_COMPARED_WITH)
     digits = next((g for g in named.groups() if g), "") if named else ""
-    relative = _RELATIVE_YEAR.search(clause)
+    relative = _nearest(_RELATIVE_YEAR, clause, at, unless=_COMPARED_WITH)  # "down 13% from a year ago": the base, not the period
     if relative and not digits:
         return part, relative.lastgroup or ""  # "last year", "this year", "over the past six years"
     year = "20" + digits if len(digits) == 2 else digits
@@ -702,7 +800,36 @@ def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tupl
         return False
     if fact.quantity.unit == _DATE_UNIT and abs(fact.quantity.low - other.quantity.low) > _ONE_EVENT_DAYS:
         return False  # a strike that ended in March and one that ended in November are two strikes
-    return _one_period(fact, other, published)
+    if not _one_period(fact, other, published):
+        return False
+    if _periods_stated(fact, other, published) or (fact.measure not in _FLOWS and not fact.change):
+        return True
+    (first, _), (second, _) = published
+    same_event = not fact.change and bool(first and second and abs((first - second).days) <= _SAME_EVENT_DAYS)
+    return _near(fact.quantity, other.quantity, _SAME_EVENT_RATIO if same_event else _NEAR_RATIO)
+
+
+def _periods_stated(fact: Fact, other: Fact, published: tuple[Published, Published]) -> bool:
+    """Whether both texts state the figures' period in full (quarter or year, and year), as one period."""
+    mine, theirs = _dated(fact.period, published[0][0]), _dated(other.period, published[1][0])
+    return mine is not None and mine == theirs and all(mine)
+
+
+def _near(a: Quantity, b: Quantity, ratio: float) -> bool:
+    """Values close enough to be one figure misreported (495,570 and 495,930 deliveries; 53 and 54 days)
+    or estimated by two polls ($3.08 and $1.80 a share): where a text leaves the period unsaid, figures
+    far apart are more likely two periods (a quarter's loss and the year's, one quarter's growth and
+    another's) than two accounts of one. Levels reported in the same week may be further apart."""
+    low, high = sorted((abs(a.low), abs(b.low)))
+    return low > 0 and high / low <= ratio
+
+
+_NEAR_RATIO = 1.25
+# Measures that add up over a period, so a quarter's figure is a fraction of the year's: two far apart may be
+# two periods. A share, a margin or a price is no bigger for a longer period.
+_FLOWS = frozenset({"revenue", "profit", "loss", "deliveries", "orders", "cancellations", "cash", "spending", "production",
+                    "funding"})
+_SAME_EVENT_RATIO = 2.0  # a quarter's figure is about a quarter of the year's
 
 
 def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published]) -> bool:
@@ -739,6 +866,11 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
     """The period with a year named relative to the text resolved from its publication date: "last year"
     in a text of January 2025 is 2024. None where it can't be: no publication date, or "the past six years"."""
     part, year = period
+    if part == "LAST-MONTH":
+        if published is None:
+            return None
+        month = (published.replace(day=1) - timedelta(days=1))
+        return month.strftime("%b").upper(), str(month.year)
     if part in _WEEKDAY_PARTS:  # "on Wednesday" in a text of Thursday, February 6, 2025: February 5
         if published is None:
             return None
@@ -746,15 +878,31 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
         return f"{day.month:02d}-{day.day:02d}", str(day.year)
     if year not in _RELATIVE:
         return period
-    if year == "SEVERAL" or published is None:
+    if year in ("SEVERAL", "THEN") or published is None:
         return None
     return part or "FY", str(published.year - (year == "PRIOR"))  # "last year" alone is the full year
 
 
+_QUARTER_ENDS = {"Q1": (3, 31), "Q2": (6, 30), "Q3": (9, 30), "Q4": (12, 31), "H1": (6, 30), "H2": (12, 31), "FY": (12, 31)}
+
+
+def period_end(period: tuple[str, str]) -> date | None:
+    """The last day of a stated calendar period: ("Q1", "2025") ended March 31, 2025; none where the
+    period or its year is unsaid."""
+    part, year = period
+    if not year.isdigit() or part not in _QUARTER_ENDS:
+        return None
+    month, day = _QUARTER_ENDS[part]
+    return date(int(year), month, day)
+
+
 def describe(fact: Fact) -> str:
     """The basis in words, for a reader: "net orders in 2024", "MAX deliveries", "revenue in Q4 (analysts' estimates)"."""
-    period = " ".join(part for part in fact.period if part and part not in _RELATIVE)
-    when = f" in {period}" if period else ""
+    part, year = fact.period
+    if part.startswith("M1-"):  # "in the first two months of 2025"
+        part = f"the first {part[3:]} months of"
+    period = " ".join(p for p in (part, year) if p and p not in _RELATIVE)
+    when = " last month" if part == "LAST-MONTH" else f" in {period}" if period else ""
     if (day := _DAY_PART.fullmatch(fact.period[0])) and fact.period[1]:  # a trading day: "on February 5, 2025"
         when = " on " + date(int(fact.period[1]), int(day.group(1)), int(day.group(2))).strftime("%B %-d, %Y")
     elif fact.period[0] in _WEEKDAY_PARTS:
@@ -774,8 +922,19 @@ def opposed_accounts(claim: Claim, other: Claim) -> tuple[str, str] | None:
     opposed = next((pair for pair in OPPOSED if _opposed(claim, other, pair)), None)
     if opposed is None or not _same_event(claim, other):
         return None
+    if opposed == _DIRECTION and not _same_change(claim, other):
+        return None  # operating income fell while the shares rose: two measures, not two accounts
     mine = next(iter(opposed & claim.actions))
     return mine, next(iter(opposed - {mine}))
+
+
+_DIRECTION = frozenset({"growth", "decline"})
+
+
+def _same_change(claim: Claim, other: Claim) -> bool:
+    """Both texts state one change of one measure: revenue "rose 5%" in one, "fell 5%" in the other."""
+    return any(f.change and g.change and f.measure and f.measure == g.measure and f.quantity.same_value(g.quantity)
+               for f in claim.facts for g in other.facts)
 
 
 _ROUNDED_STEP = 1000.0  # the precision of a figure written with a magnitude word: "$3.8 billion" (0.1 billion)
@@ -794,8 +953,22 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
     if a.same_value(b) or (truncated and a.unit == b.unit and abs(a.low - b.low) <= near and abs(a.high - b.high) <= near
                            and a.low >= 10 * step):
         return True
+    a_step, b_step = _precision(a), _precision(b)
+    if a_step != b_step and a.unit == b.unit and a.low == a.high and b.low == b.high:
+        coarse, fine = (a, b) if a_step > b_step else (b, a)
+        step = max(a_step, b_step)
+        if abs(coarse.low - fine.low) <= step / 2 * 1.0001 or 0 <= fine.low - coarse.low < step:
+            return True  # the finer figure rounded or cut short: 1.1% is "about 1%", 2.3% a "2%" rise, 336,681 "336,000"
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high
+
+
+def _precision(quantity: Quantity) -> float:
+    """The step a figure is written to, counting a count's trailing zeros as rounding: "336,000"
+    deliveries is 336 thousand, to the thousand; "484,500" is to the hundred."""
+    digits = re.sub(r"\D", "", quantity.text.split(".")[0]) if "." not in quantity.text else ""
+    zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+    return quantity.step * 10 ** zeros if zeros >= 3 or (zeros == 2 and len(digits) >= 4) else quantity.step
 
 
 def _separator_variant(a: Quantity, b: Quantity) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from pipeline.claims import (
     Claim,
@@ -60,9 +59,10 @@ class Corroboration:
     rationale: str
 
 
-def claim_of(snippet: str, companies: list[str]) -> Claim | None:
-    """The claim a finding states: the first sentence of its snippet that carries a figure, else its first."""
-    claims = read_claims(snippet, companies)
+def claim_of(snippet: str, companies: list[str], title: str = "") -> Claim | None:
+    """The claim a finding states: the first sentence of its snippet that carries a figure, else its first.
+    ``title`` is its source's, which says whose claim "the drug maker posted…" is."""
+    claims = read_claims(snippet, companies, title)
     return next((c for c in claims if c.facts), claims[0] if claims else None)
 
 
@@ -74,7 +74,7 @@ def corroborate(
     consensus they make. ``reach`` says how far the searches looked, for the rationale ("the 14
     publishers the searches reached"). ``linked`` are passages a model says state it too: each counts
     when it holds mechanically (``holds_link``)."""
-    claim = claim_of(snippet, companies)
+    claim = claim_of(snippet, companies, cited.source.title)
     carriers = [Carrier(cited, claim)] if claim else []
     if claim is not None:
         found = _carriers(claim, cited, evidence, companies)
@@ -259,7 +259,7 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
                     stated[key].append(_Stated(fact, claim, item.source, when))
             if claim.actions:
                 accounts[claim.companies].append(_Stated(None, claim, item.source, when))
-    conflicts = [c for group in stated.values() for c in [_figures_conflict(group)] if c is not None]
+    conflicts = [c for group in stated.values() for c in _figures_conflicts(group)]
     conflicts += [c for group in accounts.values() for c in _accounts_conflicts(group)]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
@@ -280,24 +280,38 @@ class _Stated:
         return self.fact.text if self.fact else ""
 
 
-def _figures_conflict(group: list[_Stated]) -> Conflict | None:
+def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
     """The values stated for one basis, as sides (a value stated in other words joins its side); a
-    conflict when two sides from different publishers disagree."""
+    conflict is the side the most publishers give and every side that disagrees with it, then the next
+    such side among the rest. Each side is weighed against the conflict's first, not against any other:
+    a quarter's figure and a figure of unstated period may disagree, and that figure and another quarter's,
+    but the two quarters do not."""
     sides: list[list[_Stated]] = []
-    for entry in group:
-        side = next((s for s in sides if _same_saying(entry, s[0])), None)
-        if side is None:
+    for entry in sorted(group, key=lambda e: e.fact.quantity.step if e.fact else 0):  # the most precise first
+        matching = [s for s in sides if _same_saying(entry, s[0])]
+        if len(matching) == 1:
+            matching[0].append(entry)
+        else:  # a new value, or a rounded one that two values round to ("1.8 million": 1.79 and 1.77 million)
             sides.append([entry])
-        else:
-            side.append(entry)
-    disputed = [s for s in sides if any(_disagree(a, b) for other in sides if other is not s for a in s for b in other)]
-    first = disputed[0][0] if disputed else None
-    if len(disputed) < 2 or first is None or first.fact is None:
-        return None
-    return Conflict(
-        "figures", first.fact.subject(first.claim) or frozenset(), describe(first.fact),
-        tuple(_side(s[0].says, s) for s in disputed), tuple(dict.fromkeys(e.claim for s in disputed for e in s)),
-    )
+    order = {id(entry): i for i, entry in enumerate(group)}
+    sides = [sorted(side, key=lambda e: order[id(e)]) for side in sides]  # each side in the words of its first publisher
+    sides.sort(key=lambda s: (-len({e.source.publisher_key for e in s}), order[id(s[0])]))
+    placed: set[int] = set()
+    conflicts: list[Conflict] = []
+    for first in sides:
+        if id(first) in placed:
+            continue
+        against = [s for s in sides if id(s) not in placed and s is not first and any(_disagree(a, b) for a in first for b in s)]
+        if not against or first[0].fact is None:
+            continue
+        placed |= {id(first), *map(id, against)}
+        disputed = [first, *against]
+        fact = first[0].fact
+        conflicts.append(Conflict(
+            "figures", fact.subject(first[0].claim) or frozenset(), describe(fact),
+            tuple(_side(s[0].says, s) for s in disputed), tuple(dict.fromkeys(e.claim for s in disputed for e in s)),
+        ))
+    return conflicts
 
 
 def _side(says: str, entries: list[_Stated]) -> Side:
@@ -348,11 +362,3 @@ def conflicting(claim: Claim | None, conflicts: list[Conflict]) -> Conflict | No
     if claim is None:
         return None
     return next((c for c in conflicts if any(states_same(claim, other) or other == claim for other in c.claims)), None)
-
-
-def event_date(snippet: str, companies: list[str], before: date) -> date | None:
-    """The day the snippet's claim says its event happened, if it says."""
-    claim = claim_of(snippet, companies)
-    return claim.event_date(before) if claim is not None else None
-
-

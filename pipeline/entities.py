@@ -98,13 +98,14 @@ def _name_like(word: str) -> bool:
 def aliases(name: str) -> list[str]:
     """The words a text may use for ``name``: the name itself; for a longer name, each of its words that
     says which company it is (``Eli Lilly``: ``Lilly``; ``Novo Nordisk``: ``Novo``, ``Nordisk``), and
-    the initials of a name of three words or more (``Advanced Micro Devices``: ``AMD``)."""
+    the initials of a name of three words or more (``Advanced Micro Devices``: ``AMD``), and the name
+    written as one word, as some pages and tickers do (``NovoNordisk``)."""
     words = name.split()
     if len(words) == 1:
         return [name]
     short = [w for w in words if len(w) >= 4 and w.lower() not in _GENERIC and w.lower() not in _NOT_NAMES]
     initials = ["".join(w[0] for w in words).upper()] if len(words) >= 3 else []
-    return list(dict.fromkeys([name, *short, *initials]))
+    return list(dict.fromkeys([name, *short, *initials, "".join(words)]))
 
 
 def mentions(text: str, name: str) -> bool:

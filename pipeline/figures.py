@@ -256,6 +256,11 @@ _NOT_MODEL_NAMES = frozenset(
 )
 
 
+# A three-digit number listed beside another, or beside a model's designation: "737, 767 and 777/777X".
+_MODEL_LIST_BEFORE = re.compile(r"(?<![\d,.])\d{3}[A-Z]*\w*(?:,\s?|\s(?:and|or)\s|/)$")
+_MODEL_LIST_AFTER = re.compile(r"^(?:,\s?|\s(?:and|or)\s|/)\d{3}(?![\d,.])")
+
+
 def _names_a_model(text: str, quantity: Quantity) -> bool:
     """A bare number written as part of a product's name: right after a capitalised name ("Boeing 737",
     "Windows 11") or right before one ("737 Max", "4 Maverick")."""
@@ -263,6 +268,9 @@ def _names_a_model(text: str, quantity: Quantity) -> bool:
     after = re.match(r"\s([A-Z][a-z]*)\b", text[quantity.end :])
     if re.search(r"\d\s$", text[: quantity.start]):
         return True  # "delivering 33 737 jets": a count, then the model counted
+    if re.fullmatch(r"\d{3}", quantity.text) and (_MODEL_LIST_BEFORE.search(text[: quantity.start])
+                                                 or _MODEL_LIST_AFTER.match(text[quantity.end :])):
+        return True  # "resumed production of 737, 767 and 777", "the 737NG and 777": models listed, not counts
     if quantity.text.isdigit() and re.search(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|a dozen)\s$", text[: quantity.start]):
         return True  # "delivered one 787 to KLM": a count in words, then the model counted
     if re.match(r"\([a-z]\)", text[quantity.end :]):

@@ -60,7 +60,7 @@ def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
     from pipeline.claims import measure_words
     from pipeline.corroboration import claim_of
 
-    claim = claim_of(finding.snippet, entities.all)
+    claim = claim_of(finding.snippet, entities.all, finding.sources[0].title if finding.sources else "")
     if claim is None or not claim.companies:
         return None
     companies = [e for e in entities.all if e in claim.companies]
@@ -141,7 +141,7 @@ def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], re
             request: ResearchRequest) -> Finding:
     from pipeline.corroboration import claim_of, corroborate
 
-    claim = claim_of(finding.snippet, companies)
+    claim = claim_of(finding.snippet, companies, finding.sources[0].title if finding.sources else "")
     update: dict = {"event_date": claim.event_date(request.as_of) if claim else None}
     cited = next((e for e in evidence if e.source.url == finding.sources[0].url and finding.snippet in e.text), None)
     if finding.verified and cited is not None:

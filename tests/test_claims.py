@@ -3,7 +3,7 @@ stated by whom; what makes two figures one basis; and when two figures of one ba
 
 from datetime import date
 
-from pipeline.claims import Claim, Fact, basis, describe, differ, opposed_accounts, read_claims, states_same
+from pipeline.claims import Claim, Fact, basis, describe, differ, measured_basis, opposed_accounts, read_claims, states_same
 
 ACME = ["Acme", "Zenith"]
 SAME_WEEK = ((date(2025, 2, 6), None), (date(2025, 2, 7), None))
@@ -338,3 +338,112 @@ def test_reported_before_a_measure_is_the_verb_not_a_qualifier():
     assert said.scope == ""
     assert disagree("Acme reported revenue of $5.2 billion in Q3 2025.", "$5.2 billion",
                     "Acme posted revenue of $5.5 billion in Q3 2025.", "$5.5 billion")
+
+
+def weighed(one: str, figure: str, other: str, their_figure: str) -> bool:
+    """Whether two same-week figures of one measure, whose periods one text may leave unsaid, disagree."""
+    mine, my_claim = fact(one, figure)
+    theirs, their_claim = fact(other, their_figure)
+    assert measured_basis(mine, my_claim) is not None and measured_basis(mine, my_claim) == measured_basis(theirs, their_claim)
+    return differ(mine, my_claim, theirs, their_claim, SAME_WEEK)
+
+
+def test_figures_far_apart_of_a_period_one_text_leaves_unsaid_are_two_periods_close_ones_one_misreport():
+    quarter = "Acme delivered 495,570 cars in Q4 2024."
+    assert not weighed(quarter, "495,570", "Acme delivered 1.79 million cars.", "1.79 million")  # the year's
+    assert weighed(quarter, "495,570", "Acme delivered 495,930 cars.", "495,930")
+    # a change is weighed so even in one week: one quarter's growth and another's are far apart
+    assert not weighed("Acme's deliveries rose 2.3% from a year earlier.", "2.3%", "Acme's deliveries fell 1% in 2024.", "1%")
+    # a share is no bigger for a longer period: far apart, it still disagrees
+    assert weighed("Acme's market share was 3% in Q4 2024.", "3%", "Acme's market share was 8%.", "8%")
+
+
+def test_same_week_levels_may_differ_by_up_to_twice_but_a_quarter_is_not_the_year():
+    assert weighed("Analysts expected Acme's loss of $3.08 a share.", "$3.08", "Analysts expected Acme's loss of $1.80 a share in Q4.", "$1.80")
+    assert not weighed("Acme's net loss was $11.8 billion.", "$11.8 billion",
+                        "Acme's net loss was nearly $4 billion in the fourth quarter of 2024.", "$4 billion")
+
+
+def test_a_rounded_figure_is_the_precise_one_rounded():
+    assert not disagree("Acme delivered 336,000 cars in Q1 2025.", "336,000", "Acme delivered 336,681 cars in Q1 2025.", "336,681")
+    assert not disagree("Acme's deliveries rose 2% in Q4 2024.", "2%", "Acme's deliveries rose 2.3% in Q4 2024.", "2.3%")
+    assert disagree("Acme's deliveries rose 25% in Q4 2024.", "25%", "Acme's deliveries rose 26% in Q4 2024.", "26%")
+
+
+def test_a_figure_that_would_have_been_needed_is_no_account_of_what_happened():
+    needed, _ = fact("To grow, Acme would have needed to deliver at least 515,000 cars in Q4.", "515,000")
+    assert needed.stance == "condition"
+
+
+def test_a_sum_paid_in_cash_is_a_deal_not_a_cash_balance():
+    paid, _ = fact("Zenith agreed to pay Acme $20 billion in cash for its assets.", "$20 billion")
+    held, _ = fact("Acme had $60.6 billion in cash at the end of October.", "$60.6 billion")
+    assert paid.measure == "deal" and held.measure == "cash"
+
+
+def test_funding_rounds_and_parts_of_a_figure_keep_apart():
+    series_g, _ = fact("Acme raised $1.1 billion in Series G funding.", "$1.1 billion")
+    series_a, _ = fact("Acme raised $27 million in its Series A funding.", "$27 million")
+    assert series_g.names != series_a.names and "series g" in series_g.names
+    part, _ = fact("Acme said $2.8 billion of that profit came from credits.", "$2.8 billion")
+    assert part.scope == "part"
+
+
+def test_a_change_on_the_quarter_before_is_not_one_on_the_year():
+    sequential, _ = fact("Acme's revenue was $57 billion, a 22% increase from the prior quarter.", "22%")
+    yearly, _ = fact("Acme's revenue was $57 billion, a 62% increase from a year earlier.", "62%")
+    assert "sequential" in sequential.scope and "sequential" not in yearly.scope
+
+
+def test_a_period_pointed_back_to_is_unknown_and_a_base_year_is_not_the_period():
+    then, then_claim = fact("Acme, meanwhile, delivered 495,570 cars in the same period.", "495,570")
+    year, year_claim = fact("Acme delivered 1.79 million cars in 2024.", "1.79 million")
+    assert not differ(then, then_claim, year, year_claim, SAME_WEEK)
+    fell, _ = fact("Acme's deliveries fell 13% from a year ago in the first quarter of 2025.", "13%")
+    assert fell.period == ("Q1", "2025")
+
+
+def test_production_is_not_deliveries_and_an_aside_does_not_end_a_clause():
+    delivered, _ = fact("Acme delivered 495,570 units (EVs) in Q4 2024 against a production level of 459,445 units.", "495,570")
+    built, _ = fact("Acme delivered 495,570 units (EVs) in Q4 2024 against a production level of 459,445 units.", "459,445")
+    assert (delivered.measure, delivered.period, built.measure) == ("deliveries", ("Q4", "2024"), "production")
+
+
+def test_sales_counted_in_units_are_deliveries():
+    units, _ = fact("Acme's EV sales reached 4.25 million in 2024.", "4.25 million")
+    money, _ = fact("Acme's sales reached $4.25 billion in 2024.", "$4.25 billion")
+    assert (units.measure, money.measure) == ("deliveries", "revenue")
+
+
+def test_segments_named_after_the_measure_or_as_the_subject_are_scopes():
+    gaming, _ = fact("Acme's revenue from gaming products was $2.9 billion.", "$2.9 billion")
+    center, _ = fact("The data center business remains Acme's engine, contributing $51.2 billion in revenue.", "$51.2 billion")
+    driven, _ = fact("Acme's revenue, driven by its data center business, reached $57 billion.", "$57 billion")
+    assert (gaming.scope, center.scope, driven.scope) == ("gaming", "data center", "")
+
+
+def test_net_and_operating_income_are_two_measures_and_non_gaap_is_adjusted():
+    net, _ = fact("Acme's net income was $31.9 billion.", "$31.9 billion")
+    operating, _ = fact("Acme's operating income was $36.0 billion.", "$36.0 billion")
+    non_gaap, _ = fact("Analysts expected non-GAAP earnings of $0.77 a share from Acme.", "$0.77")
+    assert (net.scope, operating.scope, non_gaap.scope) == ("net", "operating", "adjusted")
+
+
+def test_a_headline_names_no_product_and_weekdays_or_pollsters_are_no_names():
+    headline, _ = fact("Zenith to Acquire Chip Designer Acme in $20 Billion Cash Deal", "$20 Billion")
+    polled, _ = fact("On Thursday, Bloomberg analysts expected Acme revenue of $27.2 billion.", "$27.2 billion")
+    assert headline.names == frozenset() and polled.names == frozenset()
+
+
+def test_rising_against_falling_is_one_account_only_for_one_change_of_one_measure():
+    fell = claim("Acme's operating income declined 23% to $1.58 billion, and EPS was $0.73.")
+    rose = claim("Acme's shares rose 2.9% after EPS of $0.73.")
+    assert opposed_accounts(fell, rose) is None
+    assert opposed_accounts(claim("Acme's revenue rose 5% to $9.1 billion."), claim("Acme's revenue fell 5% to $9.1 billion.")) is not None
+
+
+def test_last_month_is_the_month_before_publication():
+    from pipeline.claims import _dated
+
+    march, _ = fact("Acme's car sales rose 90% to 614,679 units last month.", "614,679")
+    assert _dated(march.period, date(2025, 3, 4)) == ("FEB", "2025") and _dated(march.period, None) is None

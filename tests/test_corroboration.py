@@ -124,6 +124,23 @@ def test_no_conflict(other):
     assert find_conflicts(evidence, COMPANIES) == []
 
 
+def test_a_conflict_gathers_the_values_that_disagree_with_its_best_carried_side_not_any_side():
+    """A quarter's figure and one of unstated period may disagree, and that one and another quarter's; the
+    two quarters don't, so they are never one conflict."""
+    evidence = [passage("Acme delivered 495,570 cars in Q4 2024.", name) for name in ("Wire One", "Paper Two", "Paper Three")]
+    evidence += [passage("Acme delivered 497,000 cars.", "Paper Four"), passage("Acme delivered 336,681 cars in Q1 2025.", "Paper Five")]
+    for conflict in find_conflicts(evidence, COMPANIES):
+        assert not {"495,570", "336,681"} <= {side.says for side in conflict.sides}
+
+
+def test_a_rounded_figure_that_two_values_round_to_sides_with_neither():
+    evidence = [passage("Acme delivered 1.8 million cars in 2024.", "Paper Two"),
+                passage("Acme delivered 1.79 million cars in 2024.", "Wire One"),
+                passage("Acme delivered 1.77 million cars in 2024.", "Paper Three")]
+    (conflict,) = find_conflicts(evidence, COMPANIES)
+    assert {"1.79 million", "1.77 million"} <= {side.says for side in conflict.sides}
+
+
 def test_one_publisher_never_contradicts_itself():
     evidence = [passage("Acme's revenue was $4.1 billion in Q3 2025.", "Wire One"),
                 passage("Acme's revenue was $4.6 billion in Q3 2025.", "Wire One", site="wireone2")]

@@ -112,9 +112,14 @@ def test_written_forms_of_a_money_figure_and_a_count():
 
 
 def test_aliases_of_a_two_word_company_and_initials_of_a_three_word_one():
-    assert aliases("Eli Lilly") == ["Eli Lilly", "Lilly"]
+    assert aliases("Eli Lilly") == ["Eli Lilly", "Lilly", "EliLilly"]
     assert "Novo" in aliases("Novo Nordisk") and "AMD" in aliases("Advanced Micro Devices")
     assert aliases("NVIDIA") == ["NVIDIA"]
+
+
+def test_a_name_written_as_one_word_is_a_mention():
+    assert mentions("NovoNordisk expects sales to grow by 16 to 24 percent", "Novo Nordisk")
+    assert not mentions("Novonordiskfonden owns a majority", "Novo Nordisk")
 
 
 def test_mentions_by_name_or_alias_but_not_inside_another_word():
@@ -122,3 +127,9 @@ def test_mentions_by_name_or_alias_but_not_inside_another_word():
     assert not mentions("Lillyfield Farms raised its outlook.", "Eli Lilly")
     assert mentions("AMD shipped more chips.", "Advanced Micro Devices")
     assert not mentions("Sales grew in amd regions.", "Advanced Micro Devices")  # initials only in capitals
+
+
+def test_model_numbers_listed_together_are_no_counts():
+    assert quantities("Acme resumed production of 737, 767 and 777/777X jets.") == []
+    assert quantities("Types like the 737NG and 777 remain workhorses.") == []
+    assert [q.text for q in quantities("Acme delivered 348 jets and 57 in the quarter.")] == ["348", "57"]

@@ -207,3 +207,74 @@ def test_praise_of_a_rival_that_names_the_company_is_not_a_favourable_view_of_it
 def test_a_narrowbody_plane_is_no_doubt():
     assert signals.skeptic_words("Acme delivered 40 narrowbody and 12 narrow-body jets.") == []
     assert signals.skeptic_words("Its chips serve a narrow set of models.") == ["narrow"]
+
+
+def _findings(topic: str, *evidence: Evidence):
+    return RuleAnalyst().assess(make_request(topic), SearchResults(evidence=list(evidence), executed_queries=["q"])).findings
+
+
+def test_a_claim_calling_its_company_the_company_is_quoted_with_the_sentence_naming_it():
+    lead = "Looking ahead, Acme Motors gave a cautious view of next year. "
+    claim = "The company expects revenue growth between 16% and 24%, it said on Monday."
+    findings = _findings(
+        "Acme Motors vs Zenith",
+        _evidence(lead + claim, "Wheel Weekly"),
+        _evidence("Acme Motors forecast revenue growth of 16% to 24% for next year.", "Motor Desk", published=None),
+    )
+    quoted = next(f for f in findings if claim in f.snippet)
+    assert quoted.snippet == lead + claim  # verbatim from the source, and says whose figure it is
+    assert quoted.consensus == "Emerging" and quoted.corroboration == 2
+
+
+def test_the_sentence_before_is_not_prepended_when_it_states_a_figure_of_its_own_or_is_another_paragraph():
+    claim = "The company expects revenue growth between 16% and 24%, it said on Monday."
+    for passage in ("Acme Motors sold 40,000 cars last quarter. " + claim, "Acme Motors gave a cautious view.\n\n" + claim):
+        assert not any(claim in f.snippet for f in _findings("Acme Motors vs Zenith", _evidence(passage, "Wheel Weekly")))
+
+
+def test_the_drug_maker_under_a_title_naming_the_company_is_its_claim_and_counted_with_those_naming_it():
+    text = "The drug maker posted a 107% increase in Slimtab sales to 19.87 billion kroner in the fourth quarter."
+    titled = _evidence(text, "Pharma Wire")
+    titled.source.title = "Acme Pharma beats profit forecast as Slimtab sales jump"
+    findings = _findings(
+        "Acme Pharma vs Zenith",
+        titled,
+        _evidence("Acme Pharma said Slimtab sales reached 19.87 billion kroner in the fourth quarter.", "Nordic Daily"),
+        _evidence("Slimtab, made by Acme Pharma, sold 19.87 billion kroner worth in the fourth quarter.", "Health Ledger"),
+    )
+    finding = next(f for f in findings if f.snippet == text)
+    assert finding.consensus == "Widely known" and finding.corroboration == 3
+    untitled = _evidence(text, "Pharma Wire")  # a title naming no company: whose figure it is can't be told
+    assert not any(f.snippet == text for f in _findings("Acme Pharma vs Zenith", untitled))
+
+
+def test_a_loss_the_claim_reader_measures_is_a_financial_result():
+    (finding,) = _findings("Acme Motors vs Zenith", _evidence("Acme Motors has reported a $11.8 billion loss for the year.", "Wheel Weekly"))
+    assert "financial result or outlook (loss)" in finding.impact_rationale
+
+
+def test_each_company_s_headline_claim_is_shown_beside_its_strongest():
+    widely = [_evidence(f"Acme Motors delivered 348 cars in the year, {word}.", publisher)
+              for word, publisher in (("it said", "Wheel Weekly"), ("a report said", "Motor Desk"), ("data showed", "Auto Ledger"))]
+    strong = [
+        _evidence(f"Acme Motors reported a $14.{n} billion cash burn on Monday, its guidance for revenue of ${n + 5} billion unchanged.", f"Desk {n}")
+        for n in range(6)
+    ]
+    findings = _findings("Acme Motors vs Zenith", *strong, *widely)
+    assert any("348 cars" in f.snippet and f.consensus == "Widely known" for f in findings)
+
+
+def test_an_undated_page_s_figure_for_the_quarter_just_ended_is_recent():
+    request = make_request("Acme Motors vs Zenith", as_of=date(2025, 4, 20))
+    text = "Acme Motors delivered 336,681 cars in the first quarter of 2025."
+    results = SearchResults(evidence=[_evidence(text, "Wheel Weekly", published=None)], executed_queries=["q"])
+    (finding,) = RuleAnalyst().assess(request, results).findings
+    assert "recent (the period it reports, Q1 2025, ended March 31, 2025)" in finding.impact_rationale
+
+
+def test_a_claim_many_state_is_quoted_where_it_stands_alone():
+    packed = "Acme Motors posted revenue of $25.7 billion in Q4, below the $27.2 billion analysts expected, and net income of $2.3 billion."
+    alone = "Acme Motors posted revenue of $25.7 billion in Q4, the company said."
+    findings = _findings("Acme Motors vs Zenith", _evidence(packed, "Wheel Weekly"), _evidence(alone, "Motor Desk", published=None),
+                         _evidence("Acme Motors's Q4 revenue was $25.7 billion.", "Auto Ledger", published=None))
+    assert [f.snippet for f in findings if "$25.7 billion" in f.snippet] == [alone]

@@ -332,7 +332,7 @@ def proposed_conflicts(assessed, by_id: dict[str, Evidence], finding: Finding, c
     the passage names the claim's companies and gives its figure another value, or its event another
     name. The wording is the tool's (``pipeline.corroboration``)."""
     cited = by_id.get(assessed.evidence_id)
-    claim = claim_of(finding.snippet, companies) if finding.verified else None
+    claim = claim_of(finding.snippet, companies, cited.source.title) if finding.verified and cited is not None else None
     if cited is None or claim is None:
         return []
     gaps: list[Gap] = []

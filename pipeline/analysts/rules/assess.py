@@ -14,17 +14,20 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.analysts.rules import signals
-from pipeline.claims import Claim, read_claims, states_same
+from pipeline.claims import Claim, describes_company, period_end, read_claims, states_same
 from pipeline.corroboration import corroborate, reach_of
 from pipeline.entities import Entities, aliases, find_entities, mentions
 from pipeline.models import Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
 from pipeline.report.formatting import format_date
 
 MAX_FINDINGS = 6
+_HEADLINE_SCORE = 3  # the signals a claim needs to be a company's headline however many publishers state it
 RECENT_DAYS = 90
 MIN_SNIPPET_CHARS = 40
 MAX_SNIPPET_CHARS = 420
 LARGE_SUM = 1e9  # a sum this size moves a company's numbers whatever its industry
+_ENDS_SENTENCE = re.compile(r"[.!]['\"”’)]?$")
+_RESULTS = frozenset({"profit", "loss", "margin", "cash", "deliveries", "backlog"})  # measures of a financial result
 
 
 @dataclass
@@ -39,9 +42,11 @@ class Candidate:
     score: int = 0
     publishers: int = 1  # independent publishers stating it among the evidence
 
+    lead: str = ""  # the sentence before it, where the claim names its company only there
+
     @property
     def snippet(self) -> str:
-        return self.claim.text
+        return self.lead + self.claim.text
 
     @property
     def document(self) -> tuple[str, str]:
@@ -68,16 +73,39 @@ def _unique_passages(evidence: list[Evidence]) -> list[Evidence]:
 
 
 def _candidates(evidence: Evidence, entities: Entities) -> list[Candidate]:
-    """Each sentence of the passage that states a claim about one of the question's companies."""
+    """Each sentence of the passage that states a claim about one of the question's companies: naming it;
+    quoted with the sentence before it, continuing one that did ("Novo Nordisk is tempering expectations.
+    The company projects growth of 16% to 24%."); or calling it by what it is in a document whose title
+    names it ("The drug maker posted…"), which the finding's source shows."""
     found: list[Candidate] = []
-    for claim in read_claims(evidence.text, entities.all):
-        if not _is_claim(claim.text):
-            continue
+    before: Claim | None = None
+    for claim in read_claims(evidence.text, entities.all, evidence.source.title):
+        previous, before = before, claim
+        lead = ""
         named = [e for e in entities.all if mentions(claim.text, e)]
         if entities.all and not named:
+            lead = _antecedent(evidence.text, previous, claim)
+            named = [e for e in entities.all if lead and mentions(lead, e)]
+        if entities.all and not named and claim.subject_from == "title" and describes_company(claim.text):
+            named = sorted(claim.companies)  # "The drug maker posted…" under a title naming the one company: the source says whose
+        if not _is_claim(lead + claim.text):
+            continue
+        if entities.all and not named:
             continue  # a claim that names none of the question's companies is about something else
-        found.append(Candidate(claim, evidence, named, signals.figures(claim.text)))
+        found.append(Candidate(claim, evidence, named, signals.figures(claim.text), lead=lead))
     return found
+
+
+def _antecedent(text: str, previous: Claim | None, claim: Claim) -> str:
+    """The sentence right before ``claim`` in its paragraph, with the space after it, where that sentence
+    names the company the claim is about and states no figure of its own: quoted together, the finding
+    says whose figure it is, and still states one claim."""
+    if previous is None or previous.facts or not claim.companies or previous.companies != claim.companies:
+        return ""
+    lead = text[previous.start : claim.start]
+    if lead.strip() != previous.text.strip() or "\n" in lead or not _ENDS_SENTENCE.search(previous.text.strip()):
+        return ""  # words between the two sentences, another paragraph, or a heading
+    return lead
 
 
 def _is_claim(sentence: str) -> bool:
@@ -112,8 +140,8 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     commercial = signals.commercial_words(snippet)
     if commercial:
         candidate.signals.append(f"commercial traction ({', '.join(commercial[:3])})")
-    financial = signals.financial_words(snippet)
-    if financial:
+    financial = signals.financial_words(snippet) or sorted({f.measure for f in candidate.claim.facts if f.measure in _RESULTS})
+    if financial:  # its words ("net loss", "guidance"), or what the claim reader found its figure measures ("a $11.8 billion loss")
         candidate.signals.append(f"financial result or outlook ({', '.join(financial[:3])})")
     outlook = next((f for f in candidate.claim.facts if f.stance == "guidance" and f.measure), None)
     if outlook is not None:  # what the company expects next moves the stock more than what it reported
@@ -122,9 +150,14 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     if large:
         candidate.signals.append(f"a sum of a billion or more ({large[0].text})")
     when = source.published or candidate.claim.event_date(request.as_of)
+    reported = candidate.claim.principal.period if candidate.claim.principal else ("", "")
+    ended = period_end(reported)
     if when and 0 <= (request.as_of - when).days <= RECENT_DAYS:
         dated = "" if source.published else "the event, as the text dates it: "
         candidate.signals.append(f"recent ({dated}{format_date(when)})")
+    elif when is None and ended and 0 <= (request.as_of - ended).days <= RECENT_DAYS:
+        # an undated page's figure for the quarter just ended is this season's news
+        candidate.signals.append(f"recent (the period it reports, {' '.join(reported)}, ended {format_date(ended)})")
     if _is_primary(source, candidate.entities, snippet):
         candidate.signals.append(f"primary source ({source.publisher or source.domain})")
     candidate.score = len(candidate.signals)
@@ -157,30 +190,57 @@ def _is_primary(source: Source, entities: list[str], snippet: str) -> bool:
 
 
 def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
-    """Each document's strongest claim; of those, the strongest (then the more widely stated), making sure
-    each named company is represented. Another document's statement of a chosen claim is its
-    corroboration, not a new finding."""
+    """The strongest claims (then the more widely stated), one per document, making sure each named
+    company is represented by its strongest claim and by its headline, the strong claim the most
+    publishers state (what the market already knows, beside what it may not). Another document's
+    statement of a chosen claim is its corroboration, not a new finding; that document may still give
+    its next claim."""
     stated = _publishers_stating(candidates)
     ranked = sorted(candidates, key=lambda c: (-c.score, -stated[id(c)], -len(c.figures), -c.evidence.score))
-    leaders: dict[tuple[str, str], Candidate] = {}
-    for candidate in ranked:
-        leaders.setdefault(candidate.document, candidate)
-    ranked = list(leaders.values())
+    headlines = sorted(ranked, key=lambda c: -stated[id(c)])  # stable: the strongest first among equals
     chosen: list[Candidate] = []
 
-    def new_claim(candidate: Candidate) -> bool:
-        return candidate not in chosen and not any(
+    def fits(candidate: Candidate) -> bool:
+        return len(chosen) < MAX_FINDINGS and candidate.document not in {c.document for c in chosen} and not any(
             states_same(c.claim, candidate.claim) or states_same(candidate.claim, c.claim) for c in chosen
         )
 
     for entity in entities.all:
-        lead = next((c for c in ranked if entity in c.entities and new_claim(c)), None)
-        if lead is not None and lead.score >= 2 and len(chosen) < MAX_FINDINGS:
+        lead = next((c for c in ranked if entity in c.entities and fits(c)), None)
+        if lead is not None and lead.score >= 2:
             chosen.append(lead)
+    for entity in entities.all:
+        headline = next((c for c in headlines if entity in c.entities and c.score >= _HEADLINE_SCORE and fits(c)), None)
+        if headline is not None and stated[id(headline)] > 1:
+            chosen.append(headline)
     for candidate in ranked:
-        if len(chosen) < MAX_FINDINGS and new_claim(candidate):
+        if fits(candidate):
             chosen.append(candidate)
-    return chosen
+    return [_plainest(c, ranked, chosen) for c in chosen]
+
+
+def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate]) -> Candidate:
+    """A statement of ``chosen``'s claim that stands alone, where ``chosen`` packs other figures and a
+    document no other finding cites has one: a claim many publishers state is quoted where it is the only
+    figure, so its Consensus is not read as that of an estimate or another measure beside it."""
+    if not _packed(chosen):
+        return chosen
+    taken = {c.document for c in others if c is not chosen}
+    alone = (c for c in ranked if c.document not in taken and not _packed(c) and c.claim.principal is not None
+             and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim))
+    return next(alone, chosen)  # the strongest of them
+
+
+def _packed(candidate: Candidate) -> int:
+    """The other claims a claim's sentence states beside its principal one: specific figures of another
+    measure, of another period (a year-earlier base) or of analysts' estimates. A rival's figure of the
+    same measure is the comparison the claim makes, not a claim of its own."""
+    principal = candidate.claim.principal
+    if principal is None:
+        return 0
+    return sum(1 for f in candidate.claim.facts if f is not principal and f.quantity.distinctive and f.measure
+               and (f.measure != principal.measure or f.stance != principal.stance
+                    or (f.period != principal.period and f.owner == principal.owner)))
 
 
 def _publishers_stating(candidates: list[Candidate]) -> dict[int, int]:
