@@ -278,3 +278,13 @@ def test_a_claim_many_state_is_quoted_where_it_stands_alone():
     findings = _findings("Acme Motors vs Zenith", _evidence(packed, "Wheel Weekly"), _evidence(alone, "Motor Desk", published=None),
                          _evidence("Acme Motors's Q4 revenue was $25.7 billion.", "Auto Ledger", published=None))
     assert [f.snippet for f in findings if "$25.7 billion" in f.snippet] == [alone]
+
+
+def test_a_weak_sentence_naming_a_company_does_not_take_its_document_s_place_from_a_stronger_claim():
+    filing = _evidence("Acme Motors disclosed a partnership with Orbit worth more than $20 billion. "
+                       "Acme Motors lifted its price range to $150 per share, citing demand for Zenith alternatives.", "Filing Desk")
+    explainer = _evidence("Acme Motors has upsized its IPO to raise up to $4.8 billion in revenue terms, valuing it at roughly $33 billion, "
+                          "its filing shows.", "Explainer")
+    findings = _findings("Acme Motors vs Zenith", explainer, filing,
+                         _evidence("Zenith dominates training chips, yet training is only about 1% of the workload.", "Chip Letter"))
+    assert any("$20 billion" in f.snippet for f in findings)

@@ -205,8 +205,16 @@ def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
             states_same(c.claim, candidate.claim) or states_same(candidate.claim, c.claim) for c in chosen
         )
 
+    by_document: dict[tuple[str, str], list[Candidate]] = {}
+    for candidate in ranked:
+        by_document.setdefault(candidate.document, []).append(candidate)
+
+    def leads_its_document(candidate: Candidate) -> bool:
+        """Its document's strongest claim not yet shown: a weaker one must not take the document's place."""
+        return next((c for c in by_document[candidate.document] if fits(c)), None) is candidate
+
     for entity in entities.all:
-        lead = next((c for c in ranked if entity in c.entities and fits(c)), None)
+        lead = next((c for c in ranked if entity in c.entities and fits(c) and leads_its_document(c)), None)
         if lead is not None and lead.score >= 2:
             chosen.append(lead)
     for entity in entities.all:
