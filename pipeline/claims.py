@@ -317,8 +317,11 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             measure = "deal"  # "agreed to pay $20 billion in cash": the deal's price, paid in cash, not a cash balance
         if measure == "revenue" and quantity.kind == "number" and not quantity.unit and not quantity.per:
             measure = "deliveries"  # "sales of 4.25 million": a count of what was sold, not money
-        if measure == "valuation" and _DEAL_VALUED.search(sentence[max(0, quantity.start - _NEAR - 20) : quantity.start]):
-            measure = "deal"  # "a partnership with OpenAI valued at more than $20 billion": the deal's value
+        if measure == "valuation" and (_DEAL_VALUED.search(sentence[max(0, quantity.start - _NEAR - 20) : quantity.start])
+                                       or _VALUED_DEAL.match(sentence[quantity.end :])):
+            # "a partnership with OpenAI valued at more than $20 billion", "Valued at over $10 billion, the deal…"
+            measure = "deal"
+            near.add("deal")
         elif measure == "valuation" and (valued := _VALUED.search(clause)):
             measure = _valued_thing(clause[: valued.start()]) or measure  # "the backlog, valued at €629 billion"
         if whole:
@@ -476,6 +479,7 @@ _SAME_SCOPE = {"non-gaap": "adjusted"}  # one measure by two names: non-GAAP ear
 _PART_OF = re.compile(r"(?i)^\s*(?:[a-z-]+\s+)?of\s+(?:them|those|these|which|that|this|it)\b")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
 _ATTACHED = re.compile(r"(?i)\s+(?:in|of)\s+(?:the\s+|its\s+)?")  # "$2.3 billion in net income": the measure it is an amount of
+_VALUED_DEAL = re.compile(r"(?i)^,?\s+(?:the|this|that)\s+(?:deal|agreement|contract|partnership|pact|transaction)\b")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
 _VALUED = re.compile(r"(?i)\bvalued\b")
 
@@ -652,7 +656,7 @@ _REGIONS = frozenset({"US", "UK", "EU"})
 _OPENER = re.compile(r"(?i)(?:however|overall|meanwhile|revenue|revenues|sales|net|shares|stock|analysts|despite|after|before|"
                      r"while|although|according|last|total|full-year|quarterly|annual|fourth-quarter|third-quarter|"
                      r"second-quarter|first-quarter|per-share|adjusted|operating|profit|earnings|the|this|that|its|it|in|on|"
-                     r"at|for|with|as|by|from|to|a|an|and|but|so|also|still|yet|both|each|some|many|most|all|[a-z]+ly|[a-z]+ing)")
+                     r"at|for|with|as|by|from|to|a|an|and|but|so|also|still|yet|both|each|some|many|most|all|[a-z]+ly|[a-z]+ing|[a-z]+ed)")
 _WHERE = re.compile(r"(?i)\b(?:in|on|at|from|across|to|by|for|with)\s+(?:the\s+)?$")  # "on the Copenhagen exchange"
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chinese": where, not what
 _PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")

@@ -447,3 +447,9 @@ def test_last_month_is_the_month_before_publication():
 
     march, _ = fact("Acme's car sales rose 90% to 614,679 units last month.", "614,679")
     assert _dated(march.period, date(2025, 3, 4)) == ("FEB", "2025") and _dated(march.period, None) is None
+
+
+def test_a_deal_valued_before_it_is_named_is_the_deal_s_value():
+    valued, _ = fact("Valued at over $10 billion, the deal gives Acme 750 megawatts.", "$10 billion")
+    company, _ = fact("Acme is valued at $8.1 billion after the round.", "$8.1 billion")
+    assert (valued.measure, company.measure) == ("deal", "valuation")

@@ -231,12 +231,15 @@ def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate
     """A statement of ``chosen``'s claim that stands alone, where ``chosen`` packs other figures and a
     document no other finding cites has one: a claim many publishers state is quoted where it is the only
     figure, so its Consensus is not read as that of an estimate or another measure beside it."""
-    if not _packed(chosen):
+    packed = _packed(chosen)
+    if not packed:
         return chosen
     taken = {c.document for c in others if c is not chosen}
-    alone = (c for c in ranked if c.document not in taken and not _packed(c) and c.claim.principal is not None
-             and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim))
-    return next(alone, chosen)  # the strongest of them
+    rest = [o for o in others if o is not chosen]
+    plainer = [c for c in ranked if c.document not in taken and _packed(c) < packed and c.claim.principal is not None
+               and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim)
+               and not any(states_same(o.claim, c.claim) or states_same(c.claim, o.claim) for o in rest)]
+    return min(plainer, key=_packed, default=chosen)  # the strongest of the plainest
 
 
 def _packed(candidate: Candidate) -> int:
