@@ -747,10 +747,11 @@ def states_same(claim: Claim, other: Claim) -> bool:
         return False  # Airbus's 766 deliveries are not Boeing's
     if fact is None:
         return _same_words(claim.text, other.text)
-    return any(_same_fact(fact, theirs) for theirs in other.facts)
+    return any(same_fact(fact, theirs) for theirs in other.facts)
 
 
-def _same_fact(fact: Fact, other: Fact) -> bool:
+def same_fact(fact: Fact, other: Fact) -> bool:
+    """One figure of one measure for one period, in any written form."""
     if not fact.quantity.same_value(other.quantity):
         return False
     if not _same_period(fact.period, other.period):

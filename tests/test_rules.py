@@ -288,3 +288,13 @@ def test_a_weak_sentence_naming_a_company_does_not_take_its_document_s_place_fro
     findings = _findings("Acme Motors vs Zenith", explainer, filing,
                          _evidence("Zenith dominates training chips, yet training is only about 1% of the workload.", "Chip Letter"))
     assert any("$20 billion" in f.snippet for f in findings)
+
+
+def test_a_sentence_packing_claims_as_widely_stated_as_its_own_is_kept():
+    both = "Acme Motors posted revenue of $25.7 billion and net income of $2.3 billion in Q4, {}."
+    evidence = [_evidence(both.format(word), name) for word, name in (("it said", "Wheel Weekly"), ("a filing shows", "Motor Desk"),
+                                                                       ("the release says", "Auto Ledger"))]
+    alone = _evidence("Acme Motors's Q4 revenue was $25.7 billion.", "Car Notes", published=None)
+    findings = _findings("Acme Motors vs Zenith", *evidence, alone)
+    assert any("net income of $2.3 billion" in f.snippet for f in findings)
+    assert not any(f.snippet == alone.text for f in findings)

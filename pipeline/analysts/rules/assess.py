@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.analysts.rules import signals
-from pipeline.claims import Claim, describes_company, period_end, read_claims, states_same
+from pipeline.claims import Claim, Fact, describes_company, period_end, read_claims, same_fact, states_same
 from pipeline.corroboration import corroborate, reach_of
 from pipeline.entities import Entities, aliases, find_entities, mentions
 from pipeline.models import Evidence, Finding, Impact, ResearchRequest, SearchResults, Source
@@ -224,34 +224,51 @@ def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
     for candidate in ranked:
         if fits(candidate):
             chosen.append(candidate)
-    return [_plainest(c, ranked, chosen) for c in chosen]
+    return [_plainest(c, ranked, chosen, stated) for c in chosen]
 
 
-def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate]) -> Candidate:
-    """A statement of ``chosen``'s claim that stands alone, where ``chosen`` packs other figures and a
-    document no other finding cites has one: a claim many publishers state is quoted where it is the only
-    figure, so its Consensus is not read as that of an estimate or another measure beside it."""
-    packed = _packed(chosen)
-    if not packed:
+def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate], stated: dict[int, int]) -> Candidate:
+    """A statement of ``chosen``'s claim, in a document no other finding cites, whose sentence packs fewer
+    claims that more or fewer publishers state than its own (an analysts' estimate one outlet gives
+    beside a result every outlet reports): its one Consensus label is then true of all it says."""
+    mixed = _mixed(chosen, ranked, stated)
+    if not mixed:
         return chosen
     taken = {c.document for c in others if c is not chosen}
     rest = [o for o in others if o is not chosen]
-    plainer = [c for c in ranked if c.document not in taken and _packed(c) < packed and c.claim.principal is not None
+    plainer = [c for c in ranked if c.document not in taken and c.claim.principal is not None
                and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim)
-               and not any(states_same(o.claim, c.claim) or states_same(c.claim, o.claim) for o in rest)]
-    return min(plainer, key=_packed, default=chosen)  # the strongest of the plainest
+               and not any(states_same(o.claim, c.claim) or states_same(c.claim, o.claim) for o in rest)
+               and _mixed(c, ranked, stated) < mixed]
+    return min(plainer, key=lambda c: _mixed(c, ranked, stated), default=chosen)  # the strongest of the plainest
 
 
-def _packed(candidate: Candidate) -> int:
+def _mixed(candidate: Candidate, candidates: list[Candidate], stated: dict[int, int]) -> int:
+    """How many of the other claims a sentence packs fall in another Consensus band (one, two, three or
+    more publishers among the candidates) than its principal claim."""
+    band = min(stated[id(candidate)], 3)
+    return sum(1 for fact in _packed(candidate) if min(_stating(fact, candidate, candidates), 3) != band)
+
+
+def _stating(fact: Fact, candidate: Candidate, candidates: list[Candidate]) -> int:
+    """The publishers among the candidates whose sentences state ``fact`` about the candidate's companies."""
+    publishers = {candidate.evidence.source.publisher_key}
+    for other in candidates:
+        if other.claim.companies & candidate.claim.companies and any(same_fact(fact, theirs) for theirs in other.claim.facts):
+            publishers.add(other.evidence.source.publisher_key)
+    return len(publishers)
+
+
+def _packed(candidate: Candidate) -> list[Fact]:
     """The other claims a claim's sentence states beside its principal one: specific figures of another
     measure, of another period (a year-earlier base) or of analysts' estimates. A rival's figure of the
     same measure is the comparison the claim makes, not a claim of its own."""
     principal = candidate.claim.principal
     if principal is None:
-        return 0
-    return sum(1 for f in candidate.claim.facts if f is not principal and f.quantity.distinctive and f.measure
-               and (f.measure != principal.measure or f.stance != principal.stance
-                    or (f.period != principal.period and f.owner == principal.owner)))
+        return []
+    return [f for f in candidate.claim.facts if f is not principal and f.quantity.distinctive and f.measure
+            and (f.measure != principal.measure or f.stance != principal.stance
+                 or (f.period != principal.period and f.owner == principal.owner))]
 
 
 def _publishers_stating(candidates: list[Candidate]) -> dict[int, int]:
