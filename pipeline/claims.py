@@ -40,10 +40,12 @@ MEASURES: dict[str, str] = {
     "backlog": r"backlog|order book|on order",
     "valuation": r"valu(?:ation|ed|ing|es)|market (?:cap\w*|value)",
     "revenue": r"revenues?|sales|turnover|top line",
-    "profit": r"profits?|net income|earnings|eps|ebitda|operating income",
-    "loss": r"(?:net |operating |core )?loss(?:es)?|losing|lost|shortfall",
+    "profit": r"profits?|net income|earnings|eps|ebitda|ebit|ebit-adjusted|operating income",
+    "loss": r"(?:net |operating |core )?loss(?:es)?|losing|lost|shortfall|deficit",
     "cash": r"cash flow|cash burn|burned|cash",
     "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
+    "dividend": r"dividends?|payouts?",
+    "buyback": r"buybacks?|(?:share |stock )?repurchases?|repurchase program",
     "margin": r"margins?",
     "funding": r"(?<!pay )(?:rais(?:ed|ing)|raises(?! of)|(?<=to )raise)|funding|financing|funding round|series [a-h]|invest(?:s|ed|ing|ment|ments)?",
     "stake": r"stakes?|holdings?",
@@ -85,7 +87,7 @@ _GUIDANCE = re.compile(
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
-_PERIODIC = frozenset({"valuation", "funding", "stake", "production", "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
+_PERIODIC = frozenset({"valuation", "funding", "stake", "production", "dividend", "buyback", "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
                        "deliveries", "backlog", "cash", "capacity", "duration"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
@@ -235,8 +237,9 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
     for span in sentence_spans(text):
         sentence = text[span.start : span.end]
         named = frozenset(c for c in companies if mention_pattern(c).search(sentence))
-        # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all
-        about = named or previous or implied
+        # "Its revenue rose 40%": the company the passage was just about, or the only one it names at all;
+        # not a sentence that opens on another company ("- Toyota: Sales rose 3.7%", "Stellantis's sales fell")
+        about = named or (frozenset() if _another_subject(sentence) else previous or implied)
         from_title = not named and not previous
         # "the company was able to…" refers on to the company named before: the next sentence is about it too
         previous = named or (previous if _REFERS_ON.search(sentence) else frozenset())
@@ -326,7 +329,7 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             measure = _valued_thing(clause[: valued.start()]) or measure  # "the backlog, valued at €629 billion"
         if whole:
             scope = f"part of {whole}'s"
-        elif _PART_OF.match(sentence[quantity.end :]):
+        elif _PART_OF.match(sentence[quantity.end :]) or _PART_BEFORE.search(sentence[: quantity.start]):
             scope = "part"  # "323,800 of them", "$2.8 billion of that profit": a part of a figure stated before
         else:
             scope = " ".join(_SAME_SCOPE.get(word, word) for word in _scope(clause, near, clause[at[1] :]).split())
@@ -358,6 +361,11 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             mention_pattern(c).search(sentence) for c in companies)
         facts.append(Fact(quantity, frozenset(near), scope, period, owner, stance, names, measure, per, bound,
                           change, referred))
+    levels = [f for f in facts if not f.change]
+    if levels and all(not f.quantity.unit and (f.measure == "deliveries" or f.measures & set(COUNTED)) for f in levels):
+        # "sales rose 4.3%, totaling 2.7 million vehicles": a change of units sold, not of money
+        facts = [replace(f, measure="deliveries", measures=f.measures | {"deliveries"}) if f.change and f.measure == "revenue" else f
+                 for f in facts]
     return tuple(facts) + _event_facts(sentence, companies)
 
 
@@ -475,6 +483,8 @@ _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _SEQUENTIAL = re.compile(r"(?i)\b(?:from|over|on|than|versus) (?:the )?(?:prior|previous|preceding|last) quarter\b|\bsequential(?:ly)?\b|"
                          r"\bquarter[- ](?:over|on)[- ]quarter\b|\bq(?:o|/)q\b")
+# "retain $4.3 billion for further repurchases", "an additional $2 billion": what remains of, or adds to, a figure
+_PART_BEFORE = re.compile(r"(?i)\b(?:retains?|retained|remaining|the rest of|the remainder of|an additional|a further|another)\s+(?:about\s+)?$")
 _SAME_SCOPE = {"non-gaap": "adjusted"}  # one measure by two names: non-GAAP earnings are adjusted earnings
 _PART_OF = re.compile(r"(?i)^\s*(?:[a-z-]+\s+)?of\s+(?:them|those|these|which|that|this|it)\b")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
@@ -518,6 +528,17 @@ def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
     return start, end
 
 
+# A sentence opening on a name of its own, as a label or a possessive: its figures are that name's. Names of
+# what is measured ("Revenue:", "Net income:") or of a period ("Q4 2024:") are not subjects.
+_ANOTHER_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][a-z][\w&.-]*(?:\s[A-Z][\w&.-]+){0,2})(?::\s|['’]s\s)")
+
+
+def _another_subject(sentence: str) -> bool:
+    """Whether the sentence opens on a name of its own ("Toyota: Sales rose 3.7%", "Stellantis's sales fell"),
+    not on a word that opens any sentence ("Overall, …") or names a measure or period ("Revenue:", "Fourth-quarter")."""
+    found = _ANOTHER_SUBJECT.match(sentence)
+    return found is not None and not _OPENER.fullmatch(found.group("name").split()[0]) and not any(
+        words.fullmatch(found.group("name")) for words in _MEASURE_WORDS.values())
 _ASIDE = re.compile(r"\([^()\d]{1,30}\)")
 
 
@@ -552,11 +573,12 @@ _QUALIFIED_AFTER = re.compile(r"(?i)^\s*\(?(adjusted|diluted|unadjusted)\b")
 # a measure, named after it ("revenue from gaming products") or as a unit of the company ("the data center
 # business … contributing $51.2 billion").
 _SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|subscription|defen[cs]e|"
-                  r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage")
+                  r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage|EVs?|electric[- ]vehicles?|"
+                  r"(?:plug-in )?hybrids?|battery[- ]electric(?: vehicles?)?")
 _SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+$")
 _SEGMENT_FROM = re.compile(rf"(?i)^\s+(?:from|in|of)\s+(?:the\s+|its\s+)?({_SEGMENT_WORDS})\b")
 _CREDITED = re.compile(r"(?i)\b(?:driven|led|fueled|fuelled|boosted|helped|powered|lifted) by\b|\bthanks to\b")  # not the subject
-_SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|unit|division|products)\b")
+_SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|unit|division|products|sales)\b")
 
 
 def _scope(clause: str, measures: set[str], after: str = "") -> str:
@@ -629,7 +651,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
     words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+|\bU\.S\.(?!\w)", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
-             and not _WHERE.search(clause[: m.start()])}
+             and (not _WHERE.search(clause[: m.start()]) or _MEASURED_NEXT.match(clause[m.end() :]))}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
                                              "November December").split()}
@@ -657,6 +679,7 @@ _OPENER = re.compile(r"(?i)(?:however|overall|meanwhile|revenue|revenues|sales|n
                      r"while|although|according|last|total|full-year|quarterly|annual|fourth-quarter|third-quarter|"
                      r"second-quarter|first-quarter|per-share|adjusted|operating|profit|earnings|the|this|that|its|it|in|on|"
                      r"at|for|with|as|by|from|to|a|an|and|but|so|also|still|yet|both|each|some|many|most|all|[a-z]+ly|[a-z]+ing|[a-z]+ed)")
+_MEASURED_NEXT = re.compile(r"(?i)^\s+(?:sales|revenues?|deliveries|market share|orders)\b")  # "in U.S. sales": whose sales
 _WHERE = re.compile(r"(?i)\b(?:in|on|at|from|across|to|by|for|with)\s+(?:the\s+)?$")  # "on the Copenhagen exchange"
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish)$")  # "American", "European", "Chinese": where, not what
 _PERIOD_WORD = re.compile(r"(?i)(?:Q[1-4]|H[12]|FY\d*|\d+Q)")
@@ -690,6 +713,8 @@ def _period(clause: str, at: int | None = None) -> tuple[str, str]:
     digits = next((g for g in named.groups() if g), "") if named else ""
     relative = _nearest(_RELATIVE_YEAR, clause, at, unless=_COMPARED_WITH)  # "down 13% from a year ago": the base, not the period
     if relative and not digits:
+        if relative.lastgroup == "PRIOR" and re.search(r"(?i)quarter|period", relative.group()) and not part:
+            return "", "THEN"  # "in the same quarter last year": a quarter of last year, which one unsaid
         return part, relative.lastgroup or ""  # "last year", "this year", "over the past six years"
     year = "20" + digits if len(digits) == 2 else digits
     return part or ("FY" if year else ""), year  # a year alone is the full year
@@ -833,7 +858,7 @@ _NEAR_RATIO = 1.25
 # Measures that add up over a period, so a quarter's figure is a fraction of the year's: two far apart may be
 # two periods. A share, a margin or a price is no bigger for a longer period.
 _FLOWS = frozenset({"revenue", "profit", "loss", "deliveries", "orders", "cancellations", "cash", "spending", "production",
-                    "funding"})
+                    "funding", "buyback"})
 _SAME_EVENT_RATIO = 2.0  # a quarter's figure is about a quarter of the year's
 
 
@@ -937,9 +962,24 @@ _DIRECTION = frozenset({"growth", "decline"})
 
 
 def _same_change(claim: Claim, other: Claim) -> bool:
-    """Both texts state one change of one measure: revenue "rose 5%" in one, "fell 5%" in the other."""
+    """Both texts state one change of one measure in opposite directions, each in the figure's own clause:
+    revenue "rose 5%" in one, "fell 5%" in the other (not "net income dropped 41%, despite a 9.1% revenue
+    increase")."""
     return any(f.change and g.change and f.measure and f.measure == g.measure and f.quantity.same_value(g.quantity)
+               and {_direction(claim, f), _direction(other, g)} == _DIRECTION
                for f in claim.facts for g in other.facts)
+
+
+_UP = re.compile(r"(?i)\b(?:up|rose|rise|rising|grew|growth|increase[sd]?|jump(?:ed)?|climb(?:ed)?|surge[sd]?|gain(?:ed)?|higher)\b")
+_DOWN = re.compile(r"(?i)\b(?:down|fell|fall|falling|declined?|decrease[sd]?|drop(?:ped)?|slid|slump(?:ed)?|shr[ua]nk|lower|plunged?)\b")
+
+
+def _direction(claim: Claim, fact: Fact) -> str:
+    """Which way the clause stating a change says it went: "growth", "decline", or "" where it says both or neither."""
+    start, end = _clause(claim.text, fact.quantity)
+    clause = claim.text[start:end]
+    up, down = bool(_UP.search(clause)), bool(_DOWN.search(clause))
+    return "growth" if up and not down else "decline" if down and not up else ""
 
 
 _ROUNDED_STEP = 1000.0  # the precision of a figure written with a magnitude word: "$3.8 billion" (0.1 billion)

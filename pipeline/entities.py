@@ -98,13 +98,15 @@ def _name_like(word: str) -> bool:
 def aliases(name: str) -> list[str]:
     """The words a text may use for ``name``: the name itself; for a longer name, each of its words that
     says which company it is (``Eli Lilly``: ``Lilly``; ``Novo Nordisk``: ``Novo``, ``Nordisk``), and
-    the initials of a name of three words or more (``Advanced Micro Devices``: ``AMD``), and the name
-    written as one word, as some pages and tickers do (``NovoNordisk``)."""
+    the initials of a name of three words or more (``Advanced Micro Devices``: ``AMD``) or of two generic
+    ones (``General Motors``: ``GM``), and the name written as one word, as some pages and tickers do
+    (``NovoNordisk``)."""
     words = name.split()
     if len(words) == 1:
         return [name]
     short = [w for w in words if len(w) >= 4 and w.lower() not in _GENERIC and w.lower() not in _NOT_NAMES]
-    initials = ["".join(w[0] for w in words).upper()] if len(words) >= 3 else []
+    # a name of three words or more, or of two that say only what kind of company it is, goes by its initials
+    initials = ["".join(w[0] for w in words).upper()] if len(words) >= 3 or not short else []
     return list(dict.fromkeys([name, *short, *initials, "".join(words)]))
 
 

@@ -320,7 +320,8 @@ class Finding(Model):
 
 
 class GapKind(str, Enum):
-    CONTRADICTION = "contradiction"
+    CONTRADICTION = "contradiction"  # publishers disagree over a fact: its figure, or what the event was
+    VIEWS = "views"  # publishers praise a company and others question it: a debate to weigh, not a fact in dispute
     COVERAGE = "coverage"
     SINGLE_SOURCE = "single-source"
     UNDATED = "undated"

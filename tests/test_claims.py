@@ -453,3 +453,38 @@ def test_a_deal_valued_before_it_is_named_is_the_deal_s_value():
     valued, _ = fact("Valued at over $10 billion, the deal gives Acme 750 megawatts.", "$10 billion")
     company, _ = fact("Acme is valued at $8.1 billion after the round.", "$8.1 billion")
     assert (valued.measure, company.measure) == ("deal", "valuation")
+
+
+def test_dividends_buybacks_ebit_and_deficits_are_measures():
+    dividend, _ = fact("Acme is raising its quarterly dividend by 25% to 15 cents per share.", "25%")
+    buyback, _ = fact("Acme started a new $6 billion share repurchase program.", "$6 billion")
+    ebit, _ = fact("Acme expects adjusted EBIT of $7 billion to $8.5 billion in 2025.", "$7 billion to $8.5 billion")
+    deficit, _ = fact("Acme recorded a $5.1 billion deficit in its EV unit in 2024.", "$5.1 billion")
+    assert (dividend.measure, buyback.measure, ebit.measure, deficit.measure) == ("dividend", "buyback", "profit", "loss")
+    remains, _ = fact("Acme will retain $4.3 billion for further repurchases.", "$4.3 billion")
+    assert remains.scope == "part"
+
+
+def test_a_sentence_opening_on_another_company_is_not_the_page_s_company_s():
+    assert read_claims("- Toyota: Sales rose 3.7% to more than 2.3 million vehicles.", ACME, "Acme's 2024 sales") == []
+    assert read_claims("Stellantis's sales fell 12% in 2024.", ACME, "Acme's 2024 sales") == []
+    (overall,) = read_claims("Overall ACM's total revenue surged 45% to $13.5 billion.", ACME, "Acme's 2024 results")
+    assert overall.companies == {"Acme"}
+
+
+def test_a_region_before_a_measure_narrows_it_and_unit_sales_change_as_deliveries():
+    (read,) = read_claims("Acme reported a 4.3 percent increase in U.S. sales for 2024, totaling 2.7 million vehicles.", ACME)
+    change = next(f for f in read.facts if f.text == "4.3 percent")
+    assert change.names == {"us"} and change.measure == "deliveries"
+
+
+def test_a_quarter_of_last_year_is_not_last_year():
+    quarter, quarter_claim = fact("Acme's EPS fell from a profit of $0.49 per share in the same quarter last year.", "$0.49")
+    year, year_claim = fact("Acme's EPS for last year was $1.84 per share.", "$1.84")
+    assert not differ(quarter, quarter_claim, year, year_claim, SAME_WEEK)
+
+
+def test_one_change_of_one_measure_rising_in_one_clause_and_falling_in_another_is_no_conflict():
+    rose = claim("Acme's revenue increased 9.1% to $187.4 billion.")
+    mixed = claim("Acme's net income dropped 41%, despite a 9.1% revenue increase to $187.4 billion.")
+    assert opposed_accounts(rose, mixed) is None

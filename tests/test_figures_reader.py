@@ -133,3 +133,8 @@ def test_model_numbers_listed_together_are_no_counts():
     assert quantities("Acme resumed production of 737, 767 and 777/777X jets.") == []
     assert quantities("Types like the 737NG and 777 remain workhorses.") == []
     assert [q.text for q in quantities("Acme delivered 348 jets and 57 in the quarter.")] == ["348", "57"]
+
+
+def test_a_name_of_two_generic_words_goes_by_its_initials():
+    assert "GM" in aliases("General Motors") and mentions("GM expects EBIT of $13.7 billion.", "General Motors")
+    assert "EL" not in aliases("Eli Lilly")  # a name with a word of its own is called by that word

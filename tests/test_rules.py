@@ -126,7 +126,7 @@ def test_gaps_are_computed_from_the_evidence():
     assessment = analyst.assess(request, results)
     gaps = analyst.synthesize(request, results, assessment).gaps
     shared = evidence_gaps(request, results, assessment.findings)  # the orchestrator adds these for every backend
-    assert {GapKind.CONTRADICTION, GapKind.COVERAGE} <= {g.kind for g in gaps}
+    assert {GapKind.VIEWS, GapKind.COVERAGE} <= {g.kind for g in gaps}  # praise against doubt is a debate, not a fact in dispute
     assert {GapKind.SINGLE_SOURCE, GapKind.UNDATED, GapKind.WINDOW} <= {g.kind for g in shared}
     titles = {g.title: g.text for g in gaps + shared}
     assert "Groq" in titles["Companies without coverage"]
@@ -298,3 +298,8 @@ def test_a_sentence_packing_claims_as_widely_stated_as_its_own_is_kept():
     findings = _findings("Acme Motors vs Zenith", *evidence, alone)
     assert any("net income of $2.3 billion" in f.snippet for f in findings)
     assert not any(f.snippet == alone.text for f in findings)
+
+
+def test_a_company_profile_is_no_finding():
+    profile = "Acme Motors (AM), based in Dearborn, Michigan, is engaged in making cars worth $40 billion a year."
+    assert not _findings("Acme Motors vs Zenith", _evidence(profile, "Stock Page"))

@@ -27,6 +27,8 @@ MIN_SNIPPET_CHARS = 40
 MAX_SNIPPET_CHARS = 420
 LARGE_SUM = 1e9  # a sum this size moves a company's numbers whatever its industry
 _ENDS_SENTENCE = re.compile(r"[.!]['\"”’)]?$")
+# A company profile (a stock page's boilerplate), not news: "Ford Motor Company (F), based in Dearborn, Michigan, is engaged in…"
+_PROFILE = re.compile(r"(?i)\b(?:is engaged in|engages in|(?:headquartered|based) in [^,.]+,\s+(?:is|develops|designs|makes|operates))\b")
 _RESULTS = frozenset({"profit", "loss", "margin", "cash", "deliveries", "backlog"})  # measures of a financial result
 
 
@@ -113,7 +115,7 @@ def _is_claim(sentence: str) -> bool:
     stripped = sentence.strip()
     if not MIN_SNIPPET_CHARS <= len(stripped) <= MAX_SNIPPET_CHARS or stripped.endswith("?"):
         return False
-    if stripped[-1] not in ".!\"”')" or signals.states_absence(stripped):
+    if stripped[-1] not in ".!\"”')" or signals.states_absence(stripped) or _PROFILE.search(stripped):
         return False
     return bool(signals.figures(stripped) or signals.comparison_words(stripped) or signals.commercial_words(stripped)
                 or signals.financial_words(stripped))

@@ -133,7 +133,7 @@ def _contradictions(evidence: list[Evidence], entities: Entities) -> list[Gap]:
                         f"({', '.join(cues)}). The retrieved sources do not "
                         "settle which view holds."
                     ),
-                    kind=GapKind.CONTRADICTION,
+                    kind=GapKind.VIEWS,
                 )
             )
     return gaps
