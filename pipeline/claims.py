@@ -253,7 +253,7 @@ def _read_claims(text: str, companies: tuple[str, ...], title: str) -> tuple[Cla
         claims.append(Claim(
             text=sentence, start=span.start, end=span.end, companies=about, facts=facts,
             actions=frozenset(name for name, words in _ACTION_WORDS.items() if words.search(sentence)),
-            dates=_dates(sentence), context=named_in_passage,
+            dates=named_days(sentence), context=named_in_passage,
             subject_from="" if named else "title" if from_title else "before",
         ))
     return tuple(claims)
@@ -378,7 +378,7 @@ def _trading_day(sentence: str) -> tuple[str, str] | None:
     """The day a share-price move is for, where the sentence says: a date ("on February 5, 2025") as
     ("02-05", "2025"), or a weekday ("on Wednesday") as ("Wed", ""), which the publication date resolves.
     A day's move is not another day's, nor a quarter's."""
-    days = set(_dates(sentence))
+    days = set(named_days(sentence))
     if len(days) == 1:
         day = days.pop()
         return f"{day.month:02d}-{day.day:02d}", str(day.year)
@@ -744,7 +744,7 @@ def measure_words(sentence: str, fact: Fact) -> list[str]:
     return list(dict.fromkeys(word.lower() for word in found))
 
 
-def _dates(sentence: str) -> tuple[date, ...]:
+def named_days(sentence: str) -> tuple[date, ...]:
     """The days the sentence names in full ("December 24, 2025"); a month alone dates no day."""
     days = []
     for figure in extract(sentence):

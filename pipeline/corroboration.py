@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from pipeline.claims import (
     Claim,
@@ -23,6 +24,7 @@ from pipeline.claims import (
     describe,
     differ,
     measured_basis,
+    named_days,
     opposed_accounts,
     published_as,
     read_claims,
@@ -251,7 +253,7 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
     stated: dict[tuple, list[_Stated]] = defaultdict(list)
     accounts: dict[frozenset[str], list[_Stated]] = defaultdict(list)
     for item in evidence:
-        when = published_as(item.source.published, item.source.title)
+        when = published_as(item.source.published or _latest_day(item.text), item.source.title)
         for claim in read_claims(item.text, companies, item.source.title):
             for fact in claim.facts:
                 key = measured_basis(fact, claim)
@@ -263,6 +265,13 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
     conflicts += [c for group in accounts.values() for c in _accounts_conflicts(group)]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
+
+
+def _latest_day(text: str) -> date | None:
+    """The latest day an undated page names in full: it was written on that day or after, which places it
+    near pages published then (a quarter's results reported on January 29 are that week's news)."""
+    days = named_days(text)
+    return max(days) if days else None
 
 
 @dataclass(frozen=True)

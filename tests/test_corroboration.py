@@ -192,3 +192,14 @@ def test_a_heading_dates_a_release_line_that_conflicts_with_a_dated_statement():
     press = passage("Acme's net orders were 395 in 2025, the magazine counted.", "Paper Two", published=None)
     (conflict,) = find_conflicts([release, press], COMPANIES)
     assert conflict.topic == "net orders in FY 2025" and {side.says for side in conflict.sides} == {"350", "395"}
+
+
+def test_undated_pages_are_placed_by_the_latest_day_they_name():
+    one = "On Jan. 29, 2025, Acme reported Q4 2024 deliveries of 495,570 cars."
+    other = "Acme delivered 495,930 cars, it said on January 30, 2025."
+    evidence = [passage(one, "Wire One", published=None), passage(other, "Paper Two", published=None)]
+    (conflict,) = find_conflicts(evidence, COMPANIES)
+    assert {side.says for side in conflict.sides} == {"495,570", "495,930"}
+    undated = [passage(one.replace("On Jan. 29, 2025, ", ""), "Wire One", published=None),
+               passage(other.replace(", it said on January 30, 2025", ""), "Paper Two", published=None)]
+    assert find_conflicts(undated, COMPANIES) == []  # a period one page leaves unsaid, and nothing to place them by
