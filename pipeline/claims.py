@@ -57,7 +57,8 @@ MEASURES: dict[str, str] = {
     "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
     "production": r"production|produced|producing|output|built|manufactured",
-    "deliveries": r"(?:EV|vehicle|car|unit|passenger[- ]vehicle|aircraft|jet|phone|smartphone|device)s? sales|deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
+    "deliveries": r"(?:EV|vehicle|car|unit|passenger[- ]vehicle|aircraft|jet|phone|smartphone|device)s? sales|"
+                  r"deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
     "stock": r"shares (?:\w+ )?(?:rose|fell|jumped|dropped|climbed|slid|gained|lost|surged?|soared|sank|tumbled|rallied|"
              r"plunged|slumped|closed|opened|traded|were (?:up|down))|stock|share price",
 }
@@ -79,7 +80,7 @@ _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analys
 # A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
 _PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
 # A figure a text says would have been needed, not one that happened: "would have needed to deliver at least 515,000".
-_CONDITION = re.compile(r"(?i)\b(?:would(?: have)?(?: needed)?|needed to|need to|had to|has to|have to|must|to achieve|to mark)\b")
+_CONDITION = re.compile(r"(?i)\b(?:would have(?: needed| had)?|would need|needed to|need to|had to|to achieve|to mark)\b")
 _GUIDANCE = re.compile(
     r"(?i)\b(?:guidance|guides?|guided|outlook|forecast\w*|targets?|targeting|expects?|projects?|projected|sees|anticipates?|"
     r"predict\w*|goal|plans?|aims?|aiming|pledged?|vow(?:s|ed)?|promised?|intends?)\b"
@@ -87,7 +88,8 @@ _GUIDANCE = re.compile(
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
-_PERIODIC = frozenset({"valuation", "funding", "stake", "production", "dividend", "buyback", "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
+_PERIODIC = frozenset({"valuation", "funding", "stake", "production", "dividend", "buyback",
+                       "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
                        "deliveries", "backlog", "cash", "capacity", "duration"})
 #: What a text says happened; two texts that call one event by opposing names disagree.
 ACTIONS: dict[str, str] = {
@@ -134,7 +136,9 @@ _RELATIVE_YEAR = re.compile(
 _RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL", "THEN"})
 _MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+(January|February|March|April|May|June|July|August|September|October|"
                            r"November|December)\b(?!\s+\d{1,2}\b)")
-_MONTHS_SPAN = re.compile(r"(?i)\b(?:(last|previous|past) month|first (two|four|five|\d{1,2}) months)\b")
+_MONTHS_SPAN = re.compile(r"(?i)\b(?:(last|previous|past) month|first (two|three|four|five|six|seven|eight|nine|ten|eleven|\d{1,2})"
+                          r"[- ]months|(three|six|nine|\d{1,2}) months (?:to|ended|ending|through))\b")
+_MONTHS_AS_PART = {"three": "Q1", "3": "Q1", "six": "H1", "6": "H1"}  # "the first six months" is the first half
 _NET_OF = re.compile(r"(?i)\bafter (?:cancellations|returns|conversions)\b|\bnet of\b")
 # Words that make a measure another measure: net orders are not gross orders.
 # ("reported" is not one: "Acme reported revenue of…" is the verb, and reported is what an unqualified figure is.)
@@ -454,16 +458,21 @@ def _event_fact(sentence: str, companies: tuple[str, ...], quantity: Quantity, m
 _LABEL = re.compile(r"(?:^|[.;]\s)\W*((?:[\w()&'’/-]+\s?){1,6}):\s*$")
 # A company called by what it is: "the company", "the Danish drugmaker", "the U.S. planemaker", "the
 # Indianapolis-based drug maker", "the chip giant".
-_THE_COMPANY = (r"\bthe (?:(?:(?-i:[A-Z][\w.]*)|[\w-]+-based|drug|chip|car|auto|aircraft|aerospace|pharmaceutical|pharma|tech|"
-                r"technology|software|semiconductor|EV|electric[- ]vehicle|jet|plane|weight-loss|obesity-drug)\s+){0,2}"
-                r"(?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker|giant|OEM|startup)\b")
+_INDUSTRY = (r"(?:drug|chip|car|auto|aircraft|aerospace|pharmaceutical|pharma|tech|technology|software|semiconductor|EV|"
+             r"electric[- ]vehicle|jet|plane|weight-loss|obesity-drug)")
+_KIND_OF_COMPANY = r"(?:company|firm|group|manufacturer|maker|planemaker|carmaker|automaker|drugmaker|chipmaker|giant|OEM|startup)\b"
+_THE_COMPANY = rf"\bthe (?:(?:(?-i:[A-Z][\w.]*)|[\w-]+-based|{_INDUSTRY})\s+){{0,2}}{_KIND_OF_COMPANY}"
 # A sentence naming its subject without its name, so the one after it may do the same.
 _REFERS_ON = re.compile(rf"(?i){_THE_COMPANY}")
 
 
-def describes_company(sentence: str) -> bool:
-    """Whether the sentence calls a company by what it is ("the drug maker posted…"), not by name."""
-    return _REFERS_ON.search(sentence) is not None
+def describes_company(sentence: str, plainly: bool = False) -> bool:
+    """Whether the sentence calls a company by what it is ("the drug maker posted…"), not by name; ``plainly``,
+    without a word saying which ("the Japanese automaker" may be another company than the page's)."""
+    return (_PLAINLY if plainly else _REFERS_ON).search(sentence) is not None
+
+
+_PLAINLY = re.compile(rf"(?i)\bthe (?:{_INDUSTRY}\s+)?{_KIND_OF_COMPANY}")
 
 
 # A clause naming its subject without its name: "The company delivered…", "It sold…".
@@ -520,7 +529,7 @@ def _distance(match: re.Match, at: tuple[int, int]) -> int:
 def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
     """Where the part of the sentence the quantity is stated in starts and ends; a short aside without a
     figure ("495,570 electric vehicles (EVs) during the fourth quarter") does not end it."""
-    asides = [m.span() for m in _ASIDE.finditer(sentence)]
+    asides = [m.span() for pattern in (_ASIDE, _FULL_DATE) for m in pattern.finditer(sentence)]
     breaks = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(sentence)
                    if not any(start <= m.start() < end for start, end in asides)), len(sentence)]
     start = max(b for b in breaks if b <= quantity.start)
@@ -528,17 +537,29 @@ def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
     return start, end
 
 
-# A sentence opening on a name of its own, as a label or a possessive: its figures are that name's. Names of
-# what is measured ("Revenue:", "Net income:") or of a period ("Q4 2024:") are not subjects.
-_ANOTHER_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][a-z][\w&.-]*(?:\s[A-Z][\w&.-]+){0,2})(?::\s|['’]s\s)")
+# A list item or line opening on a label that is a name: "- Toyota: Sales rose 3.7%".
+_ANOTHER_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][a-z][\w&.-]*(?:\s[A-Z][\w&.-]+){0,2}):\s")
+# Labels that name no one: a section ("Outlook:"), a time ("December:"), the market ("Wall Street:").
+_NO_SUBJECT = re.compile(r"(?i)\b(?:outlook|guidance|highlights?|update|summary|results?|wall street|street|analysts?|consensus|"
+                         r"bloomberg|factset|lseg|reuters|january|february|march|april|may|june|july|august|september|"
+                         r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|"
+                         r"yesterday|this|last|next)\b")
 
 
 def _another_subject(sentence: str) -> bool:
-    """Whether the sentence opens on a name of its own ("Toyota: Sales rose 3.7%", "Stellantis's sales fell"),
-    not on a word that opens any sentence ("Overall, …") or names a measure or period ("Revenue:", "Fourth-quarter")."""
+    """Whether the sentence opens on a label that names someone else ("- Toyota: Sales rose 3.7%" on a Ford
+    page): not a label naming a measure ("Automotive Revenue:", "Vehicle Deliveries:"), a period, a section,
+    a time or the market. (A possessive opening, "Mounjaro's revenue", may name the page company's product:
+    it is read as the page's.)"""
     found = _ANOTHER_SUBJECT.match(sentence)
-    return found is not None and not _OPENER.fullmatch(found.group("name").split()[0]) and not any(
-        words.fullmatch(found.group("name")) for words in _MEASURE_WORDS.values())
+    if found is None:
+        return False
+    name = found.group("name")
+    return not (_OPENER.fullmatch(name.split()[0]) or _NO_SUBJECT.search(name)
+                or any(_PERIOD_WORD.fullmatch(word) for word in name.split())
+                or any(words.search(name) for words in _MEASURE_WORDS.values()))
+
+
 _ASIDE = re.compile(r"\([^()\d]{1,30}\)")
 
 
@@ -698,7 +719,8 @@ def _period(clause: str, at: int | None = None) -> tuple[str, str]:
     part = month.group(1)[:3].upper() if month and not quarter else ""
     months = _nearest(_MONTHS_SPAN, clause, at) if not part and not quarter else None
     if months:  # "last month": the month before the text's; "the first two months": a span that is no quarter
-        part = "LAST-MONTH" if months.group(1) else f"M1-{months.group(2).lower()}"
+        count = (months.group(2) or months.group(3) or "").lower()
+        part = "LAST-MONTH" if months.group(1) else _MONTHS_AS_PART.get(count, f"M1-{count}")
     if quarter:
         q1, q2, q_word, h, h_word, last_three, whole = quarter.groups()
         if whole:
@@ -1002,8 +1024,9 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
     if a_step != b_step and a.unit == b.unit and a.low == a.high and b.low == b.high:
         coarse, fine = (a, b) if a_step > b_step else (b, a)
         step = max(a_step, b_step)
-        if abs(coarse.low - fine.low) <= step / 2 * 1.0001 or 0 <= fine.low - coarse.low < step:
-            return True  # the finer figure rounded or cut short: 1.1% is "about 1%", 2.3% a "2%" rise, 336,681 "336,000"
+        cut_short = not a.unit and 0 <= fine.low - coarse.low < step  # a count cut short: 336,681 deliveries as "336,000"
+        if abs(coarse.low - fine.low) <= step / 2 * 1.0001 or cut_short:
+            return True  # the finer figure rounded: 1.1% is "about 1%", 2.3% a "2%" rise
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high
 
@@ -1012,7 +1035,10 @@ def _precision(quantity: Quantity) -> float:
     """The step a figure is written to, counting a count's trailing zeros as rounding: "336,000"
     deliveries is 336 thousand, to the thousand; "484,500" is to the hundred."""
     digits = re.sub(r"\D", "", quantity.text.split(".")[0]) if "." not in quantity.text else ""
-    zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+    significant = digits.rstrip("0")
+    zeros = len(digits) - len(significant)
+    if len(significant) < 2:  # "1,000" or "300,000" jobs: too round to say it rounds another figure
+        return quantity.step
     return quantity.step * 10 ** zeros if zeros >= 3 or (zeros == 2 and len(digits) >= 4) else quantity.step
 
 

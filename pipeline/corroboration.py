@@ -310,7 +310,7 @@ def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
     for first in sides:
         if id(first) in placed:
             continue
-        against = [s for s in sides if id(s) not in placed and s is not first and any(_disagree(a, b) for a in first for b in s)]
+        against = [s for s in sides if id(s) not in placed and s is not first and _sides_disagree(first, s)]
         if not against or first[0].fact is None:
             continue
         placed |= {id(first), *map(id, against)}
@@ -321,6 +321,18 @@ def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
             tuple(_side(s[0].says, s) for s in disputed), tuple(dict.fromkeys(e.claim for s in disputed for e in s)),
         ))
     return conflicts
+
+
+def _sides_disagree(one: list[_Stated], other: list[_Stated]) -> bool:
+    """Whether a publisher on one side disagrees with one on the other, each weighed both ways (a round
+    figure allows what a precise one doesn't); a publisher's sentences that state one period alike are
+    weighed once."""
+    mine, theirs = _distinct(one), _distinct(other)
+    return any(_disagree(a, b) or _disagree(b, a) for a in mine for b in theirs)
+
+
+def _distinct(side: list[_Stated]) -> list[_Stated]:
+    return list({(e.source.publisher_key, e.fact.period if e.fact else None, e.when): e for e in reversed(side)}.values())
 
 
 def _side(says: str, entries: list[_Stated]) -> Side:

@@ -106,7 +106,8 @@ def aliases(name: str) -> list[str]:
         return [name]
     short = [w for w in words if len(w) >= 4 and w.lower() not in _GENERIC and w.lower() not in _NOT_NAMES]
     # a name of three words or more, or of two that say only what kind of company it is, goes by its initials
-    initials = ["".join(w[0] for w in words).upper()] if len(words) >= 3 or not short else []
+    generic = all(w.lower() in _GENERIC for w in words)
+    initials = ["".join(w[0] for w in words).upper()] if len(words) >= 3 or generic else []
     return list(dict.fromkeys([name, *short, *initials, "".join(words)]))
 
 

@@ -465,11 +465,14 @@ def test_dividends_buybacks_ebit_and_deficits_are_measures():
     assert remains.scope == "part"
 
 
-def test_a_sentence_opening_on_another_company_is_not_the_page_s_company_s():
+def test_a_line_labelled_with_another_name_is_not_the_page_s_company_s_but_a_measure_s_label_is():
     assert read_claims("- Toyota: Sales rose 3.7% to more than 2.3 million vehicles.", ACME, "Acme's 2024 sales") == []
-    assert read_claims("Stellantis's sales fell 12% in 2024.", ACME, "Acme's 2024 sales") == []
-    (overall,) = read_claims("Overall ACM's total revenue surged 45% to $13.5 billion.", ACME, "Acme's 2024 results")
-    assert overall.companies == {"Acme"}
+    for line in ("- Automotive Revenue: $19.8 billion", "- Vehicle Deliveries: 495,570", "- Gross Margin: 16.3%",
+                 "Outlook: The company expects growth of 20%.", "Wall Street's consensus was for revenue of $27.2 billion.",
+                 "Mounjaro's revenue rose 60% to $3.53 billion.", "December's sales rose 5% to 40,000 cars.",
+                 "Overall ACM's total revenue surged 45% to $13.5 billion."):
+        (read,) = read_claims(line, ACME, "Acme Q4 2024 results")
+        assert read.companies == {"Acme"}, line
 
 
 def test_a_region_before_a_measure_narrows_it_and_unit_sales_change_as_deliveries():
@@ -488,3 +491,23 @@ def test_one_change_of_one_measure_rising_in_one_clause_and_falling_in_another_i
     rose = claim("Acme's revenue increased 9.1% to $187.4 billion.")
     mixed = claim("Acme's net income dropped 41%, despite a 9.1% revenue increase to $187.4 billion.")
     assert opposed_accounts(rose, mixed) is None
+
+
+def test_spans_of_months_are_their_own_periods_and_a_trailing_twelve_months_is_none():
+    from pipeline.claims import describe
+
+    nine, _ = fact("Acme delivered 3.0 million cars in the first nine months of 2024.", "3.0 million")
+    half, _ = fact("Acme delivered 1.9 million cars in the first six months of 2024.", "1.9 million")
+    trailing, _ = fact("Acme delivered 4.1 million cars over the past 12 months.", "4.1 million")
+    assert (nine.period, half.period, trailing.period) == (("M1-nine", "2024"), ("H1", "2024"), ("", ""))
+    assert describe(nine) == "deliveries in the first nine months of 2024"
+
+
+def test_a_date_in_an_aside_neither_ends_the_clause_nor_names_the_period():
+    (read,) = read_claims("In Q3 FY 2026 (ended October 26, 2025), Acme reported total revenue of $57.0 billion.", ACME)
+    assert [(f.measure, f.period) for f in read.facts] == [("revenue", ("Q3", "2026"))]
+
+
+def test_a_requirement_is_a_condition_but_what_a_company_says_it_would_do_is_not():
+    said, _ = fact("Acme said it would cut 4,000 jobs in 2025.", "4,000")
+    assert said.stance != "condition"

@@ -133,8 +133,14 @@ def test_model_numbers_listed_together_are_no_counts():
     assert quantities("Acme resumed production of 737, 767 and 777/777X jets.") == []
     assert quantities("Types like the 737NG and 777 remain workhorses.") == []
     assert [q.text for q in quantities("Acme delivered 348 jets and 57 in the quarter.")] == ["348", "57"]
+    # counts listed together stay counts: no model designation among them
+    assert [q.text for q in quantities("Acme recalled 449, 671 and 912 vehicles.")] == ["449", "671", "912"]
+    assert [q.text for q in quantities("Acme will cut between 300 and 400 jobs.")] == ["between 300 and 400"]
+    assert [q.text for q in quantities("Acme delivered 348 jets in 2024, 528 in 2023 and 480 in 2022.") if q.kind != "year"] == [
+        "348", "528", "480"]
 
 
 def test_a_name_of_two_generic_words_goes_by_its_initials():
     assert "GM" in aliases("General Motors") and mentions("GM expects EBIT of $13.7 billion.", "General Motors")
     assert "EL" not in aliases("Eli Lilly")  # a name with a word of its own is called by that word
+    assert "LA" not in aliases("Li Auto") and not mentions("Sales in LA rose 5%.", "Li Auto")

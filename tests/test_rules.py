@@ -246,6 +246,9 @@ def test_the_drug_maker_under_a_title_naming_the_company_is_its_claim_and_counte
     assert finding.consensus == "Widely known" and finding.corroboration == 3
     untitled = _evidence(text, "Pharma Wire")  # a title naming no company: whose figure it is can't be told
     assert not any(f.snippet == text for f in _findings("Acme Pharma vs Zenith", untitled))
+    rival = _evidence("Rival carmakers fared better. The Japanese automaker delivered 10.8 million vehicles in 2024.", "Auto Wire")
+    rival.source.title = "Acme Pharma's 2024 deliveries fall"  # "the Japanese automaker" may be anyone but the page's company
+    assert not _findings("Acme Pharma vs Zenith", rival)
 
 
 def test_a_loss_the_claim_reader_measures_is_a_financial_result():
@@ -264,12 +267,18 @@ def test_each_company_s_headline_claim_is_shown_beside_its_strongest():
     assert any("348 cars" in f.snippet and f.consensus == "Widely known" for f in findings)
 
 
-def test_an_undated_page_s_figure_for_the_quarter_just_ended_is_recent():
-    request = make_request("Acme Motors vs Zenith", as_of=date(2025, 4, 20))
-    text = "Acme Motors delivered 336,681 cars in the first quarter of 2025."
-    results = SearchResults(evidence=[_evidence(text, "Wheel Weekly", published=None)], executed_queries=["q"])
-    (finding,) = RuleAnalyst().assess(request, results).findings
-    assert "recent (the period it reports, Q1 2025, ended March 31, 2025)" in finding.impact_rationale
+def test_an_undated_page_s_figure_for_the_quarter_just_ended_is_recent_in_the_written_report(tmp_path):
+    """The reason survives the prose audit: it names no date its snippet lacks."""
+    from pipeline.generate import generate_report
+    from tests.conftest import write_doc
+
+    (tmp_path / "corpus").mkdir()
+    write_doc(tmp_path / "corpus", "q1.md", "Acme Motors delivered 336,681 cars in the first quarter of 2025.",
+              title="Acme Motors Q1 deliveries", publisher="Wheel Weekly", url="https://wheel.example/q1")
+    report = generate_report(make_request("Acme Motors vs Zenith", as_of=date(2025, 4, 20)), corpus=tmp_path / "corpus",
+                             out_dir=tmp_path / "out").report
+    (finding,) = report.findings
+    assert "recent (it reports the quarter just ended)" in finding.impact_rationale
 
 
 def test_a_claim_many_state_is_quoted_where_it_stands_alone():
@@ -300,6 +309,10 @@ def test_a_sentence_packing_claims_as_widely_stated_as_its_own_is_kept():
     assert not any(f.snippet == alone.text for f in findings)
 
 
-def test_a_company_profile_is_no_finding():
-    profile = "Acme Motors (AM), based in Dearborn, Michigan, is engaged in making cars worth $40 billion a year."
+def test_a_company_profile_is_no_finding_but_news_about_its_seat_or_its_talks_is():
+    profile = ("Acme Motors (AM), based in Dearborn, Michigan, is engaged in the development, delivery and servicing of cars "
+               "worth $40 billion a year.")
     assert not _findings("Acme Motors vs Zenith", _evidence(profile, "Stock Page"))
+    for news in ("Acme Motors, headquartered in Dearborn, is expected to report revenue of $54 billion.",
+                 "Acme Motors is engaged in talks with the union over a 25% pay rise."):
+        assert _findings("Acme Motors vs Zenith", _evidence(news, "Wheel Weekly")), news

@@ -28,7 +28,8 @@ MAX_SNIPPET_CHARS = 420
 LARGE_SUM = 1e9  # a sum this size moves a company's numbers whatever its industry
 _ENDS_SENTENCE = re.compile(r"[.!]['\"”’)]?$")
 # A company profile (a stock page's boilerplate), not news: "Ford Motor Company (F), based in Dearborn, Michigan, is engaged in…"
-_PROFILE = re.compile(r"(?i)\b(?:is engaged in|engages in|(?:headquartered|based) in [^,.]+,\s+(?:is|develops|designs|makes|operates))\b")
+_PROFILE = re.compile(r"(?i)\b(?:is engaged in|engages in) the (?:design|development|manufactur\w*|production|business|sale)\b"
+                      r"|\b(?:headquartered|based) in [^,.]+,\s+(?:is an? |develops|designs|manufactures|operates)")
 _RESULTS = frozenset({"profit", "loss", "margin", "cash", "deliveries", "backlog"})  # measures of a financial result
 
 
@@ -88,7 +89,8 @@ def _candidates(evidence: Evidence, entities: Entities) -> list[Candidate]:
         if entities.all and not named:
             lead = _antecedent(evidence.text, previous, claim)
             named = [e for e in entities.all if lead and mentions(lead, e)]
-        if entities.all and not named and claim.subject_from == "title" and describes_company(claim.text):
+            lead = lead if named else ""  # a sentence before that names no one says nothing of whose claim it is
+        if entities.all and not named and claim.subject_from == "title" and describes_company(claim.text, plainly=True):
             named = sorted(claim.companies)  # "The drug maker posted…" under a title naming the one company: the source says whose
         if not _is_claim(lead + claim.text):
             continue
@@ -159,7 +161,7 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
         candidate.signals.append(f"recent ({dated}{format_date(when)})")
     elif when is None and ended and 0 <= (request.as_of - ended).days <= RECENT_DAYS:
         # an undated page's figure for the quarter just ended is this season's news
-        candidate.signals.append(f"recent (the period it reports, {' '.join(reported)}, ended {format_date(ended)})")
+        candidate.signals.append("recent (it reports the quarter just ended)")  # no date: the audit holds a rationale to its snippet
     if _is_primary(source, candidate.entities, snippet):
         candidate.signals.append(f"primary source ({source.publisher or source.domain})")
     candidate.score = len(candidate.signals)
@@ -226,14 +228,48 @@ def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
     for candidate in ranked:
         if fits(candidate):
             chosen.append(candidate)
-    return [_plainest(c, ranked, chosen, stated) for c in chosen]
+    bands = _Bands(ranked, stated)
+    plainest: list[Candidate] = []
+    for candidate in chosen:  # each swap weighed against the findings as already swapped: two never share a page
+        plainest.append(_plainest(candidate, ranked, plainest + chosen[len(plainest) + 1 :], bands))
+    return plainest
 
 
-def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate], stated: dict[int, int]) -> Candidate:
+class _Bands:
+    """How many publishers among the candidates state each claim and each fact a sentence packs, for the
+    choice of the plainest statement of a claim: counted once per fact, over the candidates stating a fact
+    of its measure."""
+
+    def __init__(self, candidates: list[Candidate], stated: dict[int, int]):
+        self.stated = stated
+        self.by_measure: dict[str, list[tuple[Fact, Candidate]]] = {}
+        for candidate in candidates:
+            for fact in candidate.claim.facts:
+                if fact.measure:
+                    self.by_measure.setdefault(fact.measure, []).append((fact, candidate))
+        self._mixed: dict[int, int] = {}
+
+    def mixed(self, candidate: Candidate) -> int:
+        """How many of the other claims the sentence packs fall in another Consensus band (one, two, three
+        or more publishers) than its principal claim."""
+        if id(candidate) not in self._mixed:
+            band = min(self.stated[id(candidate)], 3)
+            self._mixed[id(candidate)] = sum(1 for fact in _packed(candidate) if min(self._stating(fact, candidate), 3) != band)
+        return self._mixed[id(candidate)]
+
+    def _stating(self, fact: Fact, candidate: Candidate) -> int:
+        publishers = {candidate.evidence.source.publisher_key}
+        for theirs, other in self.by_measure.get(fact.measure, []):
+            if other.claim.companies & candidate.claim.companies and same_fact(fact, theirs):
+                publishers.add(other.evidence.source.publisher_key)
+        return len(publishers)
+
+
+def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate], bands: _Bands) -> Candidate:
     """A statement of ``chosen``'s claim, in a document no other finding cites, whose sentence packs fewer
     claims that more or fewer publishers state than its own (an analysts' estimate one outlet gives
     beside a result every outlet reports): its one Consensus label is then true of all it says."""
-    mixed = _mixed(chosen, ranked, stated)
+    mixed = bands.mixed(chosen)
     if not mixed:
         return chosen
     taken = {c.document for c in others if c is not chosen}
@@ -241,24 +277,8 @@ def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate
     plainer = [c for c in ranked if c.document not in taken and c.claim.principal is not None
                and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim)
                and not any(states_same(o.claim, c.claim) or states_same(c.claim, o.claim) for o in rest)
-               and _mixed(c, ranked, stated) < mixed]
-    return min(plainer, key=lambda c: _mixed(c, ranked, stated), default=chosen)  # the strongest of the plainest
-
-
-def _mixed(candidate: Candidate, candidates: list[Candidate], stated: dict[int, int]) -> int:
-    """How many of the other claims a sentence packs fall in another Consensus band (one, two, three or
-    more publishers among the candidates) than its principal claim."""
-    band = min(stated[id(candidate)], 3)
-    return sum(1 for fact in _packed(candidate) if min(_stating(fact, candidate, candidates), 3) != band)
-
-
-def _stating(fact: Fact, candidate: Candidate, candidates: list[Candidate]) -> int:
-    """The publishers among the candidates whose sentences state ``fact`` about the candidate's companies."""
-    publishers = {candidate.evidence.source.publisher_key}
-    for other in candidates:
-        if other.claim.companies & candidate.claim.companies and any(same_fact(fact, theirs) for theirs in other.claim.facts):
-            publishers.add(other.evidence.source.publisher_key)
-    return len(publishers)
+               and bands.mixed(c) < mixed]
+    return min(plainer, key=bands.mixed, default=chosen)  # the strongest of the plainest
 
 
 def _packed(candidate: Candidate) -> list[Fact]:
