@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Literal
 
 from pipeline.entities import mention_pattern
 from pipeline.figures import CURRENCY_CODES, Quantity, extract, quantities
@@ -80,6 +81,7 @@ _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analys
 # A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
 _PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
 # A figure a text says would have been needed, not one that happened: "would have needed to deliver at least 515,000".
+_REVISED = re.compile(r"(?i)\b(?:raised|raises|lifted|lifts|boosted|cut|cuts|lowered|lowers|trimmed|trims|revised|revises|narrowed)\b")
 _CONDITION = re.compile(r"(?i)\b(?:would have(?: needed| had)?|would need|needed to|need to|had to|to achieve|to mark)\b")
 _GUIDANCE = re.compile(
     r"(?i)\b(?:guidance|guides?|guided|outlook|forecast\w*|targets?|targeting|expects?|projects?|projected|sees|anticipates?|"
@@ -88,6 +90,8 @@ _GUIDANCE = re.compile(
 #: A unit that says on its own what is measured.
 _UNIT_MEASURES = {"tokens/s": "speed", "GW": "capacity", "MW": "capacity", "kW": "capacity"}
 #: Measures that recur every period (a quarter's revenue): two values are one claim only for one period.
+#: Measures counted in units, never in money.
+_COUNTS = frozenset({"employees", "users", "deliveries", "orders", "cancellations", "backlog", "production"})
 _PERIODIC = frozenset({"valuation", "funding", "stake", "production", "dividend", "buyback",
                        "revenue", "profit", "loss", "cancellations", "margin", "market share", "users", "stock", "spending", "price", "orders",
                        "deliveries", "backlog", "cash", "capacity", "duration"})
@@ -200,7 +204,7 @@ class Claim:
     context: frozenset[str] = field(default=frozenset())  # companies the passage names around it
     # where its companies come from when the sentence doesn't name them: "before" (a sentence before it
     # named them) or "title" (the document's title names one); "" where it names them itself
-    subject_from: str = ""
+    subject_from: Literal["", "before", "title"] = ""
 
     @property
     def principal(self) -> Fact | None:
@@ -296,9 +300,13 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         start, end = _clause(sentence, quantity)
         clause = sentence[start:end]
         at = quantity.start - start, quantity.end - start
-        named = [(0 if _ATTACHED.fullmatch(clause[at[1] : m.start()]) else _distance(m, at), -len(m.group()), name)
-                 for name, words in _MEASURE_WORDS.items()
+        found = [(m, name) for name, words in _MEASURE_WORDS.items()
                  for m in words.finditer(clause) if m.end() >= at[0] - _NEAR and m.start() <= at[1] + _NEAR]
+        # "$2.3 billion in net income": the measure named right after is the figure's, unless one is named right
+        # before it ("a loss of $5.1 billion in earnings before interest and taxes" is a loss)
+        leading = {id(m) for m, _ in found if m.end() <= at[0] and _LEADS.fullmatch(clause[m.end() : at[0]])}
+        named = [(0 if id(m) in leading or (not leading and _ATTACHED.fullmatch(clause[at[1] : m.start()])) else _distance(m, at),
+                  -len(m.group()), name) for m, name in found]
         label = _LABEL.search(sentence[: start + 2])  # a clause starts at its break: ": $40.5 billion"
         labelled = ""
         if not named and label:  # "Full-Year 2024 Revenue: $40.5 billion": the label names the measure
@@ -320,6 +328,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
         per = quantity.per or ("share" if _PER_SHARE.search(clause) or _PER_SHARE.search(labelled) else "")
         measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
+        if measure in _COUNTS and quantity.kind == "money":
+            measure = ""  # "workers get a bonus of $12,000": a sum is no count of workers, users or deliveries
         if measure == "cash" and "deal" in near:
             measure = "deal"  # "agreed to pay $20 billion in cash": the deal's price, paid in cash, not a cash balance
         if measure == "revenue" and quantity.kind == "number" and not quantity.unit and not quantity.per:
@@ -336,7 +346,7 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         elif _PART_OF.match(sentence[quantity.end :]) or _PART_BEFORE.search(sentence[: quantity.start]):
             scope = "part"  # "323,800 of them", "$2.8 billion of that profit": a part of a figure stated before
         else:
-            scope = " ".join(_SAME_SCOPE.get(word, word) for word in _scope(clause, near, clause[at[1] :]).split())
+            scope = " ".join(_SAME_SCOPE.get(word, word) for word in _scope(clause, near, sentence[quantity.end : quantity.end + _NEAR]).split())
             if not scope and near & _SCOPED and (unit := _SEGMENT_UNIT.search(sentence[: quantity.start])) \
                     and not _CREDITED.search(sentence[: unit.start()]):
                 scope = _segment(unit)
@@ -497,6 +507,7 @@ _PART_BEFORE = re.compile(r"(?i)\b(?:retains?|retained|remaining|the rest of|the
 _SAME_SCOPE = {"non-gaap": "adjusted"}  # one measure by two names: non-GAAP earnings are adjusted earnings
 _PART_OF = re.compile(r"(?i)^\s*(?:[a-z-]+\s+)?of\s+(?:them|those|these|which|that|this|it)\b")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
+_LEADS = re.compile(r"(?i)\s+(?:of|at|was|were|is|totaled|totalled|reached|came to|stood at)\s+(?:about\s+|nearly\s+|some\s+)?")
 _ATTACHED = re.compile(r"(?i)\s+(?:in|of)\s+(?:the\s+|its\s+)?")  # "$2.3 billion in net income": the measure it is an amount of
 _VALUED_DEAL = re.compile(r"(?i)^,?\s+(?:the|this|that)\s+(?:deal|agreement|contract|partnership|pact|transaction)\b")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
@@ -590,6 +601,8 @@ _SCOPED = frozenset({"revenue", "profit", "loss", "margin", "market share", "use
 
 # A participle after a measure or its figure that makes it another measure: "earnings adjusted for items".
 _QUALIFIED_AFTER = re.compile(r"(?i)^\s*\(?(adjusted|diluted|unadjusted)\b")
+# "$1.92 a share on an adjusted basis", "$1.92, excluding one-time items": an adjusted figure
+_ADJUSTED_AFTER = re.compile(r"(?i)^(?:\s*(?:a|per) share)?[\s,]*(?:on an? adjusted basis|excluding (?:one-time |certain |special )?items)")
 # Lowercase words naming a business segment (capitalised ones, "U.S." or "Mounjaro", are names): right before
 # a measure, named after it ("revenue from gaming products") or as a unit of the company ("the data center
 # business … contributing $51.2 billion").
@@ -609,6 +622,8 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
     scoped = measures & _SCOPED
     if scoped and (qualified := _QUALIFIED_AFTER.match(after)):
         return qualified.group(1).lower()
+    if scoped and _ADJUSTED_AFTER.match(after):
+        return "adjusted"
     for name in sorted(scoped):
         for found in _MEASURE_WORDS[name].finditer(clause):
             if qualified := _QUALIFIED_AFTER.match(clause[found.end() :]):
@@ -659,7 +674,9 @@ def _stance(clause: str, start: int, end: int) -> str:
         return "proposal"
     if _CONDITION.search(before):
         return "condition"
-    return "guidance" if _GUIDANCE.search(before) else ""
+    if _GUIDANCE.search(before):
+        return "revised guidance" if _REVISED.search(before) else "guidance"  # raised to $14-15 billion: not the old range
+    return ""
 
 
 def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: tuple[int, int]) -> frozenset[str]:
@@ -680,7 +697,8 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     words -= {"Series"} if rounds else set()
     kept = {w for w in words if (len(w) >= 3 or w in _REGIONS) and not _DEMONYM.search(w) and w.lower() not in known and w.lower() not in _NOT_NAMES
             and w.lower()[:3] not in months and not _PERIOD_WORD.fullmatch(w) and w not in CURRENCY_CODES
-            and not w.lower().endswith("-based") and not _SEGMENT_NAME.fullmatch(w)}
+            and not w.lower().endswith("-based") and not _SEGMENT_NAME.fullmatch(w)
+            and not any(measure.fullmatch(w) for measure in _MEASURE_WORDS.values())}
     return frozenset(w.lower() if w in _REGIONS else re.sub(r"(?:es|s)$", "", w.lower()) for w in kept) | rounds
 
 
@@ -961,7 +979,7 @@ def describe(fact: Fact) -> str:
         when = " on " + next(w for w in _WEEKDAYS if w.startswith(fact.period[0]))
     words = [*sorted(name.upper() if len(name) <= 4 else name.title() for name in fact.names), fact.scope, fact.measure]
     text = " ".join(w for w in words if w) + (f" per {fact.per}" if fact.per else "") + when
-    stance = {"estimate": " (analysts' estimates)", "guidance": " (guidance)"}.get(fact.stance, "")
+    stance = {"estimate": " (analysts' estimates)", "guidance": " (guidance)", "revised guidance": " (revised guidance)"}.get(fact.stance, "")
     return text + (" (change)" if fact.change else "") + stance
 
 

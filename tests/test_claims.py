@@ -511,3 +511,20 @@ def test_a_date_in_an_aside_neither_ends_the_clause_nor_names_the_period():
 def test_a_requirement_is_a_condition_but_what_a_company_says_it_would_do_is_not():
     said, _ = fact("Acme said it would cut 4,000 jobs in 2025.", "4,000")
     assert said.stance != "condition"
+
+
+def test_an_adjusted_basis_said_after_the_figure_and_revised_guidance_are_measures_of_their_own():
+    adjusted, _ = fact("Acme's earnings were $1.92 a share, excluding one-time items, in Q4 2024.", "$1.92")
+    reported, _ = fact("Acme's EPS was $2.63 in Q4 2024.", "$2.63")
+    assert (adjusted.scope, reported.scope) == ("adjusted", "")
+    raised, _ = fact("Acme raised its 2025 revenue guidance to between $14 billion and $15 billion.", "between $14 billion and $15 billion")
+    guided, _ = fact("Acme expects 2025 revenue of $12.5 billion to $14.5 billion.", "$12.5 billion to $14.5 billion")
+    assert (raised.stance, guided.stance) == ("revised guidance", "guidance")
+
+
+def test_the_measure_leading_a_figure_or_named_right_after_it_is_its_own_and_a_sum_is_no_headcount():
+    loss, _ = fact("Acme revealed an annual loss of $5.1 billion in earnings before interest and taxes.", "$5.1 billion")
+    income, _ = fact("Acme earned $2.3 billion in net income on $25.7 billion in revenue.", "$2.3 billion")
+    revenue, _ = fact("Acme earned $2.3 billion in net income on $25.7 billion in revenue.", "$25.7 billion")
+    bonus, _ = fact("Acme's workers also get a ratification bonus of $12,000.", "$12,000")
+    assert (loss.measure, income.measure, revenue.measure, bonus.measure) == ("loss", "profit", "revenue", "")
