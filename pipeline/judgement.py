@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from pipeline.corroboration import Conflict
 
 #: The modules whose code decides a judgement: a cached one is reused only while they are unchanged.
-JUDGEMENT_CODE = tuple(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "claims", "figures", "entities", "text"))
+JUDGEMENT_CODE = (Path(__file__).parent / "claims",
+                  *(Path(__file__).parent / f"{name}.py" for name in ("judgement", "corroboration", "figures", "entities", "text")))
 COVER = "cover"
 MAX_COVER_SEARCHES = 2
 _QUERY_WORDS = 10

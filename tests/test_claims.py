@@ -443,7 +443,7 @@ def test_rising_against_falling_is_one_account_only_for_one_change_of_one_measur
 
 
 def test_last_month_is_the_month_before_publication():
-    from pipeline.claims import _dated
+    from pipeline.claims.comparing import _dated
 
     march, _ = fact("Acme's car sales rose 90% to 614,679 units last month.", "614,679")
     assert _dated(march.period, date(2025, 3, 4)) == ("FEB", "2025") and _dated(march.period, None) is None

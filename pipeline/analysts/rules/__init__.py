@@ -14,7 +14,8 @@ from pipeline.version import __version__
 
 MODEL_NAME = "offline-rules"
 #: The shared modules the rules read claims, figures and names with: an edit to them changes the rules' results too.
-_SHARED_CODE = tuple(Path(__file__).parents[2] / f"{name}.py" for name in ("claims", "corroboration", "figures", "entities", "text"))
+_PIPELINE = Path(__file__).parents[2]
+_SHARED_CODE = (_PIPELINE / "claims", *(_PIPELINE / f"{name}.py" for name in ("corroboration", "figures", "entities", "text")))
 
 
 class RuleAnalyst:
