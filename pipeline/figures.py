@@ -260,6 +260,7 @@ _NOT_MODEL_NAMES = frozenset(
 # 777"): models, not counts ("449, 671 and 912 vehicles", "between 300 and 400 jobs" are counts).
 _MODEL_LIST = re.compile(r"(?<![\d,.$€£])\d{3}(?:[A-Z]{1,3}\b|-\d\b)?(?:(?:,\s?|\s(?:and|or)\s|/)\d{3}(?:[A-Z]{1,3}\b|-\d\b)?)+(?![\d,.])")
 _MODEL_DESIGNATION = re.compile(r"\d{3}(?:[A-Z]{1,3}\b|-\d\b)")
+_MODEL_LIST_REACH = 40  # characters a list of models reaches either side of one of its numbers
 
 
 def _names_a_model(text: str, quantity: Quantity) -> bool:
@@ -269,9 +270,10 @@ def _names_a_model(text: str, quantity: Quantity) -> bool:
     after = re.match(r"\s([A-Z][a-z]*)\b", text[quantity.end :])
     if re.search(r"\d\s$", text[: quantity.start]):
         return True  # "delivering 33 737 jets": a count, then the model counted
+    near = max(0, quantity.start - _MODEL_LIST_REACH)
     if re.fullmatch(r"\d{3}", quantity.text) and any(
             found.start() <= quantity.start < found.end() and _MODEL_DESIGNATION.search(found.group())
-            for found in _MODEL_LIST.finditer(text)):
+            for found in _MODEL_LIST.finditer(text, near, quantity.end + _MODEL_LIST_REACH)):
         return True  # "resumed production of 737, 767 and 777/777X": models listed, not counts
     if quantity.text.isdigit() and re.search(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|a dozen)\s$", text[: quantity.start]):
         return True  # "delivered one 787 to KLM": a count in words, then the model counted

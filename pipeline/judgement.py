@@ -59,9 +59,8 @@ def _targeted(finding: Finding, entities: Entities) -> SearchQuery | None:
     """A search for the finding's claim: its companies and its figure ("Groq NVIDIA $20 billion deal"),
     or, without a figure, its companies and its own words."""
     from pipeline.claims import measure_words
-    from pipeline.corroboration import claim_of
 
-    claim = claim_of(finding.snippet, entities.all, finding.sources[0].title if finding.sources else "")
+    claim = _claim(finding, entities.all)
     if claim is None or not claim.companies:
         return None
     companies = [e for e in entities.all if e in claim.companies]
@@ -140,9 +139,9 @@ def judged(
 
 def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], reach: str, conflicts: list[Conflict],
             request: ResearchRequest) -> Finding:
-    from pipeline.corroboration import claim_of, corroborate
+    from pipeline.corroboration import corroborate
 
-    claim = claim_of(finding.snippet, companies, finding.sources[0].title if finding.sources else "")
+    claim = _claim(finding, companies)
     update: dict = {"event_date": claim.event_date(request.as_of) if claim else None}
     cited = next((e for e in evidence if e.source.url == finding.sources[0].url and finding.snippet in e.text), None)
     if finding.verified and cited is not None:
@@ -152,6 +151,13 @@ def _judged(finding: Finding, evidence: list[Evidence], companies: list[str], re
         update |= {"sources": carried.sources, "consensus": carried.consensus.value, "consensus_rationale": rationale,
                    "corroboration": carried.publishers}
     return finding.model_copy(update=update)
+
+
+def _claim(finding: Finding, companies: list[str]) -> Claim | None:
+    """The claim a finding states, read with its first source's title ("the drug maker" is the title's company)."""
+    from pipeline.corroboration import claim_of
+
+    return claim_of(finding.snippet, companies, finding.sources[0].title if finding.sources else "")
 
 
 def _disputed(claim: Claim | None, conflicts: list[Conflict]) -> str:

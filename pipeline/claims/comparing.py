@@ -15,6 +15,7 @@ from pipeline.claims.reading import (
     _RELATIVE,
     _WEEKDAYS,
     _WORKLOAD_MEASURES,
+    ACTIONS,
     OPPOSED,
     Claim,
     Fact,
@@ -234,8 +235,9 @@ def _same_change(claim: Claim, other: Claim) -> bool:
                for f in claim.facts for g in other.facts)
 
 
-_UP = re.compile(r"(?i)\b(?:up|rose|rise|rising|grew|growth|increase[sd]?|jump(?:ed)?|climb(?:ed)?|surge[sd]?|gain(?:ed)?|higher)\b")
-_DOWN = re.compile(r"(?i)\b(?:down|fell|fall|falling|declined?|decrease[sd]?|drop(?:ped)?|slid|slump(?:ed)?|shr[ua]nk|lower|plunged?)\b")
+# The reader's verbs of growth and decline, with the nouns and adverbs a change is also told with.
+_UP = re.compile(rf"(?i)\b(?:{ACTIONS['growth']}|up|rise|rising|growth|increases?|jump|climb|surges?|gain|higher)\b")
+_DOWN = re.compile(rf"(?i)\b(?:{ACTIONS['decline']}|down|fall|falling|decline|decreases?|drop|slump|shrunk|lower|plunge)\b")
 
 
 def _direction(claim: Claim, fact: Fact) -> str:

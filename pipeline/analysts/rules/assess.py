@@ -44,7 +44,6 @@ class Candidate:
     signals: list[str] = field(default_factory=list)
     score: int = 0
     publishers: int = 1  # independent publishers stating it among the evidence
-
     lead: str = ""  # the sentence before it, where the claim names its company only there
 
     @property
@@ -154,17 +153,21 @@ def _rate(candidate: Candidate, request: ResearchRequest, entities: Entities) ->
     if large:
         candidate.signals.append(f"a sum of a billion or more ({large[0].text})")
     when = source.published or candidate.claim.event_date(request.as_of)
-    reported = candidate.claim.principal.period if candidate.claim.principal else ("", "")
-    ended = period_end(reported)
     if when and 0 <= (request.as_of - when).days <= RECENT_DAYS:
         dated = "" if source.published else "the event, as the text dates it: "
         candidate.signals.append(f"recent ({dated}{format_date(when)})")
-    elif when is None and ended and 0 <= (request.as_of - ended).days <= RECENT_DAYS:
-        # an undated page's figure for the quarter just ended is this season's news
-        candidate.signals.append("recent (it reports the quarter just ended)")  # no date: the audit holds a rationale to its snippet
+    elif when is None and _reports_recent_period(candidate.claim, request):
+        # an undated page's figure for the quarter just ended is this season's news (no date named: the
+        # audit holds a rationale to its snippet)
+        candidate.signals.append("recent (it reports the quarter just ended)")
     if _is_primary(source, candidate.entities, snippet):
         candidate.signals.append(f"primary source ({source.publisher or source.domain})")
     candidate.score = len(candidate.signals)
+
+
+def _reports_recent_period(claim: Claim, request: ResearchRequest) -> bool:
+    ended = period_end(claim.principal.period) if claim.principal else None
+    return ended is not None and 0 <= (request.as_of - ended).days <= RECENT_DAYS
 
 
 def _figures_compared(candidate: Candidate, focus: str) -> str:
@@ -206,7 +209,7 @@ def _select(candidates: list[Candidate], entities: Entities) -> list[Candidate]:
 
     def fits(candidate: Candidate) -> bool:
         return len(chosen) < MAX_FINDINGS and candidate.document not in {c.document for c in chosen} and not any(
-            states_same(c.claim, candidate.claim) or states_same(candidate.claim, c.claim) for c in chosen
+            _same_claim(c, candidate) for c in chosen
         )
 
     by_document: dict[tuple[str, str], list[Candidate]] = {}
@@ -272,13 +275,16 @@ def _plainest(chosen: Candidate, ranked: list[Candidate], others: list[Candidate
     mixed = bands.mixed(chosen)
     if not mixed:
         return chosen
-    taken = {c.document for c in others if c is not chosen}
-    rest = [o for o in others if o is not chosen]
+    taken = {c.document for c in others}
     plainer = [c for c in ranked if c.document not in taken and c.claim.principal is not None
                and states_same(chosen.claim, c.claim) and states_same(c.claim, chosen.claim)
-               and not any(states_same(o.claim, c.claim) or states_same(c.claim, o.claim) for o in rest)
-               and bands.mixed(c) < mixed]
+               and not any(_same_claim(o, c) for o in others) and bands.mixed(c) < mixed]
     return min(plainer, key=bands.mixed, default=chosen)  # the strongest of the plainest
+
+
+def _same_claim(one: Candidate, other: Candidate) -> bool:
+    """Whether either states the other's claim (one may state it with a figure the other lacks)."""
+    return states_same(one.claim, other.claim) or states_same(other.claim, one.claim)
 
 
 def _packed(candidate: Candidate) -> list[Fact]:
