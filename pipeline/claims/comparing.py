@@ -173,7 +173,7 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
         return f"{day.month:02d}-{day.day:02d}", str(day.year)
     if year not in _RELATIVE:
         return period
-    if year in ("SEVERAL", "THEN") or published is None:
+    if year in ("SEVERAL", "THEN", "EARLIER") or published is None:
         return None
     return part or "FY", str(published.year - (year == "PRIOR"))  # "last year" alone is the full year
 
