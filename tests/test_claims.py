@@ -587,3 +587,23 @@ def test_a_dash_setting_off_an_aside_ends_a_clause_but_one_joining_a_range_does_
     assert next(f for f in read.facts if f.text == "$4.3 billion").owner == "Zenith"
     ranged, _ = fact("Acme expects revenue of $58bn–$61bn.", "$58bn–$61bn")
     assert (ranged.quantity.low, ranged.quantity.high) == (58e9, 61e9)
+
+
+def test_the_base_of_a_change_last_year_is_a_year_before_the_figure_compared_not_before_publication():
+    base, _ = fact("Acme's tally is down from 1,456 orders last year.", "1,456")
+    stated, _ = fact("Acme's 2024 orders came to 569 jets, down from 1,456 orders last year.", "1,456")
+    assert base.period == ("", "THEN") and stated.period == ("FY", "2023")
+
+
+def test_a_result_set_against_expectations_is_no_estimate():
+    result, _ = fact("Acme reported disappointing deliveries, falling short of expectations with 336,681 vehicles delivered.", "336,681")
+    expected, _ = fact("Acme's revenue missed analysts' expectations of $27.2 billion.", "$27.2 billion")
+    assert (result.stance, expected.stance) == ("", "estimate")
+
+
+def test_opposite_bounds_that_leave_a_value_between_them_agree():
+    at_least, at_least_claim = fact("Acme has raised at least $225 million in funding.", "$225 million")
+    under, under_claim = fact("Acme has raised less than $450 million in funding.", "$450 million")
+    above, above_claim = fact("Acme has raised more than $500 million in funding.", "$500 million")
+    assert not differ(at_least, at_least_claim, under, under_claim, SAME_WEEK)
+    assert differ(above, above_claim, under, under_claim, SAME_WEEK)

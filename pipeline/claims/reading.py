@@ -113,6 +113,8 @@ _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
 _COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
                             r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
+# A figure a change is measured from: "down from 1,456 orders last year", "compared with a loss of $526 million".
+_BASE_BEFORE = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to)|against)\s+(?:[\w-]+\s+){0,3}$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
 # A year named relative to when the text was written: its year is known only from the publication date.
 _RELATIVE_YEAR = re.compile(
@@ -312,6 +314,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         # expected": a clause stating no period is for the sentence's first figure's, not for the period of
         # the figure just before it
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
+        if period[1] == "PRIOR" and _BASE_BEFORE.search(clause[: at[0]]):
+            period = period[0], "EARLIER"  # "down from 1,456 orders last year": the base of a change, a year before its period
         if period[1] == "EARLIER":
             period = _year_before(period, [f.period for f in facts] + [_period(sentence)])
         # "EPS of $0.39 on revenue of $48.2 billion": a sum in millions is no figure per share
@@ -660,11 +664,17 @@ _BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\
                             r"(?:projected|expected|forecast|anticipated|predicted)\s*$")
 
 
+_RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,2}$")
+
+
 def _stance(clause: str, start: int, end: int) -> str:
     """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
-    if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
+    expected = list(_ESTIMATE.finditer(before))
+    if expected and _RESULT_AFTER_EXPECTED.search(before[expected[-1].end() :]):
+        expected = []  # "falling short of expectations with 336,681 vehicles delivered": the result, set against them
+    if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
         return "proposal"
