@@ -607,3 +607,19 @@ def test_opposite_bounds_that_leave_a_value_between_them_agree():
     above, above_claim = fact("Acme has raised more than $500 million in funding.", "$500 million")
     assert not differ(at_least, at_least_claim, under, under_claim, SAME_WEEK)
     assert differ(above, above_claim, under, under_claim, SAME_WEEK)
+
+
+def test_a_change_from_a_figure_of_another_year_is_for_the_sentence_s_year():
+    sentence = "Acme delivered 1.77 million vehicles in 2024, down 2.2 per cent from 1.81 million in 2023."
+    change, _ = fact(sentence, "2.2 per cent")
+    base, _ = fact(sentence, "1.81 million")
+    assert (change.period, base.period) == (("FY", "2024"), ("FY", "2023"))
+
+
+def test_what_a_company_said_it_expected_is_its_outlook_and_money_is_set_against_money():
+    sentence = ("Acme said it expected fourth-quarter sales of US$65 billion, plus or minus 2 percent, compared with "
+                "analysts' average estimate of US$61.66 billion.")
+    outlook, _ = fact(sentence, "US$65 billion")
+    expected, _ = fact(sentence, "US$61.66 billion")
+    assert (outlook.stance, outlook.measure, outlook.names) == ("guidance", "revenue", frozenset())  # "US$" names no region
+    assert (expected.stance, expected.measure) == ("estimate", "revenue")

@@ -113,6 +113,7 @@ _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
 _COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
                             r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
+_BASE_YEAR = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to))\s+[$€£]?\d[\d.,]*(?:\s*[a-z%]+){0,2}\s+in\s+(?:19|20)\d\d\b")
 # A figure a change is measured from: "down from 1,456 orders last year", "compared with a loss of $526 million".
 _BASE_BEFORE = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to)|against)\s+(?:[\w-]+\s+){0,3}$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
@@ -309,7 +310,11 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
         owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
-        period = _period(clause, at[0]) if any(_period(clause)) else facts[0].period if facts else _period(sentence[:start], start)
+        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
+        change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
+        # "down 2.2% from 1.81 million in 2023": the year of the figure a change is from is not the change's
+        dated = _BASE_YEAR.sub(lambda m: " " * len(m.group()), clause) if change else clause
+        period = _period(dated, at[0]) if any(_period(dated)) else facts[0].period if facts else _period(sentence[:start], start)
         # "Tesla delivered 495,570 in Q4, up from 484,507 in the same period last year, but below the 512,250
         # expected": a clause stating no period is for the sentence's first figure's, not for the period of
         # the figure just before it
@@ -344,15 +349,15 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
                     and not _CREDITED.search(sentence[: unit.start()]):
                 scope = _segment(unit)
         # a figure per share is set against the last one per share: "$0.39 on revenue of $48.2 billion, above the $0.36 expected"
-        against = next((f for f in reversed(facts) if f.per == per or (not per and quantity.low < _LARGEST_PER_SHARE)), None)
+        # and money against money: "sales of $65 billion, plus or minus 2%, against the $61.66 billion expected"
+        against = next((f for f in reversed(facts) if (f.per == per or (not per and quantity.low < _LARGEST_PER_SHARE))
+                        and f.quantity.unit == quantity.unit), None)
         set_against = against if against and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == against.measures or per) else None
         if set_against is not None:
             near, per = set(set_against.measures), per or set_against.per  # "$15.2 billion, below the expected $15.7 billion"
             # "the adjusted loss was $5.90, worse than the $3.07 expected": the expected one is adjusted too
             measure, scope = set_against.measure, scope or set_against.scope
-        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
-        change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         measured = next((f for f in reversed(facts) if f.measure), None)
         if not measure and change and measured is not None and not measured.change:
             # "Revenue: $40.5 billion, up 25%": a change in a clause naming no measure is the change of
@@ -664,6 +669,7 @@ _BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\
                             r"(?:projected|expected|forecast|anticipated|predicted)\s*$")
 
 
+_COMPANY_EXPECTS = re.compile(r"(?i)\b(?:it|we|the (?:company|firm|group)|management)\s+(?:\w+\s+){0,2}?expected\b")
 _RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,2}$")
 
 
@@ -674,6 +680,8 @@ def _stance(clause: str, start: int, end: int) -> str:
     expected = list(_ESTIMATE.finditer(before))
     if expected and _RESULT_AFTER_EXPECTED.search(before[expected[-1].end() :]):
         expected = []  # "falling short of expectations with 336,681 vehicles delivered": the result, set against them
+    if expected and all(m.group().lower() == "expected" for m in expected) and _COMPANY_EXPECTS.search(before):
+        return "guidance"  # "the company said it expected sales of $65 billion": its own outlook
     if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
@@ -693,7 +701,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     if _title_case(sentence):
         return frozenset()
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
-    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+|\bU\.S\.(?!\w)", clause)
+    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+(?!\$)|\bU\.S\.(?!\w)", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and (not _WHERE.search(clause[: m.start()]) or _MEASURED_NEXT.match(clause[m.end() :]))}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
