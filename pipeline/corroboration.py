@@ -261,10 +261,30 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
                     stated[key].append(_Stated(fact, claim, item.source, when))
             if claim.actions:
                 accounts[claim.companies].append(_Stated(None, claim, item.source, when))
-    conflicts = [c for group in stated.values() for c in _figures_conflicts(group)]
+    together = _one_release(stated.values())
+    conflicts = [c for group in stated.values() for c in _figures_conflicts(group, together)]
     conflicts += [c for group in accounts.values() for c in _accounts_conflicts(group)]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
+
+
+#: Reported figures two texts must share to be taken as reporting one release: one restated in passing
+#: ("2024 revenue was $97.7 billion") does not make a preview of the next quarter a report of the last.
+_SHARED_FOR_ONE_RELEASE = 2
+
+
+def _one_release(groups: Iterable[list[_Stated]]) -> set[frozenset[str]]:
+    """Pairs of sources (by address) that report one release: each gives the same reported values for
+    two or more measures ($25.71 billion revenue and $2.36 billion net income), so the figures either
+    leaves undated are for one period."""
+    shared: dict[frozenset[str], set[int]] = defaultdict(set)
+    for number, group in enumerate(groups):
+        reported = [e for e in group if e.fact and not e.fact.stance and not e.fact.change and e.fact.quantity.distinctive]
+        for i, one in enumerate(reported):
+            for other in reported[i + 1 :]:
+                if one.source.url != other.source.url and _same_saying(one, other):
+                    shared[frozenset({one.source.url, other.source.url})].add(number)
+    return {pair for pair, bases in shared.items() if len(bases) >= _SHARED_FOR_ONE_RELEASE}
 
 
 def _latest_day(text: str) -> date | None:
@@ -289,7 +309,7 @@ class _Stated:
         return self.fact.text if self.fact else ""
 
 
-def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
+def _figures_conflicts(group: list[_Stated], together: set[frozenset[str]]) -> list[Conflict]:
     """The values stated for one basis, as sides (a value stated in other words joins its side); a
     conflict is the side the most publishers give and every side that disagrees with it, then the next
     such side among the rest. Each side is weighed against the conflict's first, not against any other:
@@ -310,7 +330,7 @@ def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
     for first in sides:
         if id(first) in placed:
             continue
-        against = [s for s in sides if id(s) not in placed and s is not first and _sides_disagree(first, s)]
+        against = [s for s in sides if id(s) not in placed and s is not first and _sides_disagree(first, s, together)]
         if not against or first[0].fact is None:
             continue
         placed |= {id(first), *map(id, against)}
@@ -323,12 +343,12 @@ def _figures_conflicts(group: list[_Stated]) -> list[Conflict]:
     return conflicts
 
 
-def _sides_disagree(one: list[_Stated], other: list[_Stated]) -> bool:
+def _sides_disagree(one: list[_Stated], other: list[_Stated], together: set[frozenset[str]]) -> bool:
     """Whether a publisher on one side disagrees with one on the other, each weighed both ways (a round
     figure allows what a precise one doesn't); a publisher's sentences that state one period alike are
     weighed once."""
     mine, theirs = _distinct(one), _distinct(other)
-    return any(_disagree(a, b) or _disagree(b, a) for a in mine for b in theirs)
+    return any(_disagree(a, b, together) or _disagree(b, a, together) for a in mine for b in theirs)
 
 
 def _distinct(side: list[_Stated]) -> list[_Stated]:
@@ -343,10 +363,10 @@ def _same_saying(a: _Stated, b: _Stated) -> bool:
     return a.fact is not None and b.fact is not None and a.fact.quantity.same_value(b.fact.quantity) and a.fact.bound == b.fact.bound
 
 
-def _disagree(a: _Stated, b: _Stated) -> bool:
+def _disagree(a: _Stated, b: _Stated, together: set[frozenset[str]]) -> bool:
     if a.fact is None or b.fact is None or a.source.publisher_key == b.source.publisher_key:
         return False
-    return differ(a.fact, a.claim, b.fact, b.claim, (a.when, b.when))
+    return differ(a.fact, a.claim, b.fact, b.claim, (a.when, b.when), frozenset({a.source.url, b.source.url}) in together)
 
 
 def _accounts_conflicts(group: list[_Stated]) -> list[Conflict]:

@@ -191,8 +191,9 @@ class Quantity:
         coarse, fine = (self, other) if self.step >= other.step else (other, self)
         if coarse.low < 10 * coarse.step:
             return math.isclose(self.low, other.low, rel_tol=1e-9) and math.isclose(self.high, other.high, rel_tol=1e-9)
+        # the coarse value is the fine one rounded either way at a half: 2.15% is written 2.1% and 2.2%
         return all(
-            round(mine / coarse.step) == round(theirs / coarse.step)
+            abs(mine - theirs) <= coarse.step / 2 * (1 + 1e-9)
             for mine, theirs in ((coarse.low, fine.low), (coarse.high, fine.high))
         )
 

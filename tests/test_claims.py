@@ -623,3 +623,9 @@ def test_what_a_company_said_it_expected_is_its_outlook_and_money_is_set_against
     expected, _ = fact(sentence, "US$61.66 billion")
     assert (outlook.stance, outlook.measure, outlook.names) == ("guidance", "revenue", frozenset())  # "US$" names no region
     assert (expected.stance, expected.measure) == ("estimate", "revenue")
+
+
+def test_a_label_naming_a_segment_s_measure_scopes_its_figures():
+    (segment,) = read_claims("- Automotive revenue: $44.9 billion vs. $43.02 billion expected", ACME, "Acme Q4 results")
+    (total,) = read_claims("- Revenue: $48.2 billion vs. $43.02 billion expected", ACME, "Acme Q4 results")
+    assert [f.scope for f in segment.facts] == ["automotive", "automotive"] and [f.scope for f in total.facts] == ["", ""]

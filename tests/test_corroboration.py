@@ -210,3 +210,20 @@ def test_nine_months_are_not_the_year_whichever_side_is_rounder():
                 passage("Acme delivered 4.27 million cars in 2024.", "Paper Two")]
     assert find_conflicts(evidence, COMPANIES) == []
     assert find_conflicts(evidence[::-1], COMPANIES) == []
+
+
+def test_undated_pages_reporting_one_release_give_one_period_s_expectations():
+    one = ("Acme's revenue totaled $25.71 billion and its net income $2.36 billion. "
+           "Adjusted EPS of $0.73 missed analyst expectations of $0.75.")
+    other = ("Acme posted $25.7 billion in revenue and net income of $2.36 billion. "
+             "Adjusted EPS was $0.73, below the consensus expectation of $0.77.")
+    evidence = [passage(one, "Wire One", published=None), passage(other, "Paper Two", published=None)]
+    (conflict,) = find_conflicts(evidence, COMPANIES)
+    assert {side.says for side in conflict.sides} == {"$0.75", "$0.77"}
+    # one figure in common may be restated in passing: no sign the two report one release
+    passing = [passage(one.replace("and its net income $2.36 billion", "for the quarter").replace("EPS of $0.73", "EPS"), "Wire One",
+                       published=None), evidence[1]]
+    assert find_conflicts(passing, COMPANIES) == []
+    # a period one of them states: a release gives the quarter's figures and the year's
+    stated = [passage(one.replace("expectations of", "expectations for the fourth quarter of"), "Wire One", published=None), evidence[1]]
+    assert find_conflicts(stated, COMPANIES) == []

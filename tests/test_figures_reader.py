@@ -144,3 +144,9 @@ def test_a_name_of_two_generic_words_goes_by_its_initials():
     assert "GM" in aliases("General Motors") and mentions("GM expects EBIT of $13.7 billion.", "General Motors")
     assert "EL" not in aliases("Eli Lilly")  # a name with a word of its own is called by that word
     assert "LA" not in aliases("Li Auto") and not mentions("Sales in LA rose 5%.", "Li Auto")
+
+
+def test_a_value_at_a_half_is_written_rounded_either_way():
+    assert only("2.1%").same_value(only("2.15%")) and only("2.2%").same_value(only("2.15%"))
+    assert not only("2.1%").same_value(only("2.2%"))
+    assert not only("1.78 million").same_value(only("1,789,226"))  # cut short, not rounded

@@ -83,10 +83,12 @@ def measured_basis(fact: Fact, claim: Claim) -> tuple | None:
     return (subject, fact.measure, fact.scope, fact.names, fact.stance, fact.per, fact.change, fact.quantity.unit)
 
 
-def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tuple[Published, Published]) -> bool:
+def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tuple[Published, Published],
+           together: bool = False) -> bool:
     """Whether two figures of one basis disagree: values that differ beyond rounding, neither allowed by
     the other's bound, stated by two texts that don't each state both values (a sentence naming both is
-    telling a change, not disagreeing), for periods that can be one (:func:`_one_period`)."""
+    telling a change, not disagreeing), for periods that can be one (:func:`_one_period`; ``together``:
+    the two texts report one release, see there)."""
     if not fact.quantity.unit and not fact.quantity.distinctive:
         return False
     if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact) or _close_bounds(fact, other):
@@ -95,7 +97,7 @@ def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tupl
         return False
     if fact.quantity.unit == _DATE_UNIT and abs(fact.quantity.low - other.quantity.low) > _ONE_EVENT_DAYS:
         return False  # a strike that ended in March and one that ended in November are two strikes
-    if not _one_period(fact, other, published):
+    if not _one_period(fact, other, published, together):
         return False
     if _periods_stated(fact, other, published) or (fact.measure not in _FLOWS and not fact.change):
         return True
@@ -127,14 +129,17 @@ _FLOWS = frozenset({"revenue", "profit", "loss", "deliveries", "orders", "cancel
 _SAME_EVENT_RATIO = 2.0  # a quarter's figure is about a quarter of the year's
 
 
-def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published]) -> bool:
+def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published], together: bool = False) -> bool:
     """Whether two figures are for one period. ``published`` says when each source was published and the
     year its title is about. A year named relative to the text ("last year") is the year it names from
     its publication date, and unknown without one. Two periods both texts state in full are one when
     equal. A figure that recurs every period (a quarter's revenue) is compared where neither text states
     its period only when the two were published within weeks of each other or their titles name one year,
     and where only one text states it (or part of it) only when both were published within days, about
-    one event: a quarter's revenue is not another quarter's, nor December's orders the year's."""
+    one event: a quarter's revenue is not another quarter's, nor December's orders the year's. Figures
+    neither text gives a period for are for one period also where the texts report one release
+    (``together``: they give the same figures for it), however little they say of their dates; not where
+    one text states a period, as a release gives the quarter's figures and the year's."""
     (first, first_year), (second, second_year) = published
     mine, theirs = _dated(fact.period, first), _dated(other.period, second)
     if mine is None or theirs is None:
@@ -146,7 +151,8 @@ def _one_period(fact: Fact, other: Fact, published: tuple[Published, Published])
     if fact.measure not in _PERIODIC:
         return True
     if not any(mine) and not any(theirs):  # neither says: reported together, or both titles name one year
-        return bool(first and second and abs((first - second).days) <= _TOGETHER_DAYS) or bool(first_year and first_year == second_year)
+        return together or bool(first and second and abs((first - second).days) <= _TOGETHER_DAYS) or bool(
+            first_year and first_year == second_year)
     # a period only one text states is the other's only when both report one event, within days of each other
     return bool(first and second and abs((first - second).days) <= _SAME_EVENT_DAYS)
 

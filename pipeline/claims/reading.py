@@ -344,7 +344,9 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         elif _PART_OF.match(sentence[quantity.end :]) or _PART_BEFORE.search(sentence[: quantity.start]):
             scope = "part"  # "323,800 of them", "$2.8 billion of that profit": a part of a figure stated before
         else:
-            scope = " ".join(_SAME_SCOPE.get(word, word) for word in _scope(clause, near, sentence[quantity.end : quantity.end + _NEAR]).split())
+            # "- Automotive revenue: $44.9 billion": a label naming the measure names its scope too
+            scoped = _scope(clause, near, sentence[quantity.end : quantity.end + _NEAR]) or (_scope(labelled, near) if labelled else "")
+            scope = " ".join(_SAME_SCOPE.get(word, word) for word in scoped.split())
             if not scope and near & _SCOPED and (unit := _SEGMENT_UNIT.search(sentence[: quantity.start])) \
                     and not _CREDITED.search(sentence[: unit.start()]):
                 scope = _segment(unit)
