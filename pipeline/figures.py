@@ -57,7 +57,9 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": 
                "£": "GBP", "gbp": "GBP", "pounds": "GBP", "¥": "JPY", "jpy": "JPY", "yen": "JPY", "dkk": "DKK",
                "kroner": "DKK", "danish kroner": "DKK", "sek": "SEK", "swedish kronor": "SEK", "nok": "NOK",
                "norwegian kroner": "NOK", "chf": "CHF", "swiss francs": "CHF", "francs": "CHF", "cny": "CNY", "yuan": "CNY",
-               "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD"}
+               "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD", "cents": "USD"}
+# Money written in hundredths of its unit: "39 cents a share" is $0.39 a share.
+_HUNDREDTHS = frozenset({"cents"})
 #: Currency codes ("DKK"): a figure's unit, never a name narrowing what it measures.
 CURRENCY_CODES = frozenset(_CURRENCIES.values())
 # Thousands with commas (2,522), a decimal comma as much of Europe writes it (€16,7 billion), plain.
@@ -94,14 +96,15 @@ _FIGURE = re.compile(
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
     (?:\s?(?:-|–|—|\bto\b)\s?(?(cur)(?P<cur2>{_PREFIX})?)\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
-    (?:\s?(?P<money>dollars|euros|pounds|yen|yuan|rupees|(?:danish\s|norwegian\s)?kroner|swedish\skronor|(?:swiss\s)?francs)\b)?
+    (?:\s?(?P<money>dollars|euros|pounds|yen|yuan|rupees|(?:danish\s|norwegian\s)?kroner|swedish\skronor|(?:swiss\s)?francs|cents)\b)?
     (?P<tail>\s?(?:%|percent\b|per\s?cent\b|pct\b)|\s?(?:x|×)(?![\w])|\s?(?:times|-fold|fold)\b)?
     (?P<unit>\s?(?-i:{"|".join(f"(?:{pattern})" for pattern in _UNITS.values())}))?
     (?![\w]|-[A-Za-z])                                  # nor one that starts a name or word: 10-K, 5-year
     """
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_PER = re.compile(r"(?i)^\s?(?:(?:per|a)\s+|/\s?)((?:million|thousand|1m|1k)\s+)?([a-z]+)\b")
+# "$5.46 per share", "$50 million a day"; not "$526 million a year earlier", which dates the figure.
+_PER = re.compile(r"(?i)^\s?(?:(?:per|a)\s+|/\s?)((?:million|thousand|1m|1k)\s+)?([a-z]+)\b(?![\s-]+(?:earlier|ago|before|prior|later)\b)")
 _BETWEEN = re.compile(r"(?i)between\s+$")
 _AND = re.compile(r"(?i)^\s+and\s+$")
 _TO = re.compile(r"^\s+to\s+$|^\s*[-–—]\s*$")  # "$58 billion to $61 billion", "$58bn-$61bn": each end with its magnitude
@@ -311,13 +314,18 @@ def _quantity(text: str, match: re.Match) -> Quantity:
     per = _PER.match(text[end:]) if first.kind == "money" else None
     number = match.group("num2") or match.group("num")
     decimals = len(number.split(".")[1]) if "." in number else 0
-    magnitude = match.group("mag")
-    scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0
+    scale = _scale(match.group("mag"), match.group("money"))
     return Quantity(
         text[start:end].strip(), first.kind, min(first.value, last.value), max(first.value, last.value), unit,
         start, end, per="".join(part for part in per.groups("") if part).strip().lower() if per else "",
         step=scale / 10**decimals,
     )
+
+
+def _scale(magnitude: str | None, money: str | None) -> float:
+    """What the written number is multiplied by: a billion for "$4.8 billion", a hundredth for "39 cents"."""
+    scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0
+    return scale / 100 if money and money.lower() in _HUNDREDTHS else scale
 
 
 def _unit_of(match: re.Match, figure: Figure) -> str:
@@ -375,7 +383,7 @@ def _figures(match: re.Match) -> list[Figure]:
         ]
     tail = (tail or "").strip().lower()
     kind: Kind = "percent" if tail[:1] in ("%", "p") else "multiple" if tail else "number"
-    scale = _MAGNITUDES[magnitude.strip().lower()] if magnitude else 1.0
+    scale = _scale(magnitude, money)
     currency = _CURRENCIES.get((cur or cur2 or money or "").strip().lower(), "")
     if currency and kind == "number":
         kind = "money"

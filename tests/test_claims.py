@@ -533,3 +533,93 @@ def test_an_adjusted_basis_said_after_the_figure_and_revised_guidance_are_measur
     raised, _ = fact("Acme raised its 2025 revenue guidance to between $14 billion and $15 billion.", "between $14 billion and $15 billion")
     guided, _ = fact("Acme expects 2025 revenue of $12.5 billion to $14.5 billion.", "$12.5 billion to $14.5 billion")
     assert (raised.stance, guided.stance) == ("revised guidance", "guidance")
+
+
+def test_cents_are_hundredths_of_a_dollar_and_a_result_set_against_the_anticipated_figure_is_against_an_estimate():
+    reported, _ = fact("Acme's adjusted earnings per share came in at 39 cents, surpassing analysts' expectations of 33 cents.", "39 cents")
+    written_in_dollars, _ = fact("Acme posted adjusted earnings per share of $0.39 compared to the anticipated $0.32.", "$0.39")
+    anticipated, _ = fact("Acme posted adjusted earnings per share of $0.39 compared to the anticipated $0.32.", "$0.32")
+    assert reported.quantity.same_value(written_in_dollars.quantity) and reported.quantity.unit == "USD"
+    assert (reported.measure, reported.per, anticipated.stance) == ("profit", "share", "estimate")
+
+
+def test_earnings_per_share_on_revenue_keeps_each_figure_its_own_measure():
+    sentence = ("Acme posted adjusted earnings per share of $0.39 on revenue of $48.2 billion, exceeding analysts' "
+                "forecasts of $0.36 per share on $47.79 billion.")
+    eps, _ = fact(sentence, "$0.39")
+    revenue, _ = fact(sentence, "$48.2 billion")
+    expected, _ = fact(sentence, "$0.36")
+    assert (eps.measure, eps.per) == ("profit", "share")
+    assert (revenue.measure, revenue.per) == ("revenue", "")  # a sum in billions is no figure per share
+    assert (expected.measure, expected.per, expected.stance) == ("profit", "share", "estimate")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Acme shares rallied around 5% in pre-market trading.",
+    "Acme shares slumped 4% following the news.",
+    "Acme's stock climbed nearly 4% on Tuesday.",
+])
+def test_a_share_price_in_percent_is_a_move(sentence):
+    move = claim(sentence).facts[0]
+    assert move.measure == "stock" and move.change
+
+
+def test_a_segment_in_other_words_and_an_abbreviation_in_brackets_is_one_segment():
+    spelled, _ = fact("Acme saw a 50% increase in electric vehicle (EV) sales, totaling over 114,400 units.", "50%")
+    short, _ = fact("Acme saw a 50% surge in EV sales.", "50%")
+    assert spelled.scope == short.scope == "ev" and spelled.measure == short.measure == "deliveries"
+
+
+def test_a_year_earlier_is_the_year_before_the_sentence_s_period_not_before_publication():
+    sentence = "In the fourth quarter of 2024, Acme reported net income of $1.8 billion, compared to a net loss of $526 million a year earlier."
+    loss, _ = fact(sentence, "$526 million")
+    assert loss.period == ("Q4", "2023") and loss.quantity.per == ""  # "a year earlier" dates it, it is no rate
+    # without a stated period to count back from, it is some other period, compared with none
+    unstated, _ = fact("Acme's net income for the quarter stood at $1.8 billion, up from a loss of $523 million in the "
+                       "corresponding period last year.", "$523 million")
+    assert unstated.period[1] == "THEN"
+    last_year, _ = fact("Acme's revenue last year was $9.1 billion.", "$9.1 billion")
+    assert last_year.period == ("", "PRIOR")  # "last year" alone counts back from the day the text was written
+
+
+def test_a_dash_setting_off_an_aside_ends_a_clause_but_one_joining_a_range_does_not():
+    (read,) = read_claims("Acme's data center revenue was $51.2 billion—up 66% on the year—while Zenith's revenue was $4.3 billion.", ACME)
+    assert next(f for f in read.facts if f.text == "$4.3 billion").owner == "Zenith"
+    ranged, _ = fact("Acme expects revenue of $58bn–$61bn.", "$58bn–$61bn")
+    assert (ranged.quantity.low, ranged.quantity.high) == (58e9, 61e9)
+
+
+def test_the_base_of_a_change_last_year_is_a_year_before_the_figure_compared_not_before_publication():
+    base, _ = fact("Acme's tally is down from 1,456 orders last year.", "1,456")
+    stated, _ = fact("Acme's 2024 orders came to 569 jets, down from 1,456 orders last year.", "1,456")
+    assert base.period == ("", "THEN") and stated.period == ("FY", "2023")
+
+
+def test_a_result_set_against_expectations_is_no_estimate():
+    result, _ = fact("Acme reported disappointing deliveries, falling short of expectations with 336,681 vehicles delivered.", "336,681")
+    expected, _ = fact("Acme's revenue missed analysts' expectations of $27.2 billion.", "$27.2 billion")
+    assert (result.stance, expected.stance) == ("", "estimate")
+
+
+def test_opposite_bounds_that_leave_a_value_between_them_agree():
+    at_least, at_least_claim = fact("Acme has raised at least $225 million in funding.", "$225 million")
+    under, under_claim = fact("Acme has raised less than $450 million in funding.", "$450 million")
+    above, above_claim = fact("Acme has raised more than $500 million in funding.", "$500 million")
+    assert not differ(at_least, at_least_claim, under, under_claim, SAME_WEEK)
+    assert differ(above, above_claim, under, under_claim, SAME_WEEK)
+
+
+def test_a_change_from_a_figure_of_another_year_is_for_the_sentence_s_year():
+    sentence = "Acme delivered 1.77 million vehicles in 2024, down 2.2 per cent from 1.81 million in 2023."
+    change, _ = fact(sentence, "2.2 per cent")
+    base, _ = fact(sentence, "1.81 million")
+    assert (change.period, base.period) == (("FY", "2024"), ("FY", "2023"))
+
+
+def test_what_a_company_said_it_expected_is_its_outlook_and_money_is_set_against_money():
+    sentence = ("Acme said it expected fourth-quarter sales of US$65 billion, plus or minus 2 percent, compared with "
+                "analysts' average estimate of US$61.66 billion.")
+    outlook, _ = fact(sentence, "US$65 billion")
+    expected, _ = fact(sentence, "US$61.66 billion")
+    assert (outlook.stance, outlook.measure, outlook.names) == ("guidance", "revenue", frozenset())  # "US$" names no region
+    assert (expected.stance, expected.measure) == ("estimate", "revenue")

@@ -173,7 +173,7 @@ def _dated(period: tuple[str, str], published: date | None) -> tuple[str, str] |
         return f"{day.month:02d}-{day.day:02d}", str(day.year)
     if year not in _RELATIVE:
         return period
-    if year in ("SEVERAL", "THEN") or published is None:
+    if year in ("SEVERAL", "THEN", "EARLIER") or published is None:
         return None
     return part or "FY", str(published.year - (year == "PRIOR"))  # "last year" alone is the full year
 
@@ -305,7 +305,11 @@ def _within(bound: Fact, value: Fact) -> bool:
 
 def _close_bounds(fact: Fact, other: Fact) -> bool:
     """Two bounds the same way and near each other ("more than 32,000" and "more than 33,000 workers")
-    can both hold; "over $10 billion" against "more than $20 billion" says two sizes."""
+    can both hold; "over $10 billion" against "more than $20 billion" says two sizes. Opposite bounds hold
+    together where they leave a value between them: "at least $225 million" and "less than $450 million"."""
+    if {fact.bound, other.bound} == {"over", "under"}:
+        over, under = (fact, other) if fact.bound == "over" else (other, fact)
+        return over.quantity.low < under.quantity.high
     if not fact.bound or fact.bound != other.bound or fact.bound == "about":
         return False
     low, high = sorted((fact.quantity.low, other.quantity.low))

@@ -43,7 +43,7 @@ MEASURES: dict[str, str] = {
     "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
     "production": r"production|produced|producing|output|built|manufactured",
-    "deliveries": r"(?:EV|vehicle|car|unit|passenger[- ]vehicle|aircraft|jet|phone|smartphone|device)s? sales|"
+    "deliveries": r"(?:EV|vehicle|car|unit|passenger[- ]vehicle|aircraft|jet|phone|smartphone|device)s?(?: \(\w+\))? sales|"
                   r"deliver(?:y|ies|ed|s|ing)?|handed over|handovers?|shipments?|shipped|units sold",
     "stock": r"shares (?:\w+ )?(?:rose|fell|jumped|dropped|climbed|slid|gained|lost|surged?|soared|sank|tumbled|rallied|"
              r"plunged|slumped|closed|opened|traded|were (?:up|down))|stock|share price",
@@ -98,10 +98,11 @@ OPPOSED = (
     frozenset({"acquisition", "licensing"}), frozenset({"acquisition", "investment"}),
     frozenset({"growth", "decline"}), frozenset({"approval", "rejection"}), frozenset({"beat", "miss"}),
 )
-# Separates the parts of a sentence that can be about different things (not the comma in 2,522).
+# Separates the parts of a sentence that can be about different things (not the comma in 2,522; a dash
+# setting off an aside, not one joining a range: "$58bn–$61bn").
 # A figure in parentheses alone is an accountant's negative, "a loss per share of ($5.46)", not an aside
 # (one with its magnitude outside, "($4.1) billion", is left as it was: the figure reader misses the magnitude).
-_CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|\((?![$€£]?\d[\d,.]*\)(?!\s?(?:[mb]illion|bn|mn)))|(?<![\d])\)|\s(?:while|whereas|but|and|versus|vs\.?|against|"
+_CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|—|\s–\s|\((?![$€£]?\d[\d,.]*\)(?!\s?(?:[mb]illion|bn|mn)))|(?<![\d])\)|\s(?:while|whereas|but|and|versus|vs\.?|against|"
                            r"compared (?:with|to))\s")
 # The period a figure is for: a quarter or half, and a (fiscal) year.
 _QUARTER = re.compile(
@@ -112,17 +113,22 @@ _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
 _COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
                             r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
+_BASE_YEAR = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to))\s+[$€£]?\d[\d.,]*(?:\s*[a-z%]+){0,2}\s+in\s+(?:19|20)\d\d\b")
+# A figure a change is measured from: "down from 1,456 orders last year", "compared with a loss of $526 million".
+_BASE_BEFORE = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to)|against)\s+(?:[\w-]+\s+){0,3}$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
 # A year named relative to when the text was written: its year is known only from the publication date.
 _RELATIVE_YEAR = re.compile(
     r"(?i)\b(?:(?P<PRIOR>last year|previous year|prior year|prior-year|a year earlier|year-ago|a year ago|"
-    r"(?:previous|prior) corresponding period|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
+    r"(?:previous|prior) corresponding period|corresponding (?:period|quarter) (?:of )?(?:last|the previous|the prior|a) year|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
     r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years|since (?:19|20)\d\d|accumulated|cumulative)"
     r"|(?P<THEN>(?:the same|that|this) (?:period|quarter)(?! (?:of |a |last )?(?:the previous )?year| a year)))\b"
 )
 # A year named relative to the text; "THEN" is a period named by pointing back ("in the same period"): some
-# other sentence's, unknown here, so its figure is compared with none.
-_RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL", "THEN"})
+# other sentence's, unknown here, so its figure is compared with none. "EARLIER" is the year before the
+# period the sentence states ("$1.8 billion in Q4 2024, against a loss of $526 million a year earlier"):
+# the reader resolves it from that period, or makes it "THEN" where the sentence states none.
+_RELATIVE = frozenset({"PRIOR", "CURRENT", "SEVERAL", "THEN", "EARLIER"})
 _MONTH_PERIOD = re.compile(r"\b(?i:in|during|for|of|by|through|end|end of)[\s-]+(January|February|March|April|May|June|July|August|September|October|"
                            r"November|December)\b(?!\s+\d{1,2}\b)")
 _MONTHS_SPAN = re.compile(r"(?i)\b(?:(last|previous|past) month|first (two|three|four|five|six|seven|eight|nine|ten|eleven|\d{1,2})"
@@ -304,12 +310,21 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
         owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
-        period = _period(clause, at[0]) if any(_period(clause)) else facts[0].period if facts else _period(sentence[:start], start)
+        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
+        change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
+        # "down 2.2% from 1.81 million in 2023": the year of the figure a change is from is not the change's
+        dated = _BASE_YEAR.sub(lambda m: " " * len(m.group()), clause) if change else clause
+        period = _period(dated, at[0]) if any(_period(dated)) else facts[0].period if facts else _period(sentence[:start], start)
         # "Tesla delivered 495,570 in Q4, up from 484,507 in the same period last year, but below the 512,250
         # expected": a clause stating no period is for the sentence's first figure's, not for the period of
         # the figure just before it
         # "In December, Boeing recorded 142 orders": a period stated before the clause holds for it
-        per = quantity.per or ("share" if _PER_SHARE.search(clause) or _PER_SHARE.search(labelled) else "")
+        if period[1] == "PRIOR" and _BASE_BEFORE.search(clause[: at[0]]):
+            period = period[0], "EARLIER"  # "down from 1,456 orders last year": the base of a change, a year before its period
+        if period[1] == "EARLIER":
+            period = _year_before(period, [f.period for f in facts] + [_period(sentence)])
+        # "EPS of $0.39 on revenue of $48.2 billion": a sum in millions is no figure per share
+        per = quantity.per or ("share" if (_PER_SHARE.search(clause) or _PER_SHARE.search(labelled)) and quantity.low < _LARGEST_PER_SHARE else "")
         measure = primary[2] if primary else _UNIT_MEASURES.get(quantity.unit, "")
         if measure in _COUNTS and quantity.kind == "money":
             measure = ""  # "workers get a bonus of $12,000": a sum is no count of workers, users or deliveries
@@ -333,14 +348,16 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             if not scope and near & _SCOPED and (unit := _SEGMENT_UNIT.search(sentence[: quantity.start])) \
                     and not _CREDITED.search(sentence[: unit.start()]):
                 scope = _segment(unit)
-        set_against = facts[-1] if facts and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == facts[-1].measures) else None
+        # a figure per share is set against the last one per share: "$0.39 on revenue of $48.2 billion, above the $0.36 expected"
+        # and money against money: "sales of $65 billion, plus or minus 2%, against the $61.66 billion expected"
+        against = next((f for f in reversed(facts) if (f.per == per or (not per and quantity.low < _LARGEST_PER_SHARE))
+                        and f.quantity.unit == quantity.unit), None)
+        set_against = against if against and _SET_AGAINST.search(clause[: at[0]]) and (not measure or near == against.measures or per) else None
         if set_against is not None:
             near, per = set(set_against.measures), per or set_against.per  # "$15.2 billion, below the expected $15.7 billion"
             # "the adjusted loss was $5.90, worse than the $3.07 expected": the expected one is adjusted too
             measure, scope = set_against.measure, scope or set_against.scope
-        lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
         bound = "over" if _OVER.search(lead) else "under" if _UNDER.search(lead) else "about" if _ROUGHLY.search(lead) else ""
-        change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         measured = next((f for f in reversed(facts) if f.measure), None)
         if not measure and change and measured is not None and not measured.change:
             # "Revenue: $40.5 billion, up 25%": a change in a clause naming no measure is the change of
@@ -351,6 +368,7 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             scope = " ".join(filter(None, (scope, "sequential")))  # up 22% on the quarter before is not up 22% on the year
         if measure == "stock":
             period = _trading_day(sentence) or period
+            change = change or quantity.unit == "%"  # "shares rallied around 5%": a share price in percent is a move
         names = _workload(sentence) if measure in _WORKLOAD_MEASURES else _names(sentence, start, end, companies, at)
         if set_against is not None and not names:
             names = set_against.names  # "US Zepbound revenue was $1.91 billion, compared with $175.8 million"
@@ -471,6 +489,7 @@ _PLAINLY = re.compile(rf"(?i)\bthe (?:{_INDUSTRY}\s+)?{_KIND_OF_COMPANY}")
 # A clause naming its subject without its name: "The company delivered…", "It sold…".
 _REFERS = re.compile(rf"(?i){_THE_COMPANY}|^\W*(?:it|its|they|their)\b")
 _PER_SHARE = re.compile(r"(?i)\bper[- ]share\b|\ba share\b|\bEPS\b")
+_LARGEST_PER_SHARE = 1e5
 # A figure set against the one before it, which measures what that one does.
 _SET_AGAINST = re.compile(r"(?i)\b(?:below|above|short of|ahead of|than|against|versus|vs\.?|compared (?:with|to)|"
                           r"of|from|to|topping|beating|exceeding|surpassing|missing|trailing)\b[^\d$€£]{0,40}$")
@@ -480,8 +499,9 @@ _ROUGHLY = re.compile(r"(?i)\b(?:approximately|about|around|roughly|nearly|almos
 _UNDER = re.compile(r"(?i)\b(?:under|less than|below|fewer than|up to|at most|nearly|almost)\s+$")
 _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?(?:fewer|more|less|higher|lower|increase|decrease|drop|rise|gain|decline|"
                            r"growth|jump|surge|fall|rally|slide)\b")
-_CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|fell|grew|jumped|climbed|slid|dropped|gained|lost|surged|increased|"
-                            r"decreased|declined|advanced|plunged|soared|sank|tumbled|gap of|difference of|lead of|margin of)\s+"
+_CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|rising|fell|falling|grew|growing|gap of|difference of|lead of|margin of|"
+                            r"(?:jump|climb|gain|surg|increas|decreas|declin|advanc|plung|soar|tumbl|slump|dipp?|rall(?:i|y)|spik|"
+                            r"skyrocket|drop(?:p)?|slid|sank|sink|lost|losing)(?:ed|ing|e|s)?)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _SEQUENTIAL = re.compile(r"(?i)\b(?:from|over|on|than|versus) (?:the )?(?:prior|previous|preceding|last) quarter\b|\bsequential(?:ly)?\b|"
                          r"\bquarter[- ](?:over|on)[- ]quarter\b|\bq(?:o|/)q\b")
@@ -490,7 +510,7 @@ _PART_BEFORE = re.compile(r"(?i)\b(?:retains?|retained|remaining|the rest of|the
 _SAME_SCOPE = {"non-gaap": "adjusted"}  # one measure by two names: non-GAAP earnings are adjusted earnings
 _PART_OF = re.compile(r"(?i)^\s*(?:[a-z-]+\s+)?of\s+(?:them|those|these|which|that|this|it)\b")
 _DEAL_VALUED = re.compile(r"(?i)\b(?:deals?|agreements?|contracts?|partnerships?|pacts?|transactions?|orders?)\b[^.;]{0,60}\bvalued\b")
-_LEADS = re.compile(r"(?i)\s+(?:of|at|was|were|is|totaled|totalled|reached|came to|stood at)\s+(?:about\s+|nearly\s+|some\s+)?")
+_LEADS = re.compile(r"(?i)\s+(?:per[- ]share\s+)?(?:of|at|was|were|is|totaled|totalled|reached|came to|stood at)\s+(?:about\s+|nearly\s+|some\s+)?")
 _ATTACHED = re.compile(r"(?i)\s+(?:in|of)\s+(?:the\s+|its\s+)?")  # "$2.3 billion in net income": the measure it is an amount of
 _VALUED_DEAL = re.compile(r"(?i)^,?\s+(?:the|this|that)\s+(?:deal|agreement|contract|partnership|pact|transaction)\b")
 _NEAR = 60  # characters between a figure and the word naming its measure, at most
@@ -592,7 +612,7 @@ _ADJUSTED_AFTER = re.compile(r"(?i)^(?:\s*(?:a|per) share)?[\s,]*(?:on an? adjus
 _SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|subscription|defen[cs]e|"
                   r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage|EVs?|electric[- ]vehicles?|"
                   r"(?:plug-in )?hybrids?|battery[- ]electric(?: vehicles?)?")
-_SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+$")
+_SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})(?:\s+\(\w+\))?\s+$")  # "electric vehicle (EV) sales"
 _SEGMENT_FROM = re.compile(rf"(?i)^\s+(?:from|in|of)\s+(?:the\s+|its\s+)?({_SEGMENT_WORDS})\b")
 _CREDITED = re.compile(r"(?i)\b(?:driven|led|fueled|fuelled|boosted|helped|powered|lifted) by\b|\bthanks to\b")  # not the subject
 _SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|unit|division|products|sales)\b")
@@ -627,7 +647,8 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
 
 
 def _segment(found: re.Match) -> str:
-    return re.sub(r"[\s-]+", " ", found.group(1).lower()).replace("centre", "center")
+    segment = re.sub(r"[\s-]+", " ", found.group(1).lower()).replace("centre", "center")
+    return "ev" if segment in ("evs", "electric vehicle", "electric vehicles") else segment  # one segment by three names
 
 
 _NOT_NAMES = frozenset(
@@ -643,15 +664,25 @@ _TITLE_CASE = 0.6
 
 
 # A figure a result is measured against is what was expected of it: "exceeding the projected DKK 99.14 billion".
-_BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\w*|above|below|short of|than)\s+(?:the\s+)?"
+_BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\w*|above|below|short of|than|versus|vs\.?|against|"
+                            r"compared (?:with|to))\s+(?:the\s+)?"
                             r"(?:projected|expected|forecast|anticipated|predicted)\s*$")
+
+
+_COMPANY_EXPECTS = re.compile(r"(?i)\b(?:it|we|the (?:company|firm|group)|management)\s+(?:\w+\s+){0,2}?expected\b")
+_RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,2}$")
 
 
 def _stance(clause: str, start: int, end: int) -> str:
     """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
-    if _ESTIMATE.search(before) or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
+    expected = list(_ESTIMATE.finditer(before))
+    if expected and _RESULT_AFTER_EXPECTED.search(before[expected[-1].end() :]):
+        expected = []  # "falling short of expectations with 336,681 vehicles delivered": the result, set against them
+    if expected and all(m.group().lower() == "expected" for m in expected) and _COMPANY_EXPECTS.search(before):
+        return "guidance"  # "the company said it expected sales of $65 billion": its own outlook
+    if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
         return "proposal"
@@ -670,7 +701,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     if _title_case(sentence):
         return frozenset()
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
-    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+|\bU\.S\.(?!\w)", clause)
+    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+(?!\$)|\bU\.S\.(?!\w)", clause)
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and (not _WHERE.search(clause[: m.start()]) or _MEASURED_NEXT.match(clause[m.end() :]))}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
@@ -736,11 +767,20 @@ def _period(clause: str, at: int | None = None) -> tuple[str, str]:
     digits = next((g for g in named.groups() if g), "") if named else ""
     relative = _nearest(_RELATIVE_YEAR, clause, at, unless=_COMPARED_WITH)  # "down 13% from a year ago": the base, not the period
     if relative and not digits:
-        if relative.lastgroup == "PRIOR" and re.search(r"(?i)quarter|period", relative.group()) and not part:
-            return "", "THEN"  # "in the same quarter last year": a quarter of last year, which one unsaid
+        if relative.lastgroup == "PRIOR" and relative.group().lower() != "last year":
+            return part, "EARLIER"  # "a year earlier", "the same quarter last year": a year before the sentence's period
         return part, relative.lastgroup or ""  # "last year", "this year", "over the past six years"
     year = "20" + digits if len(digits) == 2 else digits
     return part or ("FY" if year else ""), year  # a year alone is the full year
+
+
+def _year_before(period: tuple[str, str], stated: list[tuple[str, str]]) -> tuple[str, str]:
+    """The period "a year earlier" than the first period in ``stated`` with its year: Q4 2023 for a loss "a
+    year earlier" in a sentence about Q4 2024; a period of some other sentence ("THEN") where none has one."""
+    reference = next((p for p in stated if p[1].isdigit()), None)
+    if reference is None:
+        return period[0] or next((p[0] for p in stated if p[0]), ""), "THEN"
+    return period[0] or reference[0], str(int(reference[1]) - 1)
 
 
 def _nearest(pattern: re.Pattern, text: str, at: int | None, unless: re.Pattern | None = None) -> re.Match | None:
