@@ -629,3 +629,31 @@ def test_a_label_naming_a_segment_s_measure_scopes_its_figures():
     (segment,) = read_claims("- Automotive revenue: $44.9 billion vs. $43.02 billion expected", ACME, "Acme Q4 results")
     (total,) = read_claims("- Revenue: $48.2 billion vs. $43.02 billion expected", ACME, "Acme Q4 results")
     assert [f.scope for f in segment.facts] == ["automotive", "automotive"] and [f.scope for f in total.facts] == ["", ""]
+
+
+def test_a_unit_of_the_company_named_or_unnamed_narrows_its_figures():
+    sports, _ = fact("The sports segment operating income improved by $350 million to $247 million at Acme.", "$247 million")
+    division, _ = fact("Acme's experiences division's revenue gained 3% to $9.42 billion.", "$9.42 billion")
+    domestic, _ = fact("Acme's domestic revenue rose by 2% to $6.432 billion.", "$6.432 billion")
+    assert (sports.scope, division.scope, domestic.scope) == ("sports operating", "experiences", "domestic")
+    some, some_claim = fact("Acme's operating income for the sector nearly doubled to $1.7 billion.", "$1.7 billion")
+    assert measured_basis(some, some_claim) is None  # some segment's, which one unsaid: compared with no figure
+
+
+def test_paid_members_are_users_not_a_deal_and_a_product_named_with_a_plus_is_its_own():
+    members, _ = fact("Acme's paid membership base rose to 301.6 million.", "301.6 million")
+    plus, _ = fact("Acme+ subscribers were at 124.6 million.", "124.6 million")
+    parent, _ = fact("The Zenith parent company Acme said revenue rose to $24.7 billion.", "$24.7 billion", ["Acme"])
+    assert (members.measure, plus.measure, plus.names, parent.names) == ("users", "users", {"acme+"}, frozenset())
+    added, _ = fact("In the prior quarter, Acme added 4.4 million subscribers.", "4.4 million")
+    assert added.change
+
+
+def test_figures_of_one_statement_share_its_stance_but_a_second_statement_does_not():
+    expected, _ = fact("Wall Street expected Acme would report earnings per share (EPS) of $1.43 on $24.55 billion in revenue.",
+                       "$24.55 billion")
+    outlook, _ = fact("Acme expects operating income of $2.19 billion and operating margin of 21.6% for the fourth quarter.", "21.6%")
+    result, _ = fact("Analysts expected $1.43 in earnings per share, and Acme reported earnings per share of $1.76.", "$1.76")
+    assert (expected.stance, outlook.stance, result.stance) == ("estimate", "guidance", "")
+    missed, _ = fact("Despite missing estimates with adjusted EPS of $0.73 and revenue of $25.7 billion, Acme shares rose.", "$0.73")
+    assert missed.stance == ""

@@ -17,6 +17,7 @@ from pipeline.claims.reading import (
     _WORKLOAD_MEASURES,
     ACTIONS,
     OPPOSED,
+    UNNAMED_SEGMENT,
     Claim,
     Fact,
     _clause,
@@ -78,7 +79,7 @@ def measured_basis(fact: Fact, claim: Claim) -> tuple | None:
     """The basis but for the period: figures that share it may disagree when their periods can be one
     (:func:`differ` says when), so a period one text leaves unsaid does not keep them apart."""
     subject = fact.subject(claim)
-    if not subject or not fact.measure or (fact.measure in _WORKLOAD_MEASURES and not fact.names):
+    if not subject or not fact.measure or (fact.measure in _WORKLOAD_MEASURES and not fact.names) or fact.scope == UNNAMED_SEGMENT:
         return None
     return (subject, fact.measure, fact.scope, fact.names, fact.stance, fact.per, fact.change, fact.quantity.unit)
 

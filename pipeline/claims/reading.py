@@ -20,7 +20,7 @@ from pipeline.text import sentence_spans
 MEASURES: dict[str, str] = {
     "market share": r"market[- ]share|share of (?:the )?(?:[\w-]+ )?market|of (?:the )?(?:[\w-]+ )?market\b",
     "deal": r"deals?|agreements?|contracts?|pacts?|transactions?|licens\w*|acqui\w*|buy(?:s|ing|out)?|bought|"
-            r"purchas\w*|takeover|merger|pa(?:y|ys|id|ying)|commitments?",
+            r"purchas\w*|takeover|merger|pa(?:y|ys|id|ying)(?! (?:members?|membership|subscri\w+|users|customers|accounts))|commitments?",
     "orders": r"orders?|bookings|order intake",
     "cancellations": r"cancell?ations?|cancell?ed",
     "backlog": r"backlog|order book|on order",
@@ -39,7 +39,7 @@ MEASURES: dict[str, str] = {
     "price": r"prices?|priced|pricing|costs?|fees?",
     "capacity": r"capacity|gigawatts?|megawatts?",
     "spending": r"capex|capital expenditures?|spend(?:s|ing)?|budgets?",
-    "users": r"users|customers|subscribers|patients|clients|prescriptions",
+    "users": r"users|customers|subscribers|subscriptions|(?<!union )members(?:hips?)?|patients|clients|prescriptions",
     "employees": r"employees|staff|jobs|headcount|layoffs|workers|machinists|union members",
     "speed": r"speed|throughput|faster|latency|tokens per second",
     "production": r"production|produced|producing|output|built|manufactured",
@@ -59,6 +59,7 @@ _MEASURE_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in (
 # Who stated a figure: analysts' expectations and a company's own guidance are not what it reported.
 _ESTIMATE = re.compile(
     r"(?i)\b(?:analysts?|consensus|estimat\w*|polled|wall street|factset|lseg|refinitiv|zacks|visible alpha|expected|expectations?)\b"
+    r"|\bEst\.(?=\s*$)"  # "Revenue: $10.87B (Est. $10.7B)"
 )
 _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
                              r"(?: had| had been| was| were)? (?:expected|expecting|estimated|forecast|projected|looking for)"
@@ -310,6 +311,8 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
         whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
         owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
         stance = _stance(clause, *at)
+        if not stance and facts and facts[-1].stance and _SAME_STATEMENT.fullmatch(sentence[facts[-1].quantity.end : quantity.start]):
+            stance = facts[-1].stance  # "expected EPS of $1.43 on $24.55 billion in revenue": both expected
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
         change = bool(_CHANGE_AFTER.match(tail) or _CHANGE_BEFORE.search(lead))
         # "down 2.2% from 1.81 million in 2023": the year of the figure a change is from is not the change's
@@ -350,6 +353,11 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             if not scope and near & _SCOPED and (unit := _SEGMENT_UNIT.search(sentence[: quantity.start])) \
                     and not _CREDITED.search(sentence[: unit.start()]):
                 scope = _segment(unit)
+            if near & _SCOPED and not _segment_scoped(scope):
+                if named_unit := _NAMED_UNIT.search(clause):  # "the sports segment['s] operating income": sports operating
+                    scope = " ".join(filter(None, (named_unit.group(1).lower(), scope)))
+                elif _SOME_UNIT.search(clause):
+                    scope = UNNAMED_SEGMENT
         # a figure per share is set against the last one per share: "$0.39 on revenue of $48.2 billion, above the $0.36 expected"
         # and money against money: "sales of $65 billion, plus or minus 2%, against the $61.66 billion expected"
         against = next((f for f in reversed(facts) if (f.per == per or (not per and quantity.low < _LARGEST_PER_SHARE))
@@ -503,7 +511,7 @@ _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?(?:fewer|more|less|higher|low
                            r"growth|jump|surge|fall|rally|slide)\b")
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|rising|fell|falling|grew|growing|gap of|difference of|lead of|margin of|"
                             r"(?:jump|climb|gain|surg|increas|decreas|declin|advanc|plung|soar|tumbl|slump|dipp?|rall(?:i|y)|spik|"
-                            r"skyrocket|drop(?:p)?|slid|sank|sink|lost|losing)(?:ed|ing|e|s)?)\s+"
+                            r"skyrocket|drop(?:p)?|slid|sank|sink|lost|losing|add|shed)(?:ed|ing|e|s)?)\s+"
                             r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _SEQUENTIAL = re.compile(r"(?i)\b(?:from|over|on|than|versus) (?:the )?(?:prior|previous|preceding|last) quarter\b|\bsequential(?:ly)?\b|"
                          r"\bquarter[- ](?:over|on)[- ]quarter\b|\bq(?:o|/)q\b")
@@ -613,11 +621,16 @@ _ADJUSTED_AFTER = re.compile(r"(?i)^(?:\s*(?:a|per) share)?[\s,]*(?:on an? adjus
 # business … contributing $51.2 billion").
 _SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|subscription|defen[cs]e|"
                   r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage|EVs?|electric[- ]vehicles?|"
-                  r"(?:plug-in )?hybrids?|battery[- ]electric(?: vehicles?)?")
+                  r"(?:plug-in )?hybrids?|battery[- ]electric(?: vehicles?)?|domestic|international|overseas")
 _SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})(?:\s+\(\w+\))?\s+$")  # "electric vehicle (EV) sales"
 _SEGMENT_FROM = re.compile(rf"(?i)^\s+(?:from|in|of)\s+(?:the\s+|its\s+)?({_SEGMENT_WORDS})\b")
 _CREDITED = re.compile(r"(?i)\b(?:driven|led|fueled|fuelled|boosted|helped|powered|lifted) by\b|\bthanks to\b")  # not the subject
 _SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|unit|division|products|sales)\b")
+# A unit of the company by any name: "the sports segment", "the experiences division's revenue"; or by none,
+# "operating income for the sector": some segment's, which one unsaid, compared with no other figure.
+_NAMED_UNIT = re.compile(r"\b(?:[Tt]he|[Ii]ts|\w+['’]s)\s+([a-z][a-z-]+(?:\s[a-z][a-z-]+)?)\s+(?:segment|division|unit)(?:['’]s)?\b")
+_SOME_UNIT = re.compile(r"(?i)\b(?:for|in|of|at)\s+the\s+(?:segment|sector|division|unit)\b")
+UNNAMED_SEGMENT = "some segment"
 
 
 def _scope(clause: str, measures: set[str], after: str = "") -> str:
@@ -648,6 +661,11 @@ def _scope(clause: str, measures: set[str], after: str = "") -> str:
     return ""
 
 
+def _segment_scoped(scope: str) -> bool:
+    """Whether a scope already names a segment ("data center", "gaming operating"), not only a qualifier ("net")."""
+    return any(word not in _QUALIFIERS for word in scope.split())
+
+
 def _segment(found: re.Match) -> str:
     segment = re.sub(r"[\s-]+", " ", found.group(1).lower()).replace("centre", "center")
     return "ev" if segment in ("evs", "electric vehicle", "electric vehicles") else segment  # one segment by three names
@@ -672,7 +690,12 @@ _BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\
 
 
 _COMPANY_EXPECTS = re.compile(r"(?i)\b(?:it|we|the (?:company|firm|group)|management)\s+(?:\w+\s+){0,2}?expected\b")
-_RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,2}$")
+# Between two figures of one statement: "$1.43 on $24.55 billion", "$2.19 billion and operating margin of 21.6%";
+# not a second statement ("$1.43, and Acme reported $1.76").
+_SAME_STATEMENT = re.compile(r"(?i)(?:\s*(?:per|a) share)?\s*,?\s*(?:on|and|with|plus)\s+(?:(?:an?|the|its)\s+)?"
+                             r"(?:(?!reported|posted|delivered|earned|came|was|were|is|are|rose|fell|grew|said|announced|generated|recorded)"
+                             r"[a-z-]+\s+){0,3}(?:of\s+|at\s+)?")
+_RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,4}$")
 
 
 def _stance(clause: str, start: int, end: int) -> str:
@@ -680,8 +703,10 @@ def _stance(clause: str, start: int, end: int) -> str:
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
     expected = list(_ESTIMATE.finditer(before))
-    if expected and _RESULT_AFTER_EXPECTED.search(before[expected[-1].end() :]):
-        expected = []  # "falling short of expectations with 336,681 vehicles delivered": the result, set against them
+    if expected and _RESULT_AFTER_EXPECTED.search(since := before[expected[-1].end() :]) and not any(ch.isdigit() for ch in since):
+        # "falling short of expectations with 336,681 vehicles delivered": the result, set against them (not "expected
+        # EPS of $1.60 with revenue of $165.8 billion", where "with" adds to the expectation)
+        expected = []
     if expected and all(m.group().lower() == "expected" for m in expected) and _COMPANY_EXPECTS.search(before):
         return "guidance"  # "the company said it expected sales of $65 billion": its own outlook
     if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
@@ -703,7 +728,8 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     if _title_case(sentence):
         return frozenset()
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
-    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+(?!\$)|\bU\.S\.(?!\w)", clause)
+    words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+(?:\+|(?!\$))|\bU\.S\.(?!\w)", clause)
+             if not _PARENT_AFTER.match(clause[m.end() :])
              if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and (not _WHERE.search(clause[: m.start()]) or _MEASURED_NEXT.match(clause[m.end() :]))}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
@@ -718,6 +744,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     return frozenset(w.lower() if w in _REGIONS else re.sub(r"(?:es|s)$", "", w.lower()) for w in kept) | rounds
 
 
+_PARENT_AFTER = re.compile(r"(?i)\s+(?:parent|owner|maker|operator)\b")  # "the ESPN parent company": whose parent, no product
 _ROUND = re.compile(r"\bSeries [A-H]\d?\b")
 _SEGMENT_NAME = re.compile(rf"(?i){_SEGMENT_WORDS}|data|center|centre")  # "Data Center" revenue is the segment's scope
 
