@@ -226,12 +226,12 @@ class _Builder:
             return None
         renders = [s for s in self._url_readings(url) if safe_url(s.url) == url] or [written]
         best = min(renders, key=lambda s: (label is not None and s.domain != label, not self._known(s.url)))
-        recorded = self._recorded_source(best.url)
-        publisher = self.hidden.publishers.get(best.url) if self.hidden else None
+        hidden = self._hidden_source(best.url) or Source(url=best.url)
+        recorded = self._recorded_source(best.url) or Source(url=best.url)
         return best.model_copy(update={
-            "title": recorded.title if recorded else "",
-            "publisher": publisher or (recorded.publisher if recorded else None),
-            "published": recorded.published if recorded else None,
+            "title": hidden.title or recorded.title,
+            "publisher": hidden.publisher or recorded.publisher,
+            "published": hidden.published or recorded.published,
             "label": label if label and label != best.domain else None,
         })
 
@@ -246,7 +246,15 @@ class _Builder:
         return readings
 
     def _known(self, url: str) -> bool:
-        return bool(self.hidden and url in self.hidden.publishers) or self._recorded_source(url) is not None
+        return self._hidden_source(url) is not None or self._recorded_source(url) is not None
+
+    def _hidden_source(self, url: str) -> Source | None:
+        """What the hidden comment records of the link: its publisher, and its page's title and date (which
+        say whose claim "the drug maker posted…" is without the ``.json``; drafts of older versions lack them)."""
+        hidden = self.hidden
+        if hidden is None or not any(url in links for links in (hidden.publishers, hidden.titles, hidden.published)):
+            return None
+        return Source(url=url, title=hidden.titles.get(url, ""), publisher=hidden.publishers.get(url), published=hidden.published.get(url))
 
     def _recorded_source(self, url: str) -> Source | None:
         return self._recorded_sources.get(url)

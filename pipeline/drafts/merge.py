@@ -210,7 +210,7 @@ def _recorded_corpus(parsed: ParsedDraft, recorded: RunMetadata | None) -> Path 
 
 def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
     """The draft brought up to date with ``fresh`` research, and what changed."""
-    draft = require_report(parsed)
+    draft = _described(require_report(parsed), fresh)
     baseline = parsed.baseline
     summary = RefreshSummary(no_baseline=baseline is None, partial=_partial_research(fresh))
     listed = {s.url for s in draft.sources} | {s.url for s in (parsed.companion.sources if parsed.companion else [])}
@@ -240,6 +240,25 @@ def merge(parsed: ParsedDraft, fresh: Report) -> tuple[Report, RefreshSummary]:
         ),
     )
     return merged, summary
+
+
+def _described(draft: Report, fresh: Report) -> Report:
+    """``draft`` with the title and date of each of its documents that the research read again, where the
+    draft records none (a draft of an older version without its ``.json``, a link an editor added): they say
+    whose claim "the drug maker posted…" is, so the new version keeps them."""
+    read = {source.url: source for source in [*fresh.sources, *(s for f in fresh.findings for s in f.sources)]}
+
+    def described(source: Source) -> Source:
+        found = read.get(source.url)
+        if found is None:
+            return source
+        dated = {"published": found.published, "date_source": found.date_source} if source.published is None else {}
+        return source.model_copy(update={"title": source.title or found.title, **dated})
+
+    return draft.model_copy(update={
+        "sources": [described(s) for s in draft.sources],
+        "findings": [f.model_copy(update={"sources": [described(s) for s in f.sources]}) for f in draft.findings],
+    })
 
 
 def _partial_research(report: Report) -> str:

@@ -4,7 +4,7 @@ it and the drafts reader that reads it back after an editor changed the visible 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,6 +26,10 @@ class HiddenMetadata(BaseModel):
     tool_version: str
     baseline: Baseline | None = None
     publishers: dict[str, str] = {}
+    #: Each link's page title and date: what says whose claim "the drug maker posted…" is, and which dates
+    #: are the report's own, when the draft travels without its ``.json``. Drafts before them have none.
+    titles: dict[str, str] = {}
+    published: dict[str, date] = {}
     requested_model: str | None = None
     search: str | None = None
     corpus: str | None = None
@@ -40,9 +44,11 @@ class HiddenMetadata(BaseModel):
                 "requested_model", "search", "corpus", "templates",
             }),
             request=report.request,
-            # What groundbrief generated (so refresh can tell edits apart) and who published each link.
+            # What groundbrief generated (so refresh can tell edits apart), and who published each link, when, under what title.
             baseline=baseline_of(report),
             publishers={source.url: source.publisher for source in report.sources if source.publisher},
+            titles={source.url: source.title for source in report.sources if source.title},
+            published={source.url: source.published for source in report.sources if source.published},
         )
 
 

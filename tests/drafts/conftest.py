@@ -7,6 +7,7 @@ saved beside the draft), never by the embedded analyst's wording, so better rule
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -89,3 +90,15 @@ def edit_field(path: Path, which: int, label: str, change: Callable[[str], str |
 def relabel_impact(line: str, label: str) -> str:
     """An Impact line with its level (``High.``) rewritten as ``label``."""
     return re.sub(r"(\*\*Impact:\*\* )\w+\.", lambda m: m.group(1) + label, line, count=1)
+
+
+def as_older_version(draft: Path) -> dict:
+    """Rewrite the draft's hidden comment as versions before it kept each link's page title and date (they kept
+    its publisher): what an editor may still have. Returns the comment as rewritten."""
+    markdown = draft.read_text(encoding="utf-8")
+    start = markdown.rindex("<!-- groundbrief:report ") + len("<!-- groundbrief:report ")
+    end = markdown.rindex(" -->")
+    comment = json.loads(markdown[start:end])
+    assert comment.pop("titles") and comment.pop("published"), "the draft records no title or date to remove"
+    draft.write_text(markdown[:start] + json.dumps(comment, sort_keys=True) + markdown[end:], encoding="utf-8")
+    return comment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from pipeline.report.formatting import inline
 from pipeline.report.render import render_markdown
 from pipeline.report.structure import DraftError
 from tests.conftest import EXAMPLE_REPORT, EXAMPLE_TITLE_LINE
-from tests.drafts.conftest import edit, edit_field, finding_blocks, first_finding, generated, relabel_impact
+from tests.drafts.conftest import as_older_version, edit, edit_field, finding_blocks, first_finding, generated, relabel_impact
 
 
 def test_reads_the_example_report():
@@ -284,6 +284,31 @@ def test_without_the_json_the_hidden_metadata_still_names_every_source(draft):
         # A name can't tell two documents of one publisher apart, so it resolves to both.
         assert {s["url"] for s in recorded["sources"]} <= {s.url for s in finding.sources}
         assert {s.publisher for s in finding.sources} == {s["publisher"] for s in recorded["sources"]}
+
+
+def test_without_the_json_the_hidden_metadata_still_gives_every_source_its_title_and_date(draft):
+    """The title says whose claim "the drug maker posted…" is; the date is one of the report's own."""
+    original = json.loads(draft.with_suffix(".json").read_text())
+    draft.with_suffix(".json").unlink()
+    report = read_draft(draft).report
+    assert [(s.title, s.published) for s in report.sources] == [(s["title"], _day(s["published"])) for s in original["sources"]]
+    assert all(s.title for s in report.sources)
+    for finding, recorded in zip(report.findings, original["findings"], strict=True):
+        titles = {s.url: s.title for s in finding.sources}
+        assert all(titles[s["url"]] == s["title"] for s in recorded["sources"])
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def test_a_draft_of_an_older_version_without_titles_and_dates_reads_as_before(draft):
+    older = as_older_version(draft)
+    draft.with_suffix(".json").unlink()
+    parsed = read_draft(draft)
+    assert not parsed.issues and parsed.report is not None
+    assert {s.url: s.publisher for s in parsed.report.sources if s.publisher} == older["publishers"]
+    assert all(s.title == "" and s.published is None for s in parsed.report.sources)
 
 
 def test_a_paragraph_that_reads_like_a_section_name_stays_in_the_analysis(draft):

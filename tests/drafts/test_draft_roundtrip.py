@@ -41,7 +41,8 @@ path = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=25)
 url = st.builds(lambda scheme, h, p: f"{scheme}://{h}/{p}", st.sampled_from(["http", "https"]), host, path) | st.builds(
     lambda p: f"file:///corpus/{p}", path
 )
-source = st.builds(Source, url=url, publisher=st.none() | words, label=st.none() | words)
+source = st.builds(Source, url=url, publisher=st.none() | words, label=st.none() | words, title=st.just("") | words,
+                   published=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
 
 finding = st.builds(
     Finding,
@@ -131,6 +132,16 @@ SECTION_NAMES = ["SOURCES REFERENCED", "KEY FINDINGS", "Key findings:", "Analysi
 def test_render_parse_render_is_byte_identical(report):
     markdown = render_markdown(report)
     assert render_markdown(parse_report(markdown)) == markdown
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports)
+def test_the_markdown_alone_gives_back_every_source_s_title_and_date(report):
+    """Without the ``.json``: a title can be all that says whose claim a snippet states."""
+    sources = parse_report(render_markdown(report)).sources
+    assert [(s.title, s.published) for s in sources] == [(s.title, s.published) for s in report.sources]
+    # A link with a record reads back as itself, not as another way of writing it ("{" or "%7B").
+    assert all(read.url == s.url for read, s in zip(sources, report.sources, strict=True) if s.title or s.published)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
