@@ -262,7 +262,7 @@ def find_conflicts(evidence: list[Evidence], companies: list[str]) -> list[Confl
             if claim.actions:
                 accounts[claim.companies].append(_Stated(None, claim, item.source, when))
     together = _one_release(stated.values())
-    conflicts = [c for group in stated.values() for c in _figures_conflicts(group, together)]
+    conflicts = [c for group in stated.values() for c in _figures_conflicts(_consistent(group), together)]
     conflicts += [c for group in accounts.values() for c in _accounts_conflicts(group)]
     conflicts.sort(key=lambda c: -sum(len(side.sources) for side in c.sides))
     return conflicts[:MAX_CONFLICTS]
@@ -285,6 +285,27 @@ def _one_release(groups: Iterable[list[_Stated]]) -> set[frozenset[str]]:
                 if one.source.url != other.source.url and _same_saying(one, other):
                     shared[frozenset({one.source.url, other.source.url})].add(number)
     return {pair for pair, bases in shared.items() if len(bases) >= _SHARED_FOR_ONE_RELEASE}
+
+
+def _consistent(group: list[_Stated]) -> list[_Stated]:
+    """The statements of one basis, less those of a page that gives it two values for one period where no
+    other publisher gives that value too: the page narrows it by something the reader can't see (a
+    heading, a table's column: Experiences revenue of $9.42 billion under "Revenue: $9.42B" beside the
+    company's $24.69 billion), so it is not set against other pages; the value others give is the basis's own."""
+    by_page: dict[tuple, list[_Stated]] = defaultdict(list)
+    for entry in group:
+        if entry.fact is not None and not entry.fact.bound:
+            by_page[(entry.source.url, entry.fact.period)].append(entry)
+    ambiguous = {key for key, entries in by_page.items()
+                 if any(not a.fact.quantity.same_value(b.fact.quantity) for a in entries for b in entries if a.fact and b.fact)}
+
+    def narrowed(entry: _Stated) -> bool:
+        if entry.fact is None or entry.fact.bound or (entry.source.url, entry.fact.period) not in ambiguous:
+            return False
+        return not any(other.fact and other.source.publisher_key != entry.source.publisher_key
+                       and other.fact.quantity.same_value(entry.fact.quantity) for other in group)
+
+    return [e for e in group if not narrowed(e)]
 
 
 def _latest_day(text: str) -> date | None:

@@ -657,3 +657,26 @@ def test_figures_of_one_statement_share_its_stance_but_a_second_statement_does_n
     assert (expected.stance, outlook.stance, result.stance) == ("estimate", "guidance", "")
     missed, _ = fact("Despite missing estimates with adjusted EPS of $0.73 and revenue of $25.7 billion, Acme shares rose.", "$0.73")
     assert missed.stance == ""
+
+
+def test_two_names_joined_by_and_are_one_subject_and_a_change_from_another_quarter_is_not_that_quarter_s():
+    (read,) = read_claims("Acme+ and Hulu subscriptions totaled 178 million, an increase of 0.9 million from Q4 fiscal 2024.", ACME)
+    total, change = read.facts
+    assert total.names == change.names == {"acme+", "hulu"}
+    assert change.change and change.period == ("", "")
+
+
+@pytest.mark.parametrize(("sentence", "figure", "period"), [
+    ("Acme+ lost 700,000 subscribers over the final three months of 2024.", "700,000", ("Q4", "2024")),
+    ("In the prior quarter, Acme added 4.4 million subscribers.", "4.4 million", ("", "THEN")),
+])
+def test_quarters_named_in_other_words(sentence, figure, period):
+    read, _ = fact(sentence, figure)
+    assert read.period == period
+
+
+def test_ad_revenue_is_advertising_revenue_and_this_segment_is_some_segment():
+    ad, _ = fact("Acme projects ad revenue of $9 billion.", "$9 billion")
+    advertising, _ = fact("Acme projects advertising revenue of $9 billion.", "$9 billion")
+    segment, segment_claim = fact("Acme's operating income for this segment surged by 95% to $1.7 billion.", "$1.7 billion")
+    assert ad.scope == advertising.scope == "advertising" and measured_basis(segment, segment_claim) is None

@@ -227,3 +227,12 @@ def test_undated_pages_reporting_one_release_give_one_period_s_expectations():
     # a period one of them states: a release gives the quarter's figures and the year's
     stated = [passage(one.replace("expectations of", "expectations for the fourth quarter of"), "Wire One", published=None), evidence[1]]
     assert find_conflicts(stated, COMPANIES) == []
+
+
+def test_a_page_giving_one_basis_two_values_sets_against_others_only_the_value_others_give():
+    table = passage("Acme's revenue was $10.87 billion. Acme's revenue was $9.42 billion.", "Table Site")
+    others = [passage("Acme's revenue was $10.87 billion.", "Wire One"), passage("Acme's revenue came to $10.87 billion.", "Paper Two")]
+    assert find_conflicts([table, *others], COMPANIES) == []  # the $9.42 billion is narrowed by something unread
+    lone = passage("Acme's revenue was $10.2 billion.", "Paper Three")
+    (conflict,) = find_conflicts([table, *others, lone], COMPANIES)
+    assert {side.says for side in conflict.sides} == {"$10.87 billion", "$10.2 billion"}

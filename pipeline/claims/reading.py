@@ -107,14 +107,16 @@ _CLAUSE_BREAK = re.compile(r"(?i),(?!\d)|;|:\s|—|\s–\s|\((?![$€£]?\d[\d,.
                            r"compared (?:with|to))\s")
 # The period a figure is for: a quarter or half, and a (fiscal) year.
 _QUARTER = re.compile(
-    r"(?i)\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final) quarter|H([12])|(first|second) half|(last three months of)"
+    r"(?i)\b(?:Q([1-4])|([1-4])Q|(first|second|third|fourth|final) quarter|H([12])|(first|second) half|((?:last|final) three months of)"
     r"|(full[- ]year|annual|for the year|fiscal year))\b".replace(" quarter", "[- ]quarter")
 )
 _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(?:19|20)?(\d{2}))|((?:19|20)\d\d))\b")
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
 _COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
                             r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
-_BASE_YEAR = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to))\s+[$€£]?\d[\d.,]*(?:\s*[a-z%]+){0,2}\s+in\s+(?:19|20)\d\d\b")
+_BASE_YEAR = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to))\s+(?:the\s+)?(?:[$€£]?\d[\d.,]*(?:\s*[a-z%]+){0,2}\s+in\s+)?"
+                        r"(?:(?:Q[1-4]|[1-4]Q|(?:first|second|third|fourth|final)[- ]quarter)\s+(?:of\s+)?)?"
+                        r"(?:fiscal\s+(?:year\s+)?|FY\s?)?(?:19|20)\d\d\b")
 # A figure a change is measured from: "down from 1,456 orders last year", "compared with a loss of $526 million".
 _BASE_BEFORE = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to)|against)\s+(?:[\w-]+\s+){0,3}$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
@@ -123,7 +125,8 @@ _RELATIVE_YEAR = re.compile(
     r"(?i)\b(?:(?P<PRIOR>last year|previous year|prior year|prior-year|a year earlier|year-ago|a year ago|"
     r"(?:previous|prior) corresponding period|corresponding (?:period|quarter) (?:of )?(?:last|the previous|the prior|a) year|year-earlier period|same (?:period|quarter) (?:of |a |last )?(?:the previous )?year)|(?P<CURRENT>this year|"
     r"the current year)|(?P<SEVERAL>(?:past|last|previous) (?:\w+ )?years|since (?:19|20)\d\d|accumulated|cumulative)"
-    r"|(?P<THEN>(?:the same|that|this) (?:period|quarter)(?! (?:of |a |last )?(?:the previous )?year| a year)))\b"
+    r"|(?P<THEN>(?:the same|that|this) (?:period|quarter)(?! (?:of |a |last )?(?:the previous )?year| a year)|(?:the )?(?:prior|previous|"
+    r"preceding) quarter))\b"
 )
 # A year named relative to the text; "THEN" is a period named by pointing back ("in the same period"): some
 # other sentence's, unknown here, so its figure is compared with none. "EARLIER" is the year before the
@@ -512,7 +515,7 @@ _CHANGE_AFTER = re.compile(r"(?i)^\s*(?:[\w-]+\s+)?(?:fewer|more|less|higher|low
 _CHANGE_BEFORE = re.compile(r"(?i)\b(?:up|down|by|rose|rising|fell|falling|grew|growing|gap of|difference of|lead of|margin of|"
                             r"(?:jump|climb|gain|surg|increas|decreas|declin|advanc|plung|soar|tumbl|slump|dipp?|rall(?:i|y)|spik|"
                             r"skyrocket|drop(?:p)?|slid|sank|sink|lost|losing|add|shed)(?:ed|ing|e|s)?)\s+"
-                            r"(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
+                            r"(?:of\s+)?(?:about\s+|around\s+|nearly\s+|almost\s+|roughly\s+|some\s+|more than\s+|over\s+|just\s+)?$")
 _SEQUENTIAL = re.compile(r"(?i)\b(?:from|over|on|than|versus) (?:the )?(?:prior|previous|preceding|last) quarter\b|\bsequential(?:ly)?\b|"
                          r"\bquarter[- ](?:over|on)[- ]quarter\b|\bq(?:o|/)q\b")
 # "retain $4.3 billion for further repurchases", "an additional $2 billion": what remains of, or adds to, a figure
@@ -550,12 +553,17 @@ def _distance(match: re.Match, at: tuple[int, int]) -> int:
     return max(0, at[0] - match.end(), match.start() - at[1])
 
 
+# "Disney+ and Hulu subscriptions": "and" joining two names is one subject, not two clauses.
+_NAMES_JOINED = re.compile(r"(?<=[A-Z][\w+]|\w\+)\sand\s(?=[A-Z])")
+
+
 def _clause(sentence: str, quantity: Quantity) -> tuple[int, int]:
     """Where the part of the sentence the quantity is stated in starts and ends; a short aside without a
     figure ("495,570 electric vehicles (EVs) during the fourth quarter") does not end it."""
     asides = [m.span() for pattern in (_ASIDE, _FULL_DATE) for m in pattern.finditer(sentence)]
     breaks = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(sentence)
-                   if not any(start <= m.start() < end for start, end in asides)), len(sentence)]
+                   if not any(start <= m.start() < end for start, end in asides) and not _NAMES_JOINED.match(sentence, m.start())),
+              len(sentence)]
     start = max(b for b in breaks if b <= quantity.start)
     end = min((b for b in breaks if b >= quantity.end), default=len(sentence))
     return start, end
@@ -619,7 +627,7 @@ _ADJUSTED_AFTER = re.compile(r"(?i)^(?:\s*(?:a|per) share)?[\s,]*(?:on an? adjus
 # Lowercase words naming a business segment (capitalised ones, "U.S." or "Mounjaro", are names): right before
 # a measure, named after it ("revenue from gaming products") or as a unit of the company ("the data center
 # business … contributing $51.2 billion").
-_SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|subscription|defen[cs]e|"
+_SEGMENT_WORDS = (r"data[- ]cent(?:er|re)|gaming|automotive|cloud|services|hardware|software|advertising|ads?|subscription|defen[cs]e|"
                   r"commercial|professional visuali[sz]ation|energy(?: generation and storage)?|storage|EVs?|electric[- ]vehicles?|"
                   r"(?:plug-in )?hybrids?|battery[- ]electric(?: vehicles?)?|domestic|international|overseas")
 _SEGMENT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})(?:\s+\(\w+\))?\s+$")  # "electric vehicle (EV) sales"
@@ -629,7 +637,7 @@ _SEGMENT_UNIT = re.compile(rf"(?i)\b({_SEGMENT_WORDS})\s+(?:business|segment|uni
 # A unit of the company by any name: "the sports segment", "the experiences division's revenue"; or by none,
 # "operating income for the sector": some segment's, which one unsaid, compared with no other figure.
 _NAMED_UNIT = re.compile(r"\b(?:[Tt]he|[Ii]ts|\w+['’]s)\s+([a-z][a-z-]+(?:\s[a-z][a-z-]+)?)\s+(?:segment|division|unit)(?:['’]s)?\b")
-_SOME_UNIT = re.compile(r"(?i)\b(?:for|in|of|at)\s+the\s+(?:segment|sector|division|unit)\b")
+_SOME_UNIT = re.compile(r"(?i)\b(?:for|in|of|at)\s+(?:the|this|that|each)\s+(?:segment|sector|division|unit)\b")
 UNNAMED_SEGMENT = "some segment"
 
 
@@ -668,7 +676,11 @@ def _segment_scoped(scope: str) -> bool:
 
 def _segment(found: re.Match) -> str:
     segment = re.sub(r"[\s-]+", " ", found.group(1).lower()).replace("centre", "center")
-    return "ev" if segment in ("evs", "electric vehicle", "electric vehicles") else segment  # one segment by three names
+    return _SEGMENT_NAMES.get(segment, segment)
+
+
+# One segment by several names: EVs are electric vehicles, ad revenue is advertising revenue.
+_SEGMENT_NAMES = {"evs": "ev", "electric vehicle": "ev", "electric vehicles": "ev", "ad": "advertising", "ads": "advertising"}
 
 
 _NOT_NAMES = frozenset(
