@@ -8,7 +8,9 @@ from dataclasses import dataclass
 # A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket, but not
 # at an abbreviation that never ends one ("$5.32 vs. $4.95", "Mr. Ortberg") nor at a month's before its
 # day ("ended Nov. 4").
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])")
+# A stop and a space before a capital, digit or quote; or, where scraping lost the space, a stop between
+# a word and a capitalised one ("certain promotions.Wall Street expected"), not an initial ("U.S.Steel").
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z]{2})")
 _NEVER_ENDS = re.compile(r"\b(?:vs|Vs|Mr|Mrs|Ms|Dr)\.$")
 _MONTH_BEFORE_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 _LONGEST_ABBREVIATION = 6  # "Sept." with the character before it, for the word boundary

@@ -187,6 +187,12 @@ def test_a_search_answered_only_by_the_company_name_is_an_angle_without_evidence
     assert "1 of 2 searches" in gaps["Angles without evidence"] and "arXiv Cerebras" in gaps["Angles without evidence"]
 
 
+def test_a_stop_that_scraping_left_without_its_space_still_ends_a_sentence_but_an_initial_does_not():
+    text = "Blame the expiration of certain promotions.Wall Street expected more. The U.S.Steel deal closed."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Blame the expiration of certain promotions.", "Wall Street expected more.", "The U.S.Steel deal closed."]
+
+
 def test_sentence_spans_do_not_end_at_an_abbreviation():
     text = "EPS: $5.32 vs. $4.95 expected. Mr. Smith said so."
     assert [text[s.start : s.end] for s in sentence_spans(text)] == ["EPS: $5.32 vs. $4.95 expected.", "Mr. Smith said so."]
