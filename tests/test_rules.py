@@ -262,6 +262,15 @@ def test_a_loss_the_claim_reader_measures_is_a_financial_result():
     assert "financial result or outlook (loss)" in finding.impact_rationale
 
 
+@pytest.mark.parametrize(("text", "signal"), [
+    ("Acme Media ended the quarter with 301.6 million members.", "(users)"),
+    ("Acme Media said subscribers fell by 700,000 in the quarter.", "(subscribers)"),
+])
+def test_an_operating_metric_is_a_financial_result(text, signal):
+    (finding,) = _findings("Acme Media vs Zenith", _evidence(text, "Screen Weekly"))
+    assert f"financial result or outlook {signal}" in finding.impact_rationale
+
+
 def test_each_company_s_headline_claim_is_shown_beside_its_strongest():
     widely = [_evidence(f"Acme Motors delivered 348 cars in the year, {word}.", publisher)
               for word, publisher in (("it said", "Wheel Weekly"), ("a report said", "Motor Desk"), ("data showed", "Auto Ledger"))]

@@ -30,7 +30,7 @@ _ENDS_SENTENCE = re.compile(r"[.!]['\"”’)]?$")
 # A company profile (a stock page's boilerplate), not news: "Ford Motor Company (F), based in Dearborn, Michigan, is engaged in…"
 _PROFILE = re.compile(r"(?i)\b(?:is engaged in|engages in) the (?:design|development|manufactur\w*|production|business|sale)\b"
                       r"|\b(?:headquartered|based) in [^,.]+,\s+(?:is an? |develops|designs|manufactures|operates)")
-_RESULTS = frozenset({"profit", "loss", "margin", "cash", "deliveries", "backlog"})  # measures of a financial result
+_RESULTS = frozenset({"profit", "loss", "margin", "cash", "deliveries", "backlog", "users", "orders"})  # measures of a financial result
 
 
 @dataclass

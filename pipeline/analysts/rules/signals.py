@@ -46,7 +46,8 @@ _MEASURE = re.compile(
 # Reported results and the company's own outlook: what moves a stock before and after earnings.
 _FINANCIAL = re.compile(
     r"(?i)\b(?:profits?|net income|(?:net|operating|core|quarterly|annual) loss(?:es)?|earnings per share|eps|ebit|margins?|"
-    r"guidance|forecast|outlook|deliver(?:ies|ed)|backlog|cash flow|cash burn|dividends?|buybacks?|layoffs|strike)\b"
+    r"guidance|forecast|outlook|deliver(?:ies|ed)|backlog|cash flow|cash burn|dividends?|buybacks?|layoffs|strike|"
+    r"subscribers|paid members(?:hips?)?|comparable sales|same-store sales)\b"
 )
 _SKEPTIC = re.compile(
     r"(?i)\b(?:overstat\w*|overclaim\w*|ill-suited|poorly suited|not suited|narrow(?!-?bod)\w*|skeptic\w*|"
