@@ -92,8 +92,9 @@ def named_sources(label: str, sources: list[Source]) -> list[Source]:
 
 
 def _key(text: str) -> str:
-    """Letters and digits, case-free; a name without any (a file called ``(1)``) is its own key."""
-    return re.sub(r"[\W_]+", "", text.casefold()) or " ".join(text.casefold().split())
+    """Letters and digits, case-free; a name without any (a file called ``(!)``) is its own key, less the
+    commas a Source line splits names at (a file called ``,퟼`` is named ``퟼`` there)."""
+    return re.sub(r"[\W_]+", "", text.casefold()) or " ".join(text.casefold().split()).strip(", ")
 
 
 def _variants(name: str) -> set[str]:

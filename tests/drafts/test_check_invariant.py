@@ -152,6 +152,7 @@ WIRE = [Source(url="https://www.businesswire.com/a", publisher="Business Wire")]
 @example(_published(WIRE, *(f"Cerebras reported quarterly revenue of ${n}m." for n in (136, 212, 301))))
 @example(_published(WIRE, "Cerebras sold $1B of systems.", "cerebras sold  $1B of systems!", "Cerebras sold $1B of systems."))
 @example(_published([Source(url="https://a.example/x", publisher="Smith, Jones & Co")], "Groq raised $640m."))
+@example(_published([Source(url="file:///corpus/,\u2603")], "Groq raised $640m."))  # a file named by a comma and a symbol
 def test_check_passes_every_written_report(case):
     topic, sources, generated, synthesized = case
     backends = Backends(analyst=FakeAnalyst(generated, synthesized), searcher=FakeSearcher(sources))
