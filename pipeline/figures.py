@@ -57,9 +57,9 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "€": 
                "£": "GBP", "gbp": "GBP", "pounds": "GBP", "¥": "JPY", "jpy": "JPY", "yen": "JPY", "dkk": "DKK",
                "kroner": "DKK", "danish kroner": "DKK", "sek": "SEK", "swedish kronor": "SEK", "nok": "NOK",
                "norwegian kroner": "NOK", "chf": "CHF", "swiss francs": "CHF", "francs": "CHF", "cny": "CNY", "yuan": "CNY",
-               "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD", "cents": "USD"}
+               "inr": "INR", "rupees": "INR", "cad": "CAD", "aud": "AUD", "hkd": "HKD", "cents": "USD", "¢": "USD"}
 # Money written in hundredths of its unit: "39 cents a share" is $0.39 a share.
-_HUNDREDTHS = frozenset({"cents"})
+_HUNDREDTHS = frozenset({"cents", "¢"})
 #: Currency codes ("DKK"): a figure's unit, never a name narrowing what it measures.
 CURRENCY_CODES = frozenset(_CURRENCIES.values())
 # Thousands with commas (2,522), a decimal comma as much of Europe writes it (€16,7 billion), plain.
@@ -96,7 +96,7 @@ _FIGURE = re.compile(
     (?P<cur>{_PREFIX})?\s?(?P<num>{_NUMBER})
     (?:\s?(?:-|–|—|\bto\b)\s?(?(cur)(?P<cur2>{_PREFIX})?)\s?(?P<num2>{_NUMBER}))?   # a range: 10-60%, $115-$125
     (?P<mag>\s?(?:trillion|billion|million|thousand)|(?:bn|mn|mln|tn|[kmbt]))?(?(mag)(?![\w/]))
-    (?:\s?(?P<money>dollars|euros|pounds|yen|yuan|rupees|(?:danish\s|norwegian\s)?kroner|swedish\skronor|(?:swiss\s)?francs|cents)\b)?
+    (?:\s?(?P<money>(?:dollars|euros|pounds|yen|yuan|rupees|(?:danish\s|norwegian\s)?kroner|swedish\skronor|(?:swiss\s)?francs|cents)\b|¢))?
     (?P<tail>\s?(?:%|percent\b|per\s?cent\b|pct\b)|\s?(?:x|×)(?![\w])|\s?(?:times|-fold|fold)\b)?
     (?P<unit>\s?(?-i:{"|".join(f"(?:{pattern})" for pattern in _UNITS.values())}))?
     (?![\w]|-[A-Za-z])                                  # nor one that starts a name or word: 10-K, 5-year

@@ -680,3 +680,19 @@ def test_ad_revenue_is_advertising_revenue_and_this_segment_is_some_segment():
     advertising, _ = fact("Acme projects advertising revenue of $9 billion.", "$9 billion")
     segment, segment_claim = fact("Acme's operating income for this segment surged by 95% to $1.7 billion.", "$1.7 billion")
     assert ad.scope == advertising.scope == "advertising" and measured_basis(segment, segment_claim) is None
+
+
+def test_the_company_s_own_expectations_are_guidance_and_profit_sharing_is_no_profit():
+    sentence = ("Acme provided guidance for 2025, with expectations of earnings surpassing $7.35 per share and free cash "
+                "flow exceeding $4 billion.")
+    eps, _ = fact(sentence, "$7.35")
+    cash, _ = fact(sentence, "$4 billion")
+    predicted, _ = fact("Acme's revenue predictions of 7% come in ahead of the approximately 5% predicted by analysts.", "5%")
+    sharing, _ = fact("Acme will log $1.4 billion in profit sharing payments.", "$1.4 billion")
+    assert (eps.stance, cash.stance, predicted.stance, sharing.measure) == ("guidance", "guidance", "estimate", "")
+
+
+def test_a_figure_that_lost_its_magnitude_word_is_no_other_figure():
+    scaled, scaled_claim = fact("Acme recorded $8 billion of operating cash flow in 2024.", "$8 billion")
+    bare, bare_claim = fact("Acme recorded operating cash flow of $8 in 2024.", "$8")
+    assert not differ(scaled, scaled_claim, bare, bare_claim, SAME_WEEK)

@@ -150,3 +150,7 @@ def test_a_value_at_a_half_is_written_rounded_either_way():
     assert only("2.1%").same_value(only("2.15%")) and only("2.2%").same_value(only("2.15%"))
     assert not only("2.1%").same_value(only("2.2%"))
     assert not only("1.78 million").same_value(only("1,789,226"))  # cut short, not rounded
+
+
+def test_cents_written_with_their_sign():
+    assert (only("between 30¢ and 50¢").low, only("between 30¢ and 50¢").high, only("39¢").unit) == (0.3, 0.5, "USD")

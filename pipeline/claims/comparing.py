@@ -94,6 +94,8 @@ def differ(fact: Fact, claim: Claim, other: Fact, theirs: Claim, published: tupl
         return False
     if _overlap(fact.quantity, other.quantity) or _within(fact, other) or _within(other, fact) or _close_bounds(fact, other):
         return False
+    if _magnitude_slip(fact.quantity, other.quantity):
+        return False  # "operating cash flow of $8." beside "$8 billion": a word left out, not another figure
     if any(_states_value(c, f.quantity) for c, f in ((claim, other), (theirs, fact))):
         return False
     if fact.quantity.unit == _DATE_UNIT and abs(fact.quantity.low - other.quantity.low) > _ONE_EVENT_DAYS:
@@ -280,6 +282,15 @@ def _overlap(a: Quantity, b: Quantity) -> bool:
             return True  # the finer figure rounded: 1.1% is "about 1%", 2.3% a "2%" rise
     point, span = (a, b) if a.low == a.high else (b, a)
     return point.low == point.high and span.low <= point.low <= span.high
+
+
+def _magnitude_slip(a: Quantity, b: Quantity) -> bool:
+    """One value written without the thousand, million or billion the other has: the same figure with
+    its magnitude word lost, as on a page that prints "$8." for $8 billion."""
+    bare, scaled = sorted((a, b), key=lambda q: q.step)
+    if bare.step > 1 or scaled.step < 1e3 or bare.low <= 0:
+        return False
+    return any(math.isclose(bare.low * magnitude, scaled.low, rel_tol=1e-9) for magnitude in (1e3, 1e6, 1e9, 1e12))
 
 
 def _precision(quantity: Quantity) -> float:

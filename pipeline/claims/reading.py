@@ -26,7 +26,7 @@ MEASURES: dict[str, str] = {
     "backlog": r"backlog|order book|on order",
     "valuation": r"valu(?:ation|ed|ing|es)|market (?:cap\w*|value)",
     "revenue": r"revenues?|sales|turnover|top line",
-    "profit": r"profits?|net income|earnings|eps|ebitda|ebit|ebit-adjusted|operating income",
+    "profit": r"profits?(?![- ]sharing)|net income|earnings|eps|ebitda|ebit|ebit-adjusted|operating income",
     "loss": r"(?:net |operating |core )?loss(?:es)?|losing|lost|shortfall|deficit",
     "cash": r"cash flow|cash burn|burned|cash",
     "wages": r"wages?|pay (?:rise|raise|increase)|raises?|salar(?:y|ies)|compensation",
@@ -63,7 +63,7 @@ _ESTIMATE = re.compile(
 )
 _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
                              r"(?: had| had been| was| were)? (?:expected|expecting|estimated|forecast|projected|looking for)"
-                             r"|^\s*(?:expected|estimated|forecast) by|^\s*(?:expected|estimated|forecast)\W*$")
+                             r"|^\s*(?:expected|estimated|forecast|predicted|projected|anticipated) by|^\s*(?:expected|estimated|forecast)\W*$")
 # A figure one side asked for or offered, not what was agreed or reported: "had demanded a 40% pay increase".
 _PROPOSED = re.compile(r"(?i)\b(?:demand\w*|propos\w*|offer\w*|sought|seeking|asked for|bid)\b")
 # A figure a text says would have been needed, not one that happened: "would have needed to deliver at least 515,000".
@@ -313,7 +313,7 @@ def _facts(sentence: str, companies: tuple[str, ...]) -> tuple[Fact, ...]:
             near.discard("stock")
         whole = _whole_of(clause[at[1] :], companies) if quantity.unit == "%" else None
         owner = _owner(quantity.start - start, clause, tuple(c for c in companies if c != whole))
-        stance = _stance(clause, *at)
+        stance = _stance(clause, *at, sentence[max(0, start - _NEAR) : start])
         if not stance and facts and facts[-1].stance and _SAME_STATEMENT.fullmatch(sentence[facts[-1].quantity.end : quantity.start]):
             stance = facts[-1].stance  # "expected EPS of $1.43 on $24.55 billion in revenue": both expected
         lead, tail = clause[max(0, at[0] - 25) : at[0]], clause[at[1] : at[1] + 30]
@@ -701,16 +701,17 @@ _BEAT_EXPECTED = re.compile(r"(?i)\b(?:exceed\w*|top\w*|beat\w*|surpass\w*|miss\
                             r"(?:projected|expected|forecast|anticipated|predicted)\s*$")
 
 
+_OWN_GUIDANCE = re.compile(r"(?i)\b(?:guidance|outlook|guided|forecast)\b")
 _COMPANY_EXPECTS = re.compile(r"(?i)\b(?:it|we|the (?:company|firm|group)|management)\s+(?:\w+\s+){0,2}?expected\b")
 # Between two figures of one statement: "$1.43 on $24.55 billion", "$2.19 billion and operating margin of 21.6%";
 # not a second statement ("$1.43, and Acme reported $1.76").
 _SAME_STATEMENT = re.compile(r"(?i)(?:\s*(?:per|a) share)?\s*,?\s*(?:on|and|with|plus)\s+(?:(?:an?|the|its)\s+)?"
                              r"(?:(?!reported|posted|delivered|earned|came|was|were|is|are|rose|fell|grew|said|announced|generated|recorded)"
-                             r"[a-z-]+\s+){0,3}(?:of\s+|at\s+)?")
+                             r"[a-z-]+\s+){0,4}(?:of\s+|at\s+)?")
 _RESULT_AFTER_EXPECTED = re.compile(r"(?i)\b(?:with|after)\s+(?:[\w-]+\s+){0,4}$")
 
 
-def _stance(clause: str, start: int, end: int) -> str:
+def _stance(clause: str, start: int, end: int, lead: str = "") -> str:
     """Who the figure is from, by the words just before it (or right after): analysts' "expectations of
     $3.08", the company's "guidance of $58 billion", or nothing (what was reported)."""
     before, after = clause[max(0, start - _NEAR) : start], clause[end : end + 40]
@@ -721,6 +722,8 @@ def _stance(clause: str, start: int, end: int) -> str:
         expected = []
     if expected and all(m.group().lower() == "expected" for m in expected) and _COMPANY_EXPECTS.search(before):
         return "guidance"  # "the company said it expected sales of $65 billion": its own outlook
+    if expected and all(m.group().lower().startswith("expect") for m in expected) and _OWN_GUIDANCE.search(lead + before):
+        return "guidance"  # "provided guidance for 2025, with expectations of earnings surpassing $7.35": the company's
     if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
