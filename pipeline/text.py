@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket, but not
-# at an abbreviation that never ends one ("$5.32 vs. $4.95", "Mr. Ortberg") nor at a month's before its
-# day ("ended Nov. 4").
-# A stop and a space before a capital, digit or quote; or, where scraping lost the space, a stop between
-# a word and a capitalised one ("certain promotions.Wall Street expected"), not an initial ("U.S.Steel").
+# A sentence ends at . ! or ? followed by space and an upper-case letter, digit, quote or bracket, or, where
+# scraping lost the space, at a stop between a word and a capitalised one ("certain promotions.Wall Street");
+# not at an initial ("U.S.Steel"), an abbreviation that never ends one ("$5.32 vs. $4.95", "Mr. Ortberg") nor
+# a month's before its day ("ended Nov. 4").
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(\[$])|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z]{2})")
 _NEVER_ENDS = re.compile(r"\b(?:vs|Vs|Mr|Mrs|Ms|Dr)\.$")
 _MONTH_BEFORE_DAY = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")

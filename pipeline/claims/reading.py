@@ -59,7 +59,6 @@ _MEASURE_WORDS = {name: re.compile(rf"(?i)\b(?:{words})\b") for name, words in (
 # Who stated a figure: analysts' expectations and a company's own guidance are not what it reported.
 _ESTIMATE = re.compile(
     r"(?i)\b(?:analysts?|consensus|estimat\w*|polled|wall street|factset|lseg|refinitiv|zacks|visible alpha|expected|expectations?)\b"
-    r"|\bEst\.(?=\s*$)"  # "Revenue: $10.87B (Est. $10.7B)"
 )
 _ESTIMATED_AFTER = re.compile(r"(?i)^[^.;]{0,20}?\b(?:(?:that|which) )?(?:analysts?|wall street|the market|investors)"
                              r"(?: had| had been| was| were)? (?:expected|expecting|estimated|forecast|projected|looking for)"
@@ -114,11 +113,13 @@ _YEAR_OF = re.compile(r"(?i)\b(?:FY\s?'?(\d{2}(?:\d{2})?)|fiscal(?: year)?\s(?:(
 # A year a figure is compared with, not the year it is for: "grew 32% over 2023 to $45 billion".
 _COMPARED_WITH = re.compile(r"(?i)\b(?:over|from|than|versus|vs\.?|compared (?:with|to)|against|since)\s+(?:the\s+)?"
                             r"(?:same (?:month|quarter|period) (?:in|of)\s+)?$")
-_BASE_YEAR = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to))\s+(?:the\s+)?(?:[$€£]?\d[\d.,]*(?:\s*[a-z%]+){0,2}\s+in\s+)?"
+# Words that set a figure against the one it is compared with: "down from", "compared with".
+_BASE_WORDS = r"(?:from|than|versus|vs\.?|compared (?:with|to)|against)"
+_BASE_YEAR = re.compile(rf"(?i)\b{_BASE_WORDS}\s+(?:the\s+)?(?:[$€£]?\d[\d.,]*(?:\s*[a-z%]+){{0,2}}\s+in\s+)?"
                         r"(?:(?:Q[1-4]|[1-4]Q|(?:first|second|third|fourth|final)[- ]quarter)\s+(?:of\s+)?)?"
                         r"(?:fiscal\s+(?:year\s+)?|FY\s?)?(?:19|20)\d\d\b")
 # A figure a change is measured from: "down from 1,456 orders last year", "compared with a loss of $526 million".
-_BASE_BEFORE = re.compile(r"(?i)\b(?:from|than|versus|vs\.?|compared (?:with|to)|against)\s+(?:[\w-]+\s+){0,3}$")
+_BASE_BEFORE = re.compile(rf"(?i)\b{_BASE_WORDS}\s+(?:[\w-]+\s+){{0,3}}$")
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "final": "4"}
 # A year named relative to when the text was written: its year is known only from the publication date.
 _RELATIVE_YEAR = re.compile(
@@ -720,10 +721,11 @@ def _stance(clause: str, start: int, end: int, lead: str = "") -> str:
         # "falling short of expectations with 336,681 vehicles delivered": the result, set against them (not "expected
         # EPS of $1.60 with revenue of $165.8 billion", where "with" adds to the expectation)
         expected = []
-    if expected and all(m.group().lower() == "expected" for m in expected) and _COMPANY_EXPECTS.search(before):
-        return "guidance"  # "the company said it expected sales of $65 billion": its own outlook
-    if expected and all(m.group().lower().startswith("expect") for m in expected) and _OWN_GUIDANCE.search(lead + before):
-        return "guidance"  # "provided guidance for 2025, with expectations of earnings surpassing $7.35": the company's
+    if expected and all(m.group().lower().startswith("expect") for m in expected) and (
+            _COMPANY_EXPECTS.search(before) or _OWN_GUIDANCE.search(lead + before)):
+        # the company's own outlook: "it said it expected sales of $65 billion", "provided guidance for 2025, with
+        # expectations of earnings surpassing $7.35"
+        return "guidance"
     if expected or _ESTIMATED_AFTER.match(after) or _BEAT_EXPECTED.search(before):
         return "estimate"
     if _PROPOSED.search(before):
@@ -745,7 +747,7 @@ def _names(sentence: str, start: int, end: int, companies: tuple[str, ...], at: 
     near = range(0, at[1] + 40)  # the clause up to the figure (its subject: "Trulicity saw sales…"), and just after it
     words = {m.group().replace(".", "") for m in re.finditer(r"\b[A-Z][\w-]+(?:\+|(?!\$))|\bU\.S\.(?!\w)", clause)
              if not _PARENT_AFTER.match(clause[m.end() :])
-             if not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
+             and not (start == 0 and m.start() == 0 and _OPENER.fullmatch(m.group())) and (m.start() in near or m.end() in near)
              and (not _WHERE.search(clause[: m.start()]) or _MEASURED_NEXT.match(clause[m.end() :]))}
     known = {alias.lower() for c in companies for alias in [c, *c.split()]}
     months = {name.lower()[:3] for name in ("January February March April May June July August September October "
